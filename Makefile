@@ -1,0 +1,146 @@
+# coreprobe — see README.md.
+#   make            build ./coreprobe (sets the machine up, fetches and builds what it needs)
+#   make demo       build, then trace the demo targets on an embedded default
+#   make test       every test: unit, integration (root), VM matrix, short fuzz, sanitizers
+#   make bench      performance measurements (table + JSON)
+#   make BTF_ARCHIVE=DIR   embed the kernels of a BTFhub-archive checkout instead of the
+#                          default Debian set (the build host's own kernel is always added)
+
+SHELL := /bin/bash
+CACHE ?= $(HOME)/.cache/coreprobe
+export COREPROBE_CACHE := $(CACHE)
+BUILD := build
+
+# Pinned third-party libraries, built by libbpf/build.sh; the directory name changes with it.
+DEPS := $(CACHE)/deps-$(shell cksum < libbpf/build.sh | cut -d' ' -f1)
+# Default kernel BTF set, from Debian kernel packages (btfs/kernel/debian.list).
+DEBIAN_ARCHIVE := $(CACHE)/btfarchive
+BTF_ARCHIVE ?= $(DEBIAN_ARCHIVE)
+# vmlinux.h for the BPF sources comes from one fixed Debian kernel, not from the build host.
+VMLINUX_BTF := $(DEBIAN_ARCHIVE)/debian/12/x86_64/6.1.0-50-amd64.btf
+
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC := musl-gcc
+ARCH := x86
+
+WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -Wno-format-truncation
+CFLAGS := -O2 -g $(WARN) -ffunction-sections -fdata-sections -D_GNU_SOURCE \
+	-I. -I$(BUILD) -I$(DEPS)/include
+LDFLAGS := -static -Wl,--gc-sections -L$(DEPS)/lib
+LDLIBS := -lbpf -lelf -lz -lmbedcrypto
+
+# One row per tool: bpf/<tool>.bpf.c + bpf/<tool>.h + tools/<tool>.c
+TOOLS := structs
+CORE_SRC := src/common.c src/elfinfo.c src/hostinfo.c src/blobstore.c src/btfmerge.c \
+	src/btfpick.c src/tracer.c
+APP_SRC := main.c tools/btfcmd.c tools/objects.c $(addprefix tools/,$(addsuffix .c,$(TOOLS)))
+BPF_OBJS := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(TOOLS))
+SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(TOOLS))
+CORE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRC))
+APP_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(APP_SRC))
+
+# Demo targets: built with DWARF, BTF made with pahole, then stripped.
+DEMOS := demo_v1 demo_v2 demo_v3
+EMBEDDED_DEMOS := demo_v1 demo_v2
+
+SETUP_STAMP := $(CACHE)/.setup-$(shell cksum < scripts/setup.sh | cut -d' ' -f1)
+
+.PHONY: all setup demo test test-unit test-integration test-vm bench fuzz clean distclean
+.DELETE_ON_ERROR:
+
+all: coreprobe
+
+setup: $(SETUP_STAMP)
+$(SETUP_STAMP): scripts/setup.sh
+	sh scripts/setup.sh
+	@mkdir -p $(CACHE) && touch $@
+
+$(DEPS)/.done: libbpf/build.sh | $(SETUP_STAMP)
+	sh libbpf/build.sh $(DEPS)
+	@touch $@
+
+$(DEBIAN_ARCHIVE)/.done: btfs/kernel/debian.list btfs/kernel/modules.list btfs/kernel/fetch-debian.sh | $(SETUP_STAMP)
+	sh btfs/kernel/fetch-debian.sh $(DEBIAN_ARCHIVE)
+	@touch $@
+
+$(VMLINUX_BTF): $(DEBIAN_ARCHIVE)/.done
+
+$(BUILD)/vmlinux.h: $(DEBIAN_ARCHIVE)/.done
+	@mkdir -p $(@D)
+	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/%.h bpf/events.bpf.h $(BUILD)/vmlinux.h $(DEPS)/.done
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -I$(DEPS)/include -Ibpf \
+		-Wall -Wno-unused-function -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(BUILD)/obj/%.o: %.c $(DEPS)/.done $(SKELS) $(wildcard src/*.h tools/*.h bpf/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# ---- demo targets and their BTF ----
+$(BUILD)/targets/%.debug: tests/targets/demo.c | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	gcc -g -O2 -D$(shell echo $* | tr a-z A-Z) -Wl,--build-id -Wl,--export-dynamic-symbol=add_test $< -o $@
+
+$(BUILD)/targets/%: $(BUILD)/targets/%.debug
+	strip -o $@ $<
+
+$(BUILD)/btf/%.btf: $(BUILD)/targets/%.debug
+	@mkdir -p $(@D)
+	pahole --btf_encode_detached $@ $<
+
+# Embedded demo blobs: btfs-like tree NAME/BUILD-ID.btf under build/appbtf.
+$(BUILD)/appbtf/.done: $(patsubst %,$(BUILD)/btf/%.btf,$(EMBEDDED_DEMOS)) $(patsubst %,$(BUILD)/targets/%,$(DEMOS))
+	rm -rf $(@D) && mkdir -p $(@D)
+	for d in $(EMBEDDED_DEMOS); do \
+		id=$$(readelf -n $(BUILD)/targets/$$d | awk '/Build ID:/ {print $$3}'); \
+		mkdir -p $(@D)/$$d && cp $(BUILD)/btf/$$d.btf $(@D)/$$d/$$id.btf; \
+	done
+	@touch $@
+
+# The build host's own kernel, from sysfs (skipped where there is none).
+$(BUILD)/hostbtf/.done: $(BUILD)/mkstore btfs/kernel/modules.list
+	rm -rf $(@D) && mkdir -p $(@D)
+	if [ -r /sys/kernel/btf/vmlinux ]; then \
+		. /etc/os-release; rel=$$(uname -r); d=$(@D)/$$ID/$$VERSION_ID/$$(uname -m); mkdir -p $$d/$$rel.modules; \
+		cp /sys/kernel/btf/vmlinux $$d/$$rel.btf; \
+		$(BUILD)/mkstore notes-build-id /sys/kernel/notes > $$d/$$rel.buildid || rm -f $$d/$$rel.buildid; \
+		for m in $$(grep -v '^#' btfs/kernel/modules.list); do \
+			[ -r /sys/kernel/btf/$$m ] && cp /sys/kernel/btf/$$m $$d/$$rel.modules/$$m.btf || true; \
+		done; \
+	fi
+	@touch $@
+
+$(BUILD)/mkstore: embed/mkstore.c $(CORE_SRC) $(DEPS)/.done
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) embed/mkstore.c $(CORE_SRC) $(LDLIBS) -o $@
+
+$(BUILD)/store.bin: embed/mkblobs.sh $(BUILD)/mkstore $(BPF_OBJS) $(DEBIAN_ARCHIVE)/.done \
+		$(BUILD)/hostbtf/.done $(BUILD)/appbtf/.done $(shell find btfs/app -type f 2>/dev/null)
+	BPFTOOL=$(BPFTOOL) sh embed/mkblobs.sh $@ $(BUILD)/blobwork $(BUILD)/mkstore "$(BPF_OBJS)" \
+		"$(BTF_ARCHIVE) $(BUILD)/hostbtf" "btfs/app $(BUILD)/appbtf"
+
+$(BUILD)/store.o: embed/store.S $(BUILD)/store.bin
+	$(CC) -c -DSTORE_BIN='"$(BUILD)/store.bin"' $< -o $@
+
+coreprobe: $(CORE_OBJS) $(APP_OBJS) $(BUILD)/store.o
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	@file $@ | grep -q 'statically linked' || { echo "coreprobe is not statically linked" >&2; rm -f $@; exit 1; }
+
+# ---- the main job: a real trace of both demo layouts, on the embedded BTF ----
+demo: coreprobe $(patsubst %,$(BUILD)/targets/%,$(DEMOS))
+	bash tests/demo.sh
+
+test: coreprobe
+	bash tests/run.sh
+
+clean:
+	rm -rf $(BUILD) coreprobe
+
+distclean: clean
+	rm -rf $(CACHE)

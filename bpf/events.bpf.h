@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Kernel side of coreprobe's event transport, shared by every tool: a ring buffer where the
+ * kernel has one (5.8+), a perf buffer otherwise; userspace (src/tracer.c) creates only the
+ * maps of the transport in use and sets cp_use_ringbuf, so the verifier drops the other path.
+ * Define CP_EVENT_MAX (the largest event) before including this file. */
+#ifndef COREPROBE_EVENTS_BPF_H
+#define COREPROBE_EVENTS_BPF_H
+
+#ifndef CP_EVENT_MAX
+#error "define CP_EVENT_MAX before including events.bpf.h"
+#endif
+#ifndef CP_RINGBUF_SIZE
+#define CP_RINGBUF_SIZE (512 * 1024)
+#endif
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, CP_RINGBUF_SIZE);
+} events_rb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} events_pb SEC(".maps");
+
+/* perf-buffer path: events are built in a per-CPU scratch slot, then copied out */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, CP_EVENT_MAX);
+} events_heap SEC(".maps");
+
+/* events the kernel side could not queue: reported at exit, never silent */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} events_dropped SEC(".maps");
+
+const volatile bool cp_use_ringbuf = true;
+
+static __always_inline void cp_event_count_drop(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&events_dropped, &zero);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+static __always_inline void *cp_event_reserve(__u32 size)
+{
+	__u32 zero = 0;
+	void *e;
+
+	if (cp_use_ringbuf)
+		e = bpf_ringbuf_reserve(&events_rb, size, 0);
+	else
+		e = bpf_map_lookup_elem(&events_heap, &zero);
+	if (!e)
+		cp_event_count_drop();
+	return e;
+}
+
+static __always_inline void cp_event_submit(void *ctx, void *e, __u32 size)
+{
+	if (cp_use_ringbuf)
+		bpf_ringbuf_submit(e, 0);
+	else if (bpf_perf_event_output(ctx, &events_pb, BPF_F_CURRENT_CPU, e, size) < 0)
+		cp_event_count_drop();
+}
+
+static __always_inline void cp_event_discard(void *e)
+{
+	if (cp_use_ringbuf)
+		bpf_ringbuf_discard(e, 0);
+}
+
+#endif

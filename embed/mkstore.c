@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Build-time helper (runs on the build host, never shipped):
+ *   mkstore flatten OUT BASE [SPLIT...]  one standalone BTF: a kernel's vmlinux BTF followed by
+ *                                        its modules' split BTF (bpftool's min_core_btf
+ *                                        reads no split BTF)
+ *   mkstore notes-build-id FILE          the GNU build-id in a file of ELF notes
+ *   mkstore pack OUT LIST                the blob store (src/blobstore.h) from LIST lines:
+ *       kernel RELEASE BUILD-ID|- DISTRO VERSION ARCH FILE
+ *       app NAME BUILD-ID FILE
+ * It uses the same store writer and merger as coreprobe itself.
+ */
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/blobstore.h"
+#include "src/btfmerge.h"
+#include "src/common.h"
+#include "src/elfinfo.h"
+
+static int fail(const char *what)
+{
+	fprintf(stderr, "mkstore: %s%s%s\n", what, cp_errcode() ? ": " : "", cp_errmsg());
+	return 1;
+}
+
+static void *read_file(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc(n)) && fread(buf, 1, n, f) == (size_t)n)
+		*size = n;
+	else {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+static int write_file(const char *path, const void *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	int ok = f && fwrite(data, 1, n, f) == n;
+
+	if (f && fclose(f))
+		ok = 0;
+	return ok ? 0 : -1;
+}
+
+static int flatten(int argc, char **argv)
+{
+	struct btf *b[16];
+	struct btf_src srcs[16];
+	struct merge_stats st;
+	void *raw;
+	size_t n;
+	int cnt = argc - 3;
+
+	if (cnt < 1 || cnt > 16)
+		return fail("usage: flatten OUT BASE [SPLIT...]");
+	for (int i = 0; i < cnt; i++) {
+		b[i] = i == 0 ? btf__parse(argv[3], NULL) : btf__parse_split(argv[3 + i], b[0]);
+		if (libbpf_get_error(b[i])) {
+			fprintf(stderr, "mkstore: %s: not BTF\n", argv[3 + i]);
+			return 1;
+		}
+		srcs[i] = (struct btf_src){ b[i], false, argv[3 + i] };
+	}
+	if (btf_merge_all(srcs, cnt, &raw, &n, &st))
+		return fail("flatten");
+	if (write_file(argv[2], raw, n))
+		return fail(argv[2]);
+	free(raw);
+	for (int i = cnt - 1; i >= 0; i--)
+		btf__free(b[i]);
+	return 0;
+}
+
+static const char *opt(const char *s)
+{
+	return strcmp(s, "-") ? s : NULL;
+}
+
+static int pack(int argc, char **argv)
+{
+	struct store_builder *sb = sb_new();
+	char line[4096];
+	unsigned char *out;
+	size_t out_n, raw_total = 0;
+	int entries = 0;
+	FILE *list;
+
+	if (argc != 4 || !sb || !(list = fopen(argv[3], "r")))
+		return fail("usage: pack OUT LIST");
+	while (fgets(line, sizeof(line), list)) {
+		char kind[16], key[256], bid[2 * BUILD_ID_MAX + 2], d[64], v[64], a[64], file[2048];
+		unsigned char id[BUILD_ID_MAX];
+		int idlen = 0, r;
+		size_t n;
+		void *raw;
+
+		if (sscanf(line, "%15s", kind) != 1 || kind[0] == '#')
+			continue;
+		if (!strcmp(kind, "kernel")) {
+			if (sscanf(line, "%*s %255s %129s %63s %63s %63s %2047s", key, bid, d, v, a, file) != 6)
+				return fail("bad kernel line");
+		} else if (!strcmp(kind, "app")) {
+			if (sscanf(line, "%*s %255s %129s %2047s", key, bid, file) != 3)
+				return fail("bad app line");
+			d[0] = v[0] = a[0] = 0;
+		} else {
+			return fail("unknown line kind");
+		}
+		if (strcmp(bid, "-") && (idlen = hex_decode(bid, id, sizeof(id))) <= 0)
+			return fail("bad build-id");
+		if (!(raw = read_file(file, &n))) {
+			fprintf(stderr, "mkstore: %s: %s\n", file, strerror(errno));
+			return 1;
+		}
+		r = sb_add(sb, !strcmp(kind, "kernel") ? CP_BLOB_KERNEL : CP_BLOB_APP, key, id, idlen,
+			   *d ? opt(d) : NULL, *v ? opt(v) : NULL, *a ? opt(a) : NULL, raw, n);
+		free(raw);
+		if (r < 0)
+			return fail(file);
+		raw_total += n;
+		entries++;
+	}
+	fclose(list);
+	if (sb_serialize(sb, &out, &out_n) || write_file(argv[2], out, out_n))
+		return fail(argv[2]);
+	fprintf(stderr, "mkstore: %s: %d entries, %zu bytes of minimized BTF, store %zu bytes\n", argv[2], entries,
+		raw_total, out_n);
+	free(out);
+	sb_free(sb);
+	return 0;
+}
+
+/* prints the GNU build-id found in a file of ELF notes (/sys/kernel/notes) */
+static int notes_build_id(int argc, char **argv)
+{
+	unsigned char notes[65536], id[BUILD_ID_MAX];
+	char hex[2 * BUILD_ID_MAX + 1];
+	long n;
+	int len;
+
+	if (argc != 3 || (n = read_small_file(argv[2], notes, sizeof(notes))) <= 0)
+		return fail("usage: notes-build-id FILE");
+	if (!(len = notes_find_build_id(notes, n, id, sizeof(id))))
+		return fail("no GNU build-id note");
+	hex_encode(id, len, hex);
+	printf("%s\n", hex);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "notes-build-id"))
+		return notes_build_id(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "flatten"))
+		return flatten(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "pack"))
+		return pack(argc, argv);
+	fprintf(stderr, "usage: mkstore flatten OUT BASE [SPLIT...] | pack OUT LIST\n");
+	return 2;
+}

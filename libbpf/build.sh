@@ -1,0 +1,105 @@
+#!/bin/sh
+# Builds the static musl libraries coreprobe links: libbpf, libelf, zlib and (for the TLS key
+# derivation) a minimal Mbed TLS libmbedcrypto — all from pinned Debian source packages fetched
+# with `apt-get source`. No third-party code lives in this repository: this script is the recipe.
+#
+# usage: libbpf/build.sh OUTDIR
+#   OUTDIR/include  musl-visible headers: kernel UAPI (linux/ asm/ asm-generic/), zlib, libelf,
+#                   libbpf (bpf/), mbedtls/
+#   OUTDIR/lib      libbpf.a libelf.a libz.a libmbedcrypto.a
+# Sources are cached in $COREPROBE_CACHE/src (default ~/.cache/coreprobe/src) and fetched once.
+set -eu
+
+# Pinned source packages (name=version as in the archive).
+LIBBPF=libbpf=1.5.0-3              # trixie
+ELFUTILS=elfutils=0.188-2.1        # bookworm
+ZLIB=zlib=1:1.2.13.dfsg-1          # bookworm
+MBEDTLS=mbedtls=2.28.3-1           # bookworm
+
+OUT=${1:?usage: $0 OUTDIR}
+CACHE=${COREPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coreprobe}
+SRC=$CACHE/src
+JOBS=$(nproc 2>/dev/null || echo 2)
+CC=musl-gcc
+command -v $CC >/dev/null || { echo "libbpf/build.sh: musl-gcc missing: run scripts/setup.sh" >&2; exit 1; }
+
+mkdir -p "$SRC" "$OUT"
+OUT=$(cd "$OUT" && pwd)
+BUILD=$OUT/build
+rm -rf "$BUILD" "$OUT/include" "$OUT/lib"
+mkdir -p "$BUILD" "$OUT/include" "$OUT/lib"
+
+# fetch NAME=VERSION: download the source package once; print its .dsc path.
+fetch() {
+	name=${1%%=*}; ver=${1#*=}; uver=${ver#*:}
+	dsc=$SRC/${name}_${uver}.dsc
+	if [ ! -f "$dsc" ]; then
+		(cd "$SRC" && apt-get source -qq --download-only "$1" >/dev/null 2>&1) ||
+			{ echo "libbpf/build.sh: apt-get source $1 failed: run scripts/setup.sh (deb-src entries)" >&2; exit 1; }
+	fi
+	echo "$dsc"
+}
+# unpack NAME=VERSION DIR: extract with Debian's patches applied.
+# (apt already verified the files against the archive's signed index; dpkg-source's own
+# signature check would need debian-keyring and only adds noise.)
+unpack() {
+	dpkg-source -x "$(fetch "$1")" "$2" >"$2.log" 2>&1 ||
+		{ echo "libbpf/build.sh: unpacking $1 failed (see $2.log)" >&2; exit 1; }
+}
+
+# musl-gcc runs with -nostdinc and sees no kernel headers: give it only the UAPI trees it needs,
+# never glibc's include directories.
+for d in linux asm-generic; do cp -r /usr/include/$d "$OUT/include/"; done
+cp -r /usr/include/$(gcc -print-multiarch)/asm "$OUT/include/"
+
+INC=-I$OUT/include
+CFLAGS_DEP="-O2 -fPIC -ffunction-sections -fdata-sections"
+
+# zlib
+unpack "$ZLIB" "$BUILD/zlib"
+(cd "$BUILD/zlib" && CC=$CC CFLAGS="$CFLAGS_DEP" ./configure --static --prefix="$OUT" >/dev/null &&
+	make -s -j"$JOBS" libz.a >/dev/null && make -s install >/dev/null)
+
+# libelf: elfutils' configure probes for argp/fts/obstack, which musl lacks; libelf itself uses
+# none of them, so tell configure they are present and build only libelf.a.
+unpack "$ELFUTILS" "$BUILD/elfutils"
+(cd "$BUILD/elfutils" &&
+	CC=$CC CFLAGS="$CFLAGS_DEP $INC -Wno-error" LDFLAGS="-L$OUT/lib" \
+	ac_cv_search_argp_parse="none required" ac_cv_search_fts_close="none required" \
+	ac_cv_search__obstack_free="none required" \
+	./configure --disable-debuginfod --disable-libdebuginfod --disable-nls \
+		--disable-symbol-versioning --without-bzlib --without-lzma --without-zstd \
+		--prefix="$OUT" >"$BUILD/elfutils.configure.log" 2>&1 &&
+	make -s -C libelf -j"$JOBS" libelf.a >/dev/null)
+cp "$BUILD/elfutils/libelf/libelf.a" "$OUT/lib/"
+cp "$BUILD/elfutils/libelf/libelf.h" "$BUILD/elfutils/libelf/gelf.h" "$BUILD/elfutils/libelf/nlist.h" "$OUT/include/"
+
+# libbpf: static only, no pkg-config; its headers go to include/bpf/. CFLAGS without -Werror:
+# musl's limits.h and linux/limits.h both define NGROUPS_MAX.
+unpack "$LIBBPF" "$BUILD/libbpf"
+make -s -C "$BUILD/libbpf/src" -j"$JOBS" CC=$CC BUILD_STATIC_ONLY=1 NO_PKG_CONFIG=1 \
+	CFLAGS="$CFLAGS_DEP $INC" OBJDIR="$BUILD/libbpf/obj" DESTDIR="$OUT" PREFIX= LIBDIR=/lib \
+	install >/dev/null
+
+# Mbed TLS: only the message digests and HKDF that the TLS 1.3 key-log derivation needs.
+unpack "$MBEDTLS" "$BUILD/mbedtls"
+cat >"$BUILD/mbedtls/coreprobe_config.h" <<'EOF'
+/* coreprobe: SHA-256/384 (SHA-512 module), HMAC via the MD layer, HKDF. Nothing else. */
+#define MBEDTLS_MD_C
+#define MBEDTLS_SHA256_C
+#define MBEDTLS_SHA512_C
+#define MBEDTLS_HKDF_C
+#include "mbedtls/check_config.h"
+EOF
+MBED_OBJS=
+for f in md sha256 sha512 hkdf platform_util; do
+	$CC $CFLAGS_DEP $INC -I"$BUILD/mbedtls/include" -DMBEDTLS_CONFIG_FILE='"coreprobe_config.h"' \
+		-I"$BUILD/mbedtls" -c "$BUILD/mbedtls/library/$f.c" -o "$BUILD/mbedtls/$f.o"
+	MBED_OBJS="$MBED_OBJS $BUILD/mbedtls/$f.o"
+done
+ar rcs "$OUT/lib/libmbedcrypto.a" $MBED_OBJS
+cp -r "$BUILD/mbedtls/include/mbedtls" "$OUT/include/"
+cp "$BUILD/mbedtls/coreprobe_config.h" "$OUT/include/mbedtls/"
+
+rm -rf "$BUILD"
+echo "libbpf/build.sh: static libraries in $OUT/lib: $(cd "$OUT/lib" && ls *.a | tr '\n' ' ')" >&2

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * coreprobe: one static binary that traces kernel and application structs through CO-RE on
+ * any Linux host, with the BTF it needs embedded.
+ *
+ * Commands are rows of the table below; each dispatches to do_<cmd>() in tools/.
+ */
+#include <bpf/libbpf.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/blobstore.h"
+#include "src/common.h"
+#include "src/tracer.h"
+#include "tools/tools.h"
+
+#define COREPROBE_VERSION "0.1.0"
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct cmd cmds[] = {
+	{ "structs", do_structs, "structs [-p PID] [-c COUNT] [-d SECONDS] BINARY   add_test(struct data *): pid comm a c a+c" },
+	{ "btf", do_btf, "btf { list | which [BINARY] | merge VMLINUX APP OUT | add ... -o NEW }" },
+};
+
+static const char usage[] =
+	"usage: coreprobe [-v] [-j|--json] [--kernel-btf F] [--app-btf F] [--no-sysfs-btf] COMMAND ...\n"
+	"       coreprobe -h|--help | -V|--version\n"
+	"\n"
+	"  -v               libbpf's log (CO-RE relocations included) on stderr\n"
+	"  -j, --json       one JSON object per line, errors included\n"
+	"  --kernel-btf F   kernel BTF to relocate against (raw BTF or ELF with .BTF)\n"
+	"  --app-btf F      application BTF for the traced binary\n"
+	"  --no-sysfs-btf   ignore /sys/kernel/btf/vmlinux (use an embedded blob)\n"
+	"\n"
+	"exit codes: 0 ok, 1 runtime failure, 2 usage or bad input, 3 no matching BTF,\n"
+	"            4 missing privilege, 5 kernel lacks a needed feature\n"
+	"\n"
+	"commands:\n";
+
+static void print_usage(FILE *f)
+{
+	fputs(usage, f);
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+		fprintf(f, "  %s\n", cmds[i].summary);
+}
+
+int cp_common_option(int c, const char *arg, const char *cmd_usage)
+{
+	switch (c) {
+	case 'v': env.verbose = true; return 1;
+	case 'j': env.json = true; return 1;
+	case OPT_KERNEL_BTF: env.kernel_btf = arg; return 1;
+	case OPT_APP_BTF: env.app_btf = arg; return 1;
+	case OPT_NO_SYSFS_BTF: env.no_sysfs_btf = true; return 1;
+	case OPT_PERFBUF: cp_force_perfbuf = true; return 1;
+	case 'h':
+		fputs(cmd_usage ? cmd_usage : usage, stdout);
+		if (!cmd_usage)
+			print_usage(stdout);
+		return -1;
+	default: return 0;
+	}
+}
+
+int cp_usage_error(const char *cmd, const char *cmd_usage)
+{
+	if (!env.json)
+		fputs(cmd_usage, stderr);
+	return cp_error(CP_EUSAGE, "%s: bad usage (see the usage above, or %s -h)", cmd, cmd);
+}
+
+static int print_version(void)
+{
+	struct cp_store st;
+	unsigned kernels = 0, apps = 0;
+	int err = store_open_self(&st);
+
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < store_count(&st); i++)
+		st.entries[i].kind == CP_BLOB_KERNEL ? kernels++ : apps++;
+	if (env.json)
+		printf("{\"version\":\"%s\",\"libbpf\":\"%u.%u\",\"kernel_blobs\":%u,\"app_blobs\":%u,\"distinct_blobs\":%u}\n",
+		       COREPROBE_VERSION, libbpf_major_version(), libbpf_minor_version(), kernels, apps,
+		       st.hdr ? st.hdr->n_blobs : 0);
+	else
+		printf("coreprobe %s (libbpf %u.%u): %u kernel and %u application BTF blobs embedded (%u distinct)\n",
+		       COREPROBE_VERSION, libbpf_major_version(), libbpf_minor_version(), kernels, apps,
+		       st.hdr ? st.hdr->n_blobs : 0);
+	store_free(&st);
+	return 0;
+}
+
+static int run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CP_COMMON_LONGOPTS,
+		{ "version", no_argument, 0, 'V' },
+		{ 0 }
+	};
+	int c;
+
+	/* "+": global options stop at the command name */
+	while ((c = getopt_long(argc, argv, "+" CP_COMMON_SHORTOPTS "V", opts, NULL)) != -1) {
+		int r = cp_common_option(c, optarg, NULL);
+
+		if (r < 0)
+			return 0;
+		if (r)
+			continue;
+		if (c == 'V')
+			return print_version();
+		print_usage(stderr);
+		return cp_error(CP_EUSAGE, "unknown or incomplete global option (see coreprobe -h)");
+	}
+	if (optind >= argc) {
+		print_usage(stderr);
+		return cp_error(CP_EUSAGE, "no command given (see coreprobe -h)");
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		if (strcmp(argv[optind], cmds[i].name))
+			continue;
+		argc -= optind;
+		argv += optind;
+		optind = 0;	/* re-initialise getopt for the command's own options */
+		return cmds[i].fn(argc, argv);
+	}
+	return cp_error(CP_EUSAGE, "unknown command '%s' (see coreprobe -h)", argv[optind]);
+}
+
+int main(int argc, char **argv)
+{
+	int ret = run(argc, argv);
+
+	if (ret)
+		cp_error_print();
+	return ret;
+}

@@ -1,0 +1,113 @@
+#!/bin/sh
+# One-time, idempotent machine set-up for building and testing coreprobe on Debian 12.
+#
+# - Adds the extra Debian suites coreprobe needs (bullseye, trixie, bookworm-backports; deb-src
+#   for bookworm and trixie), reusing the archive URI already configured on this machine: no
+#   registry host name is written in this repository.
+# - Pins the system to bookworm (APT::Default-Release) and the extra suites to priority 100, so
+#   they are used only for what we ask by name (kernel images, sources) and never upgrade anything.
+# - Installs every apt package the build, the tests and the benchmarks use.
+#
+# Re-running is cheap: apt files are rewritten only when their content changes, and the package
+# install is skipped when a stamp with this script's checksum exists.
+set -eu
+
+CACHE=${COREPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coreprobe}
+mkdir -p "$CACHE"
+
+die() { echo "setup: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "must run as root (it configures apt and installs packages); re-run with sudo"
+[ -r /etc/debian_version ] || die "not a Debian system; coreprobe's build set-up targets Debian 12"
+
+# The archive URI of the machine's bookworm entry, from deb822 .sources or one-line .list files.
+archive_uri() {
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		awk 'BEGIN{RS=""; FS="\n"}
+		{ uri=""; suites=""; types="";
+		  for (i = 1; i <= NF; i++) {
+		    if ($i ~ /^URIs:/)   { sub(/^URIs:[ \t]*/, "", $i); uri = $i }
+		    if ($i ~ /^Suites:/) { sub(/^Suites:[ \t]*/, "", $i); suites = " " $i " " }
+		    if ($i ~ /^Types:/)  { types = $i }
+		  }
+		  if (types ~ /deb/ && suites ~ / bookworm /) { split(uri, u, " "); print u[1]; exit }
+		}' "$f"
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -r "$f" ] || continue
+		awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/) break;
+		     if ($(i + 1) == "bookworm") { print $i; exit } }' "$f"
+	done
+}
+
+URI=$(archive_uri | head -n 1)
+[ -n "$URI" ] || die "no bookworm entry found in /etc/apt/sources.list{,.d}; add the Debian archive first"
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+[ -r "$KEYRING" ] || die "$KEYRING missing: apt-get install debian-archive-keyring"
+
+# write_if_changed FILE: stdin becomes FILE's content; returns 0 when the file changed.
+write_if_changed() {
+	tmp=$(mktemp)
+	cat >"$tmp"
+	if [ -f "$1" ] && cmp -s "$tmp" "$1"; then rm -f "$tmp"; return 1; fi
+	install -m 0644 "$tmp" "$1"; rm -f "$tmp"; return 0
+}
+
+changed=0
+write_if_changed /etc/apt/sources.list.d/coreprobe.sources <<EOF && changed=1 || true
+# Written by coreprobe scripts/setup.sh: extra suites for kernel images, libraries and sources.
+Types: deb deb-src
+URIs: $URI
+Suites: bullseye trixie bookworm-backports
+Components: main
+Signed-By: $KEYRING
+
+Types: deb-src
+URIs: $URI
+Suites: bookworm
+Components: main
+Signed-By: $KEYRING
+EOF
+write_if_changed /etc/apt/apt.conf.d/99coreprobe <<'EOF' && changed=1 || true
+// Written by coreprobe scripts/setup.sh: the system stays on bookworm.
+APT::Default-Release "bookworm";
+EOF
+write_if_changed /etc/apt/preferences.d/coreprobe <<'EOF' && changed=1 || true
+# Written by coreprobe scripts/setup.sh: extra suites only when asked for by name.
+Package: *
+Pin: release n=trixie
+Pin-Priority: 100
+
+Package: *
+Pin: release n=bullseye
+Pin-Priority: 100
+
+Package: *
+Pin: release n=bookworm-backports
+Pin-Priority: 100
+EOF
+
+# Packages, grouped by what needs them.
+PKGS="
+make gcc libc6-dev clang llvm musl-tools dpkg-dev file binutils xz-utils lz4 zstd
+bpftool dwarves
+cpio busybox-static qemu-system-x86
+tshark openssl perl
+iproute2 ipset libcap2-bin util-linux procps kmod
+valgrind libclang-rt-14-dev
+bpftrace libbpf-tools bpfcc-tools
+"
+STAMP="$CACHE/setup.$(cat "$0" | cksum | cut -d' ' -f1)"
+if [ "$changed" = 1 ] || [ ! -e "$STAMP" ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	echo "setup: apt-get update" >&2
+	apt-get update -qq || die "apt-get update failed; check the archive at $URI"
+	# wireshark-common asks whether non-root users may capture; the answer does not matter here.
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+	echo "setup: installing packages" >&2
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $PKGS >"$CACHE/setup.log" 2>&1 ||
+		die "apt-get install failed (see $CACHE/setup.log)"
+	touch "$STAMP"
+fi
+exit 0

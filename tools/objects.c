@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "tools/objects.h"
+
+#include "structs.skel.h"
+
+const struct cp_object cp_objects[] = {
+	{ "structs", structs_bpf__elf_bytes },
+};
+const int cp_n_objects = sizeof(cp_objects) / sizeof(cp_objects[0]);

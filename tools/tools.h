@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The commands main.c dispatches to, and the option idioms every tool shares. */
+#ifndef COREPROBE_TOOLS_H
+#define COREPROBE_TOOLS_H
+
+#include <getopt.h>
+
+int do_structs(int argc, char **argv);
+int do_btf(int argc, char **argv);
+
+/* Options every command accepts after its name too (libbpf-tools style): -v, -j/--json, -h. */
+enum { OPT_KERNEL_BTF = 0x100, OPT_APP_BTF, OPT_NO_SYSFS_BTF, OPT_PERFBUF, OPT_TOOL_BASE = 0x200 };
+#define CP_COMMON_SHORTOPTS "vjh"
+#define CP_COMMON_LONGOPTS \
+	{ "verbose", no_argument, 0, 'v' }, \
+	{ "json", no_argument, 0, 'j' }, \
+	{ "help", no_argument, 0, 'h' }, \
+	{ "kernel-btf", required_argument, 0, OPT_KERNEL_BTF }, \
+	{ "app-btf", required_argument, 0, OPT_APP_BTF }, \
+	{ "no-sysfs-btf", no_argument, 0, OPT_NO_SYSFS_BTF }, \
+	{ "perfbuf", no_argument, 0, OPT_PERFBUF }
+
+/* Handles a common option; returns 1 if it was one, 0 if not, or -1 for -h (usage printed). */
+int cp_common_option(int c, const char *arg, const char *usage);
+/* The usage error for an unknown option or a missing argument: exit code 2. */
+int cp_usage_error(const char *cmd, const char *usage);
+
+#endif
