@@ -40,9 +40,10 @@ SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(TOOLS))
 CORE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRC))
 APP_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(APP_SRC))
 
-# Demo targets: built with DWARF, BTF made with pahole, then stripped.
-DEMOS := demo_v1 demo_v2 demo_v3
-EMBEDDED_DEMOS := demo_v1 demo_v2
+# Demo targets: built with DWARF, BTF made with pahole, then stripped. demo_v3 has no embedded
+# blob (the refusal case); demo_static is a static musl build for the empty-root test.
+DEMOS := demo_v1 demo_v2 demo_v3 demo_static
+EMBEDDED_DEMOS := demo_v1 demo_v2 demo_static
 
 SETUP_STAMP := $(CACHE)/.setup-$(shell cksum < scripts/setup.sh | cut -d' ' -f1)
 
@@ -87,8 +88,21 @@ $(BUILD)/targets/%.debug: tests/targets/demo.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	gcc -g -O2 -D$(shell echo $* | tr a-z A-Z) -Wl,--build-id -Wl,--export-dynamic-symbol=add_test $< -o $@
 
+$(BUILD)/targets/demo_static.debug: tests/targets/demo.c $(DEPS)/.done
+	@mkdir -p $(@D)
+	$(CC) -static -g -O2 -DDEMO_V1 -Wl,--build-id $< -o $@
+
 $(BUILD)/targets/%: $(BUILD)/targets/%.debug
 	strip -o $@ $<
+
+# a static binary has no .dynsym: keep its symbol table, drop only the debug info
+$(BUILD)/targets/demo_static: $(BUILD)/targets/demo_static.debug
+	strip --strip-debug -o $@ $<
+
+$(BUILD)/btf/collide.btf: tests/targets/collide.c
+	@mkdir -p $(@D)
+	gcc -g -c $< -o $(BUILD)/btf/collide.o
+	pahole --btf_encode_detached $@ $(BUILD)/btf/collide.o
 
 $(BUILD)/btf/%.btf: $(BUILD)/targets/%.debug
 	@mkdir -p $(@D)
@@ -123,7 +137,7 @@ $(BUILD)/mkstore: embed/mkstore.c $(CORE_SRC) $(DEPS)/.done
 $(BUILD)/store.bin: embed/mkblobs.sh $(BUILD)/mkstore $(BPF_OBJS) $(DEBIAN_ARCHIVE)/.done \
 		$(BUILD)/hostbtf/.done $(BUILD)/appbtf/.done $(shell find btfs/app -type f 2>/dev/null)
 	BPFTOOL=$(BPFTOOL) sh embed/mkblobs.sh $@ $(BUILD)/blobwork $(BUILD)/mkstore "$(BPF_OBJS)" \
-		"$(BTF_ARCHIVE) $(BUILD)/hostbtf" "btfs/app $(BUILD)/appbtf"
+		"$(BUILD)/hostbtf $(BTF_ARCHIVE)" "btfs/app $(BUILD)/appbtf"
 
 $(BUILD)/store.o: embed/store.S $(BUILD)/store.bin
 	$(CC) -c -DSTORE_BIN='"$(BUILD)/store.bin"' $< -o $@
@@ -132,15 +146,43 @@ coreprobe: $(CORE_OBJS) $(APP_OBJS) $(BUILD)/store.o
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 	@file $@ | grep -q 'statically linked' || { echo "coreprobe is not statically linked" >&2; rm -f $@; exit 1; }
 
+# For tests: the same program without the build host's kernel blob (the host archive is the
+# first one mkblobs reads: k/1), for the unknown-kernel and real-sysfs cases.
+$(BUILD)/store-nohost.bin: $(BUILD)/store.bin
+	grep -v ' $(BUILD)/blobwork/k/1/' $(BUILD)/blobwork/list > $(BUILD)/blobwork/list-nohost
+	$(BUILD)/mkstore pack $@ $(BUILD)/blobwork/list-nohost
+
+$(BUILD)/store-nohost.o: embed/store.S $(BUILD)/store-nohost.bin
+	$(CC) -c -DSTORE_BIN='"$(BUILD)/store-nohost.bin"' $< -o $@
+
+$(BUILD)/coreprobe-nohost: $(CORE_OBJS) $(APP_OBJS) $(BUILD)/store-nohost.o
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 # ---- the main job: a real trace of both demo layouts, on the embedded BTF ----
 demo: coreprobe $(patsubst %,$(BUILD)/targets/%,$(DEMOS))
 	bash tests/demo.sh
 
-test: coreprobe
+TEST_DEPS := coreprobe $(BUILD)/coreprobe-nohost $(BUILD)/unit $(patsubst %,$(BUILD)/targets/%,$(DEMOS)) \
+	$(BUILD)/btf/demo_v3.btf $(BUILD)/btf/collide.btf
+
+test: $(TEST_DEPS)
 	bash tests/run.sh
+
+test-integration: $(TEST_DEPS)
+	SECTIONS=integration bash tests/run.sh
+
+test-vm: $(TEST_DEPS)
+	bash tests/vm/run.sh
 
 clean:
 	rm -rf $(BUILD) coreprobe
 
 distclean: clean
 	rm -rf $(CACHE)
+
+# ---- tests ----
+$(BUILD)/unit: tests/unit/unit.c $(CORE_SRC) $(wildcard src/*.h) $(DEPS)/.done
+	$(CC) $(CFLAGS) -Wl,--build-id $(LDFLAGS) tests/unit/unit.c $(CORE_SRC) $(LDLIBS) -o $@
+
+test-unit: $(BUILD)/unit
+	$(BUILD)/unit

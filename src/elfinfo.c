@@ -83,10 +83,23 @@ static int check_extents(Elf *elf, const char *path, off_t fsize)
 {
 	size_t shnum = 0, phnum = 0;
 	Elf_Scn *scn = NULL;
+	GElf_Ehdr eh;
 
-	if (elf_getshdrnum(elf, &shnum) || elf_getphdrnum(elf, &phnum))
+	if (!gelf_getehdr(elf, &eh) || elf_getshdrnum(elf, &shnum) || elf_getphdrnum(elf, &phnum))
 		return cp_error(CP_EUSAGE, "%s: damaged ELF headers (%s): copy the file again",
 				path, elf_errmsg(-1));
+	/* the header tables themselves must be inside the file (libelf may report no sections
+	 * at all for a table past the end, so the raw header counts too) */
+	if (eh.e_shnum > shnum)
+		shnum = eh.e_shnum;
+	if (eh.e_phnum > phnum && eh.e_phnum != PN_XNUM)
+		phnum = eh.e_phnum;
+	if ((shnum && (eh.e_shoff > (GElf_Off)fsize ||
+		       (GElf_Off)shnum * sizeof(Elf64_Shdr) > (GElf_Off)fsize - eh.e_shoff)) ||
+	    (phnum && (eh.e_phoff > (GElf_Off)fsize ||
+		       (GElf_Off)phnum * sizeof(Elf64_Phdr) > (GElf_Off)fsize - eh.e_phoff)))
+		return cp_error(CP_EUSAGE, "%s: truncated ELF (header tables end past the file's %lld bytes): copy the file again",
+				path, (long long)fsize);
 	for (size_t i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
 

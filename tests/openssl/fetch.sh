@@ -1,0 +1,234 @@
+#!/bin/sh
+# Runtime fixtures for the OpenSSL tests: Debian's own binaries of each OpenSSL version coreprobe
+# has BTF for (btfs/app/openssl/build.sh), unpacked into private roots. Nothing is built and
+# nothing is installed into the system.
+#
+# usage: tests/openssl/fetch.sh [--no-tls]
+#
+# For each version it writes, under $CACHE/openssl/<version>/:
+#   root/   the extracted packages (libraries, /usr/bin/openssl, and for suites newer than the
+#           host their own libc and the other libraries they need);
+#   run     a wrapper: `run PROGRAM [ARGS...]` runs PROGRAM (a path, or a name in root/usr/bin)
+#           through a dynamic loader invoked directly with --library-path pointing into root/,
+#           OPENSSL_CONF/OPENSSL_MODULES/OPENSSL_ENGINES pointing into root/ too. Versions whose
+#           suite is not newer than the host use the host's loader and libc; trixie uses its own.
+# Then it checks each root (the loader's --list shows where every library comes from), runs a
+# TLS 1.2 and a TLS 1.3 session between `run openssl s_server` and `run openssl s_client` with
+# key logging, shows which libssl the running server has mapped, and prints a table of the
+# libssl/libcrypto build-ids with whether btfs/app/lib{ssl,crypto}/<build-id>.btf.xz exists.
+# Packages are downloaded once into $CACHE/debs; a root is re-extracted only when its package
+# list changes. --no-tls skips the TLS sessions.
+# shellcheck disable=SC2012,SC2086
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+CACHE=${COREPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coreprobe}
+DEBS=$CACHE/debs
+OUT=$CACHE/openssl
+TLS=1
+[ "${1:-}" = --no-tls ] && TLS=0
+MULTIARCH=x86_64-linux-gnu
+HOST_LDSO=/lib64/ld-linux-x86-64.so.2
+
+# VERSION LOADER PACKAGE=VERSION...   (LOADER: host = the host's ld.so and libc; root = the
+# loader and libc extracted into the root). Versions pinned to what the archive serves; the
+# library packages match the BTF keys of btfs/app/openssl/build.sh.
+VERSIONS="
+1.1.1w host openssl=1.1.1w-0+deb11u1 libssl1.1=1.1.1w-0+deb11u1
+3.0.20 host openssl=3.0.20-1~deb12u2 libssl3=3.0.20-1~deb12u2
+3.5.9 root openssl=3.5.9-1~deb13u1 libssl3t64=3.5.9-1~deb13u1 openssl-provider-legacy=3.5.9-1~deb13u1 libc6=2.41-12+deb13u5 libgcc-s1=14.2.0-19 libzstd1=1.5.7+dfsg-1 zlib1g=1:1.3.dfsg+really1.3.1-1+deb13u1
+"
+
+die() { echo "fetch.sh: $*" >&2; exit 1; }
+say() { echo "fetch.sh: $*" >&2; }
+build_id() { readelf -n "$1" 2>/dev/null | awk '/Build ID:/ { print $3; exit }'; }
+
+# deb_path PACKAGE=VERSION: download once into $DEBS, print the path (apt-get download writes
+# an epoch "E:" as "E%3a" in the file name).
+deb_path() {
+	pkg=${1%%=*}; ver=$(echo "${1#*=}" | sed "s/:/%3a/")
+	f=$(ls "$DEBS/${pkg}_${ver}_"*.deb 2>/dev/null | head -n 1 || true)
+	if [ -z "$f" ]; then
+		(cd "$DEBS" && apt-get download -qq "$1" >/dev/null 2>&1) ||
+			die "apt-get download $1 failed: run scripts/setup.sh, or check 'apt-cache madison $pkg'"
+		f=$(ls "$DEBS/${pkg}_${ver}_"*.deb 2>/dev/null | head -n 1 || true)
+		[ -n "$f" ] || die "$1 downloaded but not found in $DEBS"
+	fi
+	echo "$f"
+}
+
+# write_run DIR LOADER: the wrapper DIR/run.
+write_run() {
+	dir=$1; root=$1/root
+	if [ "$2" = root ]; then
+		ldso=$root/usr/lib/$MULTIARCH/ld-linux-x86-64.so.2
+		[ -e "$ldso" ] || ldso=$root/lib/$MULTIARCH/ld-linux-x86-64.so.2
+		[ -e "$ldso" ] || die "$root: no ld-linux-x86-64.so.2"
+	else
+		ldso=$HOST_LDSO
+	fi
+	libpath=$root/usr/lib/$MULTIARCH:$root/lib/$MULTIARCH
+	modules=$(ls -d "$root/usr/lib/$MULTIARCH/ossl-modules" 2>/dev/null || true)
+	engines=$(ls -d "$root/usr/lib/$MULTIARCH"/engines-* 2>/dev/null | head -n 1 || true)
+	cat >"$dir/run.tmp" <<EOF
+#!/bin/sh
+# Written by tests/openssl/fetch.sh: runs a program with OpenSSL $(basename "$dir") from
+# $root (loader: $ldso).
+# usage: run PROGRAM [ARGS...]   PROGRAM: a path, or a name looked up in root/usr/bin.
+prog=\${1:?usage: \$0 PROGRAM [ARGS...]}
+shift
+case \$prog in
+*/*) ;;
+*) prog=$root/usr/bin/\$prog ;;
+esac
+OPENSSL_CONF=\${OPENSSL_CONF:-$root/usr/lib/ssl/openssl.cnf}
+export OPENSSL_CONF
+${modules:+OPENSSL_MODULES=$modules
+export OPENSSL_MODULES
+}${engines:+OPENSSL_ENGINES=$engines
+export OPENSSL_ENGINES
+}exec $ldso --inhibit-cache --library-path $libpath "\$prog" "\$@"
+EOF
+	chmod 755 "$dir/run.tmp"
+	mv "$dir/run.tmp" "$dir/run"
+}
+
+# ldso_of DIR: the loader the wrapper uses (for --list).
+ldso_of() { awk '$1 == "exec" { print $2 }' "$1/run"; }
+libpath_of() { awk '$1 == "exec" { print $5 }' "$1/run"; }
+
+# ---------------------------------------------------------------------------------------------
+mkdir -p "$DEBS" "$OUT"
+TABLE=$OUT/table.txt
+: >"$TABLE"
+echo "$VERSIONS" | while read -r version loader pkgs; do
+	[ -n "$version" ] || continue
+	dir=$OUT/$version
+	root=$dir/root
+	mkdir -p "$dir"
+	debs=""
+	for p in $pkgs; do debs="$debs $(deb_path "$p")"; done
+	if [ "$(cat "$dir/root.stamp" 2>/dev/null)" != "$loader$debs" ] || [ ! -d "$root" ]; then
+		say "extracting OpenSSL $version into $root"
+		rm -rf "$root" "$root.tmp"
+		mkdir -p "$root.tmp"
+		for d in $debs; do dpkg-deb -x "$d" "$root.tmp"; done
+		mv "$root.tmp" "$root"
+		echo "$loader$debs" >"$dir/root.stamp"
+	fi
+	# Debian's /usr/lib/ssl/openssl.cnf is a symlink to /etc/ssl/openssl.cnf: point it into root.
+	if [ -L "$root/usr/lib/ssl/openssl.cnf" ] && [ -f "$root/etc/ssl/openssl.cnf" ]; then
+		ln -sfn ../../../etc/ssl/openssl.cnf "$root/usr/lib/ssl/openssl.cnf"
+	fi
+	write_run "$dir" "$loader"
+
+	# ldd equivalent: where the loader resolves each library of root's openssl binary.
+	ldso=$(ldso_of "$dir"); lp=$(libpath_of "$dir")
+	"$ldso" --inhibit-cache --library-path "$lp" --list "$root/usr/bin/openssl" >"$dir/ldd.txt" 2>&1 ||
+		die "$version: the loader cannot resolve $root/usr/bin/openssl (see $dir/ldd.txt)"
+	grep -q 'not found' "$dir/ldd.txt" && die "$version: missing libraries (see $dir/ldd.txt)"
+	for lib in libssl libcrypto; do
+		grep -q "$lib\.so.* => $root/" "$dir/ldd.txt" || die "$version: $lib does not come from $root"
+	done
+	if [ "$loader" = root ] && grep '=>' "$dir/ldd.txt" | grep -v -q "=> $root/"; then
+		die "$version: a library is taken from outside $root (see $dir/ldd.txt)"
+	fi
+	v=$("$dir/run" openssl version) || die "$version: '$dir/run openssl version' failed"
+	case $v in "OpenSSL $version"*) ;; *) die "$version: 'run openssl version' printed '$v'" ;; esac
+	say "$version: $v"
+	sed 's/^/    /' "$dir/ldd.txt" >&2
+
+	ssl=$(ls "$root/usr/lib/$MULTIARCH"/libssl.so.* | head -n 1)
+	crypto=$(ls "$root/usr/lib/$MULTIARCH"/libcrypto.so.* | head -n 1)
+	sid=$(build_id "$ssl"); cid=$(build_id "$crypto")
+	sblob=no; [ -f "$REPO/btfs/app/libssl/$sid.btf.xz" ] && sblob=yes
+	cblob=no; [ -f "$REPO/btfs/app/libcrypto/$cid.btf.xz" ] && cblob=yes
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$version" "$ssl" "$sid" "$sblob" "$crypto" "$cid" "$cblob" >>"$TABLE"
+done
+
+# ---------------------------------------------------------------------------------------------
+# TLS sessions between s_server and s_client of each version, with key logs.
+if [ "$TLS" = 1 ]; then
+	certdir=$OUT/cert
+	if [ ! -f "$certdir/cert.pem" ]; then
+		mkdir -p "$certdir"
+		openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -subj /CN=localhost \
+			-keyout "$certdir/key.pem" -out "$certdir/cert.pem" >/dev/null 2>&1 ||
+			die "cannot create a self-signed certificate with the system openssl"
+	fi
+	# free_port: a TCP port nobody listens on, from 127.0.0.1's ephemeral-looking range.
+	free_port() {
+		p=$1
+		while ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; do p=$((p + 1)); done
+		echo "$p"
+	}
+	port=44300
+	failed=0
+	RESULTS=$OUT/tls.txt
+	: >"$RESULTS"
+	for dir in "$OUT"/*/; do
+		dir=${dir%/}
+		[ -x "$dir/run" ] || continue
+		version=$(basename "$dir")
+		"$dir/run" openssl s_server -help >"$dir/s_server.help" 2>&1 || true
+		"$dir/run" openssl s_client -help >"$dir/s_client.help" 2>&1 || true
+		skl=no; grep -q -- '-keylogfile' "$dir/s_server.help" && skl=yes
+		ckl=no; grep -q -- '-keylogfile' "$dir/s_client.help" && ckl=yes
+		for proto in tls1_2 tls1_3; do
+			port=$(free_port $((port + 1)))
+			log=$dir/$proto
+			rm -f "$log".*
+			set -- -accept "127.0.0.1:$port" -cert "$certdir/cert.pem" -key "$certdir/key.pem" -naccept 1 -www
+			[ $skl = yes ] && set -- "$@" -keylogfile "$log.server.keylog"
+			"$dir/run" openssl s_server "$@" -"$proto" >"$log.server.out" 2>&1 </dev/null &
+			spid=$!
+			i=0
+			while ! ss -Hltn "sport = :$port" | grep -q .; do
+				i=$((i + 1)); [ $i -le 50 ] || break; sleep 0.1
+			done
+			maps=$(awk '$6 ~ /libssl\.so/ { print $6 }' "/proc/$spid/maps" 2>/dev/null | sort -u | tr '\n' ' ')
+			set -- -connect "127.0.0.1:$port" -"$proto" -servername localhost
+			[ $ckl = yes ] && set -- "$@" -keylogfile "$log.client.keylog"
+			crc=0
+			printf 'GET / HTTP/1.0\r\n\r\n' |
+				timeout 20 "$dir/run" openssl s_client "$@" >"$log.client.out" 2>&1 || crc=$?
+			i=0
+			while kill -0 "$spid" 2>/dev/null && [ $i -lt 30 ]; do i=$((i + 1)); sleep 0.1; done
+			kill "$spid" 2>/dev/null || true
+			wait "$spid" 2>/dev/null || true
+			got=$(awk '/^New, / { sub(",", "", $2); print $2; exit }' "$log.client.out")
+			cipher=$(awk '/^New, / { print $NF; exit }' "$log.client.out")
+			labels() { if [ -f "$1" ]; then awk '$1 != "#" { print $1 }' "$1" | sort | uniq -c | awk '{ printf "%s%s=%s", sep, $2, $1; sep = "," }'; else echo "-"; fi; }
+			want=TLSv1.2; key=CLIENT_RANDOM
+			[ $proto = tls1_3 ] && want=TLSv1.3 && key=CLIENT_TRAFFIC_SECRET_0
+			status=ok
+			[ "$crc" = 0 ] && [ "$got" = "$want" ] || status=FAIL
+			case $maps in "$dir/root/"*) ;; *) status=FAIL ;; esac
+			for kl in "$skl $log.server.keylog" "$ckl $log.client.keylog"; do
+				set -- $kl
+				if [ "$1" = yes ] && ! grep -q "^$key " "$2" 2>/dev/null; then status=FAIL; fi
+			done
+			[ $status = ok ] || failed=1
+			printf '%s %s: %s  client rc=%s, %s %s; server maps %s\n    keylog server (-keylogfile %s): %s\n    keylog client (-keylogfile %s): %s\n' \
+				"$version" "$proto" "$status" "$crc" "${got:-?}" "${cipher:-?}" "${maps:-?}" "$skl" "$(labels "$log.server.keylog")" "$ckl" "$(labels "$log.client.keylog")" >>"$RESULTS"
+		done
+	done
+	echo
+	echo "TLS sessions (run openssl s_server / s_client, 127.0.0.1):"
+	cat "$RESULTS"
+fi
+
+echo
+printf '%-8s %-84s %-40s %s\n' version "libssl in root" "build-id" "btfs/app/libssl blob"
+while IFS="$(printf '\t')" read -r v ssl sid sblob crypto cid cblob; do
+	printf '%-8s %-84s %-40s %s\n' "$v" "$ssl" "$sid" "$sblob"
+done <"$TABLE"
+echo
+printf '%-8s %-84s %-40s %s\n' version "libcrypto in root" "build-id" "btfs/app/libcrypto blob"
+while IFS="$(printf '\t')" read -r v ssl sid sblob crypto cid cblob; do
+	printf '%-8s %-84s %-40s %s\n' "$v" "$crypto" "$cid" "$cblob"
+done <"$TABLE"
+if [ "$TLS" = 1 ] && [ "$failed" != 0 ]; then
+	die "some TLS sessions failed (see $OUT/<version>/tls1_*.{server,client}.out)"
+fi

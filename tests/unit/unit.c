@@ -1,0 +1,668 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* Unit tests of coreprobe's userspace parts: no root, no BPF, no network.
+ * Prints "ok - NAME" / "not ok - NAME: why" per test and a final "N passed, N failed". */
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "src/blobstore.h"
+#include "src/btfmerge.h"
+#include "src/btfpick.h"
+#include "src/common.h"
+#include "src/elfinfo.h"
+#include "src/hostinfo.h"
+
+static int passed, failed;
+static const char *current;
+static char why[512];
+
+#define CHECK(cond, ...) do {								\
+	if (!(cond)) {									\
+		snprintf(why, sizeof(why), __VA_ARGS__);				\
+		return -1;								\
+	}										\
+} while (0)
+
+static void run(const char *name, int (*fn)(void))
+{
+	current = name;
+	why[0] = 0;
+	cp_error_clear();
+	if (fn() == 0) {
+		passed++;
+		printf("ok - %s\n", name);
+	} else {
+		failed++;
+		printf("not ok - %s: %s\n", name, why);
+	}
+}
+
+/* ---- os-release, arch ---- */
+
+static int t_os_release(void)
+{
+	static const struct { const char *text, *id, *ver; } cases[] = {
+		{ "NAME=\"Debian GNU/Linux\"\nID=debian\nVERSION_ID=\"12\"\n", "debian", "12" },
+		{ "ID=\"centos\"\nVERSION_ID=\"8\"\n", "centos", "8" },
+		{ "ID='rhel'\nVERSION_ID='9.2'", "rhel", "9.2" },
+		{ "ID=fedora\nVERSION_ID=39\n", "fedora", "39" },
+		{ "  ID=amzn  \nVERSION_ID=\"2\"\n", "amzn", "2" },
+		{ "ID=\"ol\\\"x\"\n", "ol\"x", "" },
+		{ "ID_LIKE=debian\nPRETTY=1\n", "", "" },
+		{ "", "", "" },
+		{ "ID=\"unterminated\nVERSION_ID=1", "unterminated", "1" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char id[64], ver[64];
+
+		os_release_parse(cases[i].text, strlen(cases[i].text), id, sizeof(id), ver, sizeof(ver));
+		CHECK(!strcmp(id, cases[i].id) && !strcmp(ver, cases[i].ver), "case %zu: got '%s' '%s'", i, id, ver);
+	}
+	{	/* a value longer than the buffer is cut, not overflowed */
+		char id[4], ver[4];
+
+		os_release_parse("ID=abcdefgh\nVERSION_ID=123456", 29, id, sizeof(id), ver, sizeof(ver));
+		CHECK(!strcmp(id, "abc") && !strcmp(ver, "123"), "truncation: '%s' '%s'", id, ver);
+	}
+	return 0;
+}
+
+static int t_arch(void)
+{
+	CHECK(!strcmp(arch_normalize("aarch64"), "arm64"), "aarch64");
+	CHECK(!strcmp(arch_normalize("arm64"), "arm64"), "arm64");
+	CHECK(!strcmp(arch_normalize("x86_64"), "x86_64"), "x86_64");
+	CHECK(!strcmp(arch_normalize("amd64"), "x86_64"), "amd64");
+	CHECK(!strcmp(arch_normalize("s390x"), "s390x"), "s390x");
+	return 0;
+}
+
+/* ---- ELF notes and files ---- */
+
+static size_t put_note(unsigned char *p, const char *name, uint32_t type, const void *desc, uint32_t dlen)
+{
+	uint32_t nlen = strlen(name) + 1, h[3] = { nlen, dlen, type };
+	size_t off = 0;
+
+	memcpy(p, h, 12);
+	off += 12;
+	memcpy(p + off, name, nlen);
+	off += (nlen + 3) & ~3u;
+	memcpy(p + off, desc, dlen);
+	off += (dlen + 3) & ~3u;
+	return off;
+}
+
+static int t_notes(void)
+{
+	unsigned char buf[256], id[BUILD_ID_MAX], want[20];
+	size_t n = 0;
+
+	for (int i = 0; i < 20; i++)
+		want[i] = i * 7;
+	n += put_note(buf + n, "Linux", 257, "abcd", 4);
+	n += put_note(buf + n, "GNU", NT_GNU_BUILD_ID, want, 20);
+	CHECK(notes_find_build_id(buf, n, id, sizeof(id)) == 20 && !memcmp(id, want, 20), "build-id after another note");
+	CHECK(notes_find_build_id(buf, n - 8, id, sizeof(id)) == 0, "truncated note accepted");
+	CHECK(notes_find_build_id(buf, 5, id, sizeof(id)) == 0, "5-byte buffer accepted");
+	n = put_note(buf, "GNX", NT_GNU_BUILD_ID, want, 20);
+	CHECK(notes_find_build_id(buf, n, id, sizeof(id)) == 0, "wrong owner accepted");
+	n = put_note(buf, "GNU", NT_GNU_BUILD_ID, want, 20);
+	CHECK(notes_find_build_id(buf, n, id, 8) == 0, "oversized build-id accepted");
+	{	/* a descriptor size pointing past the end */
+		uint32_t h[3] = { 4, 0x7fffffff, NT_GNU_BUILD_ID };
+
+		memcpy(buf, h, 12);
+		memcpy(buf + 12, "GNU", 4);
+		CHECK(notes_find_build_id(buf, 32, id, sizeof(id)) == 0, "huge descsz accepted");
+	}
+	return 0;
+}
+
+static char tmpdir[] = "/tmp/coreprobe-unit.XXXXXX";
+
+static const char *tmpfile_with(const char *name, const void *data, size_t n)
+{
+	static char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, data, n) != (ssize_t)n)
+		abort();
+	close(fd);
+	return path;
+}
+
+static int t_elf_inputs(void)
+{
+	struct elf_info ei;
+	Elf64_Ehdr eh = { 0 };
+	const char *p;
+	int err;
+
+	err = elf_inspect("/nonexistent/coreprobe-target", &ei);
+	CHECK(err == CP_EUSAGE && strstr(cp_errmsg(), "no such file"), "missing: %d %s", err, cp_errmsg());
+	cp_error_clear();
+	p = tmpfile_with("script", "#!/bin/sh\necho hi\n", 18);
+	err = elf_inspect(p, &ei);
+	CHECK(err == CP_EUSAGE && strstr(cp_errmsg(), "not an ELF"), "script: %d %s", err, cp_errmsg());
+	cp_error_clear();
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS32;
+	p = tmpfile_with("elf32", &eh, sizeof(eh));
+	err = elf_inspect(p, &ei);
+	CHECK(err == CP_EUSAGE && strstr(cp_errmsg(), "32-bit"), "elf32: %d %s", err, cp_errmsg());
+	cp_error_clear();
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = ET_EXEC;
+	eh.e_machine = EM_AARCH64;
+	eh.e_version = EV_CURRENT;
+	eh.e_ehsize = sizeof(eh);
+	p = tmpfile_with("arm64", &eh, sizeof(eh));
+	err = elf_inspect(p, &ei);
+	CHECK(err == CP_EUSAGE && strstr(cp_errmsg(), "aarch64"), "wrong arch: %d %s", err, cp_errmsg());
+	cp_error_clear();
+	/* section headers claimed past the end of the file */
+	eh.e_machine = elf_host_machine();
+	eh.e_shoff = 4096;
+	eh.e_shnum = 3;
+	eh.e_shentsize = sizeof(Elf64_Shdr);
+	p = tmpfile_with("truncated", &eh, sizeof(eh));
+	err = elf_inspect(p, &ei);
+	CHECK(err == CP_EUSAGE && (strstr(cp_errmsg(), "truncated") || strstr(cp_errmsg(), "damaged")),
+	      "truncated: %d %s", err, cp_errmsg());
+	cp_error_clear();
+	err = elf_inspect(tmpdir, &ei);
+	CHECK(err == CP_EUSAGE && strstr(cp_errmsg(), "not a regular file"), "directory: %d %s", err, cp_errmsg());
+	return 0;
+}
+
+static int t_elf_self(void)
+{
+	struct elf_info ei;
+
+	CHECK(elf_inspect("/proc/self/exe", &ei) == 0, "self: %s", cp_errmsg());
+	CHECK(ei.build_id_len >= 8, "no build-id in the unit test binary");
+	CHECK(elf_has_function("/proc/self/exe", "main") == 1, "main not found");
+	CHECK(elf_has_function("/proc/self/exe", "no_such_function_here") == 0, "phantom symbol found");
+	return 0;
+}
+
+/* ---- blob store ---- */
+
+static struct btf *small_btf(const char *sname, int nfields)
+{
+	struct btf *b = btf__new_empty();
+	int i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED), s = btf__add_struct(b, sname, 4 * nfields);
+
+	for (int i = 0; i < nfields; i++) {
+		char f[8];
+
+		snprintf(f, sizeof(f), "f%d", i);
+		btf__add_field(b, f, i32, 32 * i, 0);
+	}
+	(void)s;
+	return b;
+}
+
+static const void *raw_of(struct btf *b, size_t *n)
+{
+	__u32 sz;
+	const void *r = btf__raw_data(b, &sz);
+
+	*n = sz;
+	return r;
+}
+
+static int build_store(struct cp_store *st, unsigned char **bufp, size_t *np)
+{
+	struct store_builder *sb = sb_new();
+	struct btf *k1 = small_btf("pt_regs", 3), *k2 = small_btf("pt_regs", 3), *a1 = small_btf("data", 2);
+	unsigned char id1[20] = { 1 }, id2[20] = { 2 }, ida[20] = { 0xaa };
+	size_t n;
+	const void *r;
+	unsigned char *buf;
+	int err = 0;
+
+	r = raw_of(k1, &n);
+	err |= sb_add(sb, CP_BLOB_KERNEL, "6.1.0-50-amd64", id1, 20, "debian", "12", "x86_64", r, n) != 0;
+	r = raw_of(k2, &n);	/* identical content: stored once */
+	err |= sb_add(sb, CP_BLOB_KERNEL, "5.10.0-32-amd64", id2, 20, "debian", "11", "x86_64", r, n) != 0;
+	r = raw_of(a1, &n);
+	err |= sb_add(sb, CP_BLOB_APP, "demo", ida, 20, NULL, NULL, NULL, r, n) != 0;
+	err |= sb_serialize(sb, &buf, &n) != 0;
+	sb_free(sb);
+	btf__free(k1);
+	btf__free(k2);
+	btf__free(a1);
+	if (err)
+		return -1;
+	if (bufp) {
+		*bufp = malloc(n);
+		memcpy(*bufp, buf, n);
+		*np = n;
+	}
+	return store_parse(st, buf, n, "test");
+}
+
+static int t_store_roundtrip(void)
+{
+	struct cp_store st;
+	unsigned char ida[20] = { 0xaa };
+	const struct cp_store_entry *e;
+	void *raw;
+	size_t n;
+
+	CHECK(build_store(&st, NULL, NULL) == 0, "build: %s", cp_errmsg());
+	CHECK(store_count(&st) == 3 && st.hdr->n_blobs == 2, "entries %u blobs %u", store_count(&st), st.hdr->n_blobs);
+	CHECK(store_blob_users(&st, st.entries[0].blob) == 2, "shared-by count");
+	CHECK(!strcmp(store_str(&st, st.entries[1].key_off), "5.10.0-32-amd64"), "key");
+	CHECK(!strcmp(store_str(&st, st.entries[1].version_off), "11"), "version");
+	e = store_find_app(&st, ida, 20);
+	CHECK(e && !strcmp(store_str(&st, e->key_off), "demo"), "app lookup");
+	CHECK(store_blob_get(&st, e->blob, &raw, &n) == 0, "blob get: %s", cp_errmsg());
+	{
+		struct btf *b = btf__new(raw, n);
+
+		CHECK(!libbpf_get_error(b) && btf__find_by_name_kind(b, "data", BTF_KIND_STRUCT) > 0, "blob content");
+		btf__free(b);
+	}
+	free(raw);
+	CHECK(store_find_app(&st, ida, 19) == NULL, "prefix build-id matched");
+	store_free(&st);
+	return 0;
+}
+
+static int t_store_corrupt(void)
+{
+	struct cp_store st;
+	unsigned char *good, *b;
+	size_t n;
+	int err;
+
+	CHECK(build_store(&st, &good, &n) == 0, "build");
+	store_free(&st);
+	/* every single-byte flip is caught by a check: header field, crc, or content */
+	for (size_t i = 0; i < n; i++) {
+		b = malloc(n);
+		memcpy(b, good, n);
+		b[i] ^= 0x5a;
+		cp_error_clear();
+		err = store_parse(&st, b, n, "flip");
+		if (err == 0) {
+			/* only possible if the flip hit the crc field's data... which it covers */
+			store_free(&st);
+			CHECK(0, "flip at %zu accepted", i);
+		}
+		CHECK(err == CP_ERUNTIME && strstr(cp_errmsg(), "damaged BTF blob store"), "flip %zu: %s", i, cp_errmsg());
+	}
+	for (size_t cut = 0; cut < n; cut += 7) {
+		b = malloc(cut ? cut : 1);
+		memcpy(b, good, cut);
+		cp_error_clear();
+		CHECK(store_parse(&st, b, cut, "cut") != 0, "truncation to %zu accepted", cut);
+	}
+	/* a crc-correct store whose blob does not decompress to what it claims */
+	b = malloc(n);
+	memcpy(b, good, n);
+	{
+		struct cp_store_hdr *h = (void *)b;
+		struct cp_store_blob *bl = (void *)(b + h->blobs_off);
+
+		bl[0].raw_crc ^= 1;
+		h->crc = crc32(0, b + h->hdr_size, h->data_off + h->data_size - h->hdr_size);
+	}
+	CHECK(store_parse(&st, b, n, "crc") == 0, "re-crc'ed store rejected: %s", cp_errmsg());
+	{
+		void *raw;
+		size_t rn;
+
+		cp_error_clear();
+		CHECK(store_blob_get(&st, 0, &raw, &rn) == CP_ERUNTIME, "bad blob checksum accepted");
+	}
+	store_free(&st);
+	free(good);
+	return 0;
+}
+
+static int t_store_replace(void)
+{
+	struct store_builder *sb = sb_new();
+	struct btf *a = small_btf("data", 2), *b = small_btf("data", 3);
+	unsigned char id[20] = { 9 };
+	size_t n;
+	const void *r;
+
+	r = raw_of(a, &n);
+	CHECK(sb_add(sb, CP_BLOB_APP, "x", id, 20, NULL, NULL, NULL, r, n) == 0, "first add");
+	r = raw_of(b, &n);
+	CHECK(sb_add(sb, CP_BLOB_APP, "x2", id, 20, NULL, NULL, NULL, r, n) == 1, "same build-id must replace");
+	CHECK(sb_add(sb, CP_BLOB_APP, "y", id, 0, NULL, NULL, NULL, r, n) < 0, "app without build-id accepted");
+	sb_free(sb);
+	btf__free(a);
+	btf__free(b);
+	return 0;
+}
+
+/* ---- picking ---- */
+
+static struct cp_store pick_store;
+
+static int make_pick_store(void)
+{
+	struct store_builder *sb = sb_new();
+	struct btf *k = small_btf("pt_regs", 3);
+	unsigned char id1[20] = { 1 }, id2[20] = { 2 }, id3[20] = { 3 };
+	unsigned char *buf;
+	size_t n;
+	const void *r = raw_of(k, &n);
+
+	sb_add(sb, CP_BLOB_KERNEL, "6.1.0-50-amd64", id1, 20, "debian", "12", "x86_64", r, n);
+	sb_add(sb, CP_BLOB_KERNEL, "5.10.0-32-amd64", id2, 20, "debian", "11", "x86_64", r, n);
+	sb_add(sb, CP_BLOB_KERNEL, "5.15.0-1-generic", NULL, 0, "ubuntu", "22.04", "x86_64", r, n);
+	sb_add(sb, CP_BLOB_KERNEL, "5.15.0-1-generic", NULL, 0, "ubuntu", "20.04", "x86_64", r, n);
+	sb_add(sb, CP_BLOB_KERNEL, "5.15.0-1-generic", id3, 20, "ubuntu", "22.04", "arm64", r, n);
+	sb_add(sb, CP_BLOB_KERNEL, "6.12.1-arm", NULL, 0, "debian", "13", "arm64", r, n);
+	sb_serialize(sb, &buf, &n);
+	sb_free(sb);
+	btf__free(k);
+	return store_parse(&pick_store, buf, n, "pick");
+}
+
+static void host(struct host_info *h, const char *rel, unsigned char idbyte, const char *os, const char *ver, const char *arch)
+{
+	memset(h, 0, sizeof(*h));
+	snprintf(h->release, sizeof(h->release), "%s", rel);
+	snprintf(h->os_id, sizeof(h->os_id), "%s", os);
+	snprintf(h->os_version, sizeof(h->os_version), "%s", ver);
+	snprintf(h->arch, sizeof(h->arch), "%s", arch);
+	if (idbyte) {
+		h->build_id[0] = idbyte;
+		h->build_id_len = 20;
+	}
+	hex_encode(h->build_id, h->build_id_len, h->build_id_hex);
+}
+
+static int t_pick_kernel(void)
+{
+	struct kbtf_choice c;
+	struct host_info h;
+
+	CHECK(make_pick_store() == 0, "store");
+	/* proven by build-id: chosen even though sysfs is there, even for another release string */
+	host(&h, "6.1.0-50-amd64", 1, "debian", "12", "x86_64");
+	CHECK(kbtf_choose(&pick_store, &h, NULL, false, true, &c) == 0 && c.source == KBTF_BLOB_BUILD_ID &&
+	      !strcmp(store_str(&pick_store, c.entry->key_off), "6.1.0-50-amd64"), "build-id match");
+	host(&h, "custom-rebuild", 2, "", "", "x86_64");
+	CHECK(kbtf_choose(&pick_store, &h, NULL, true, false, &c) == 0 && c.source == KBTF_BLOB_BUILD_ID &&
+	      !strcmp(store_str(&pick_store, c.entry->key_off), "5.10.0-32-amd64"), "build-id beats release");
+	/* same release, other build: sysfs wins; without sysfs, a weaker release match */
+	host(&h, "6.1.0-50-amd64", 9, "debian", "12", "x86_64");
+	CHECK(kbtf_choose(&pick_store, &h, NULL, false, true, &c) == 0 && c.source == KBTF_SYSFS, "sysfs");
+	CHECK(kbtf_choose(&pick_store, &h, NULL, true, true, &c) == 0 && c.source == KBTF_BLOB_RELEASE &&
+	      c.build_id_differs, "release match flagged as another build");
+	/* ties: distro+version first, never another arch */
+	host(&h, "5.15.0-1-generic", 0, "ubuntu", "20.04", "x86_64");
+	CHECK(kbtf_choose(&pick_store, &h, NULL, false, false, &c) == 0 && c.source == KBTF_BLOB_RELEASE &&
+	      !strcmp(store_str(&pick_store, c.entry->version_off), "20.04") &&
+	      !strcmp(store_str(&pick_store, c.entry->arch_off), "x86_64"), "tie-break version");
+	host(&h, "5.15.0-1-generic", 0, "ubuntu", "22.04", "arm64");
+	CHECK(kbtf_choose(&pick_store, &h, NULL, false, false, &c) == 0 &&
+	      !strcmp(store_str(&pick_store, c.entry->arch_off), "arm64"), "arm64 host gets the arm64 blob");
+	host(&h, "6.12.1-arm", 0, "debian", "13", "x86_64");
+	cp_error_clear();
+	CHECK(kbtf_choose(&pick_store, &h, NULL, false, false, &c) == CP_ENOBTF, "other-arch blob chosen");
+	/* no match: exit 3, the closest releases named, how to add one */
+	host(&h, "6.2.0-1-amd64", 0, "debian", "12", "x86_64");
+	cp_error_clear();
+	CHECK(kbtf_choose(&pick_store, &h, NULL, false, false, &c) == CP_ENOBTF, "no match");
+	CHECK(strstr(cp_errmsg(), "6.2.0-1-amd64") && strstr(cp_errmsg(), "closest embedded: 6.1.0-50-amd64") &&
+	      strstr(cp_errmsg(), "btf add"), "message: %s", cp_errmsg());
+	/* --kernel-btf beats everything */
+	host(&h, "6.1.0-50-amd64", 1, "debian", "12", "x86_64");
+	CHECK(kbtf_choose(&pick_store, &h, "/x.btf", false, true, &c) == 0 && c.source == KBTF_FILE, "file");
+	/* an empty store */
+	{
+		struct cp_store empty = { 0 };
+
+		cp_error_clear();
+		CHECK(kbtf_choose(&empty, &h, NULL, true, true, &c) == CP_ENOBTF && strstr(cp_errmsg(), "none"),
+		      "empty store: %s", cp_errmsg());
+	}
+	return 0;
+}
+
+static int t_pick_app(void)
+{
+	struct cp_store st;
+	struct abtf_choice c;
+	struct elf_info ei = { 0 };
+
+	CHECK(build_store(&st, NULL, NULL) == 0, "store");
+	ei.build_id[0] = 0xaa;
+	ei.build_id_len = 20;
+	hex_encode(ei.build_id, 20, ei.build_id_hex);
+	CHECK(abtf_choose(&st, "t", &ei, NULL, &c) == 0 && c.source == ABTF_BLOB, "blob");
+	CHECK(abtf_choose(&st, "t", &ei, "/f.btf", &c) == 0 && c.source == ABTF_FILE, "file");
+	ei.build_id[0] = 0xbb;
+	hex_encode(ei.build_id, 20, ei.build_id_hex);
+	ei.has_btf = true;
+	CHECK(abtf_choose(&st, "t", &ei, NULL, &c) == 0 && c.source == ABTF_SECTION, "own .BTF");
+	ei.has_btf = false;
+	cp_error_clear();
+	CHECK(abtf_choose(&st, "/bin/t", &ei, NULL, &c) == CP_ENOBTF && strstr(cp_errmsg(), ei.build_id_hex) &&
+	      strstr(cp_errmsg(), "/bin/t") && strstr(cp_errmsg(), "never guesses"), "none: %s", cp_errmsg());
+	ei.build_id_len = 0;
+	cp_error_clear();
+	CHECK(abtf_choose(&st, "/bin/t", &ei, NULL, &c) == CP_ENOBTF && strstr(cp_errmsg(), "no GNU build-id"),
+	      "no build-id: %s", cp_errmsg());
+	store_free(&st);
+	return 0;
+}
+
+/* ---- merge ---- */
+
+struct kernel_fixture {
+	struct btf *k;
+	int i32, ptr_big;
+};
+
+/* kernel: int; struct big {int x[8]}; struct sock {int a; struct big *p; struct inner {int q;} in};
+ * struct pt_regs {long di}; struct unrelated {int z}; enum e {E1} */
+static struct btf *kernel_btf(bool with_data)
+{
+	struct btf *b = btf__new_empty();
+	int i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	int i64 = btf__add_int(b, "long", 8, BTF_INT_SIGNED);
+	int arr = btf__add_array(b, i32, i32, 8);
+	int big = btf__add_struct(b, "big", 32);
+	int pbig, inner, sock, pt, un;
+
+	btf__add_field(b, "x", arr, 0, 0);
+	pbig = btf__add_ptr(b, big);
+	inner = btf__add_struct(b, "inner", 4);
+	btf__add_field(b, "q", i32, 0, 0);
+	sock = btf__add_struct(b, "sock", 24);
+	btf__add_field(b, "a", i32, 0, 0);
+	btf__add_field(b, "p", pbig, 64, 0);
+	btf__add_field(b, "in", inner, 128, 0);
+	pt = btf__add_struct(b, "pt_regs", 8);
+	btf__add_field(b, "di", i64, 0, 0);
+	un = btf__add_struct(b, "unrelated", 4);
+	btf__add_field(b, "z", i32, 0, 0);
+	btf__add_enum(b, "e", 4);
+	btf__add_enum_value(b, "E1", 1);
+	if (with_data) {	/* the kernel also has a struct data, with another layout */
+		int d = btf__add_struct(b, "data", 16);
+
+		btf__add_field(b, "x", i64, 0, 0);
+		btf__add_field(b, "c", i32, 64, 0);
+		btf__add_field(b, "a", i32, 96, 0);
+		(void)d;
+	}
+	(void)sock; (void)pt; (void)un;
+	return b;
+}
+
+/* what a BPF object's own BTF names: struct data, struct sock___old (a flavor), pt_regs */
+static struct btf *local_btf(void)
+{
+	struct btf *b = btf__new_empty();
+	int i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+
+	btf__add_struct(b, "data", 8);
+	btf__add_field(b, "a", i32, 0, 0);
+	btf__add_field(b, "c", i32, 32, 0);
+	btf__add_struct(b, "sock___old", 4);
+	btf__add_field(b, "a", i32, 0, 0);
+	btf__add_struct(b, "pt_regs", 8);
+	return b;
+}
+
+static const struct btf_type *find(const struct btf *b, const char *name, int kind)
+{
+	int id = btf__find_by_name_kind(b, name, kind);
+
+	return id > 0 ? btf__type_by_id(b, id) : NULL;
+}
+
+static int merge_check(bool kernel_has_data)
+{
+	struct btf *k = kernel_btf(kernel_has_data), *a = small_btf("data", 4), *l = local_btf(), *m;
+	struct btf_src srcs[] = { { k, false, "k" }, { a, true, "a" } };
+	struct merge_stats st;
+	const struct btf_type *t;
+	void *raw;
+	size_t n;
+
+	CHECK(btf_merge_for_object(l, srcs, 2, &raw, &n, &st) == 0, "merge: %s", cp_errmsg());
+	m = btf__new(raw, n);
+	free(raw);
+	CHECK(!libbpf_get_error(m), "output does not parse");
+	t = find(m, "sock", BTF_KIND_STRUCT);
+	CHECK(t && btf_vlen(t) == 3, "sock kept in full (flavor name matched)");
+	t = find(m, "inner", BTF_KIND_STRUCT);
+	CHECK(t && btf_vlen(t) == 1, "embedded member struct kept in full");
+	t = find(m, "big", BTF_KIND_STRUCT);
+	CHECK(t && btf_vlen(t) == 0 && t->size == 32, "pointer target kept as a shell of the same size");
+	CHECK(!find(m, "unrelated", BTF_KIND_STRUCT) && !find(m, "e", BTF_KIND_ENUM), "unrelated types kept");
+	CHECK(find(m, "pt_regs", BTF_KIND_STRUCT), "pt_regs");
+	t = find(m, "data", BTF_KIND_STRUCT);
+	CHECK(t && btf_vlen(t) == 4 && t->size == 16, "app's data (4 fields) is the candidate");
+	/* exactly one candidate named data: the kernel's is not a root, so absent */
+	{
+		int cnt = 0;
+
+		for (unsigned id = 1; id < btf__type_cnt(m); id++) {
+			const struct btf_type *x = btf__type_by_id(m, id);
+
+			cnt += btf_is_composite(x) && !strcmp(btf__name_by_offset(m, x->name_off), "data");
+		}
+		CHECK(cnt == 1, "%d types named data", cnt);
+	}
+	btf__free(m);
+	btf__free(k);
+	btf__free(a);
+	btf__free(l);
+	return 0;
+}
+
+static int t_merge_prune(void)
+{
+	return merge_check(false);
+}
+
+static int t_merge_collision(void)
+{
+	return merge_check(true);
+}
+
+static int t_merge_all_split(void)
+{
+	struct btf *k = kernel_btf(false), *mod = btf__new_empty_split(k), *flat;
+	int sock = btf__find_by_name_kind(k, "sock", BTF_KIND_STRUCT), ms, ptr;
+	struct btf_src srcs[2] = { { k, false, "k" }, { mod, false, "mod" } };
+	struct merge_stats st;
+	const struct btf_type *t;
+	void *raw;
+	size_t n;
+
+	ptr = btf__add_ptr(mod, sock);
+	ms = btf__add_struct(mod, "ip_set", 8);
+	btf__add_field(mod, "sk", ptr, 0, 0);
+	(void)ms;
+	CHECK(btf_merge_all(srcs, 2, &raw, &n, &st) == 0, "merge_all: %s", cp_errmsg());
+	flat = btf__new(raw, n);
+	free(raw);
+	CHECK(!libbpf_get_error(flat), "flattened output does not parse");
+	CHECK(btf__type_cnt(flat) == btf__type_cnt(mod), "type count %u vs %u", btf__type_cnt(flat), btf__type_cnt(mod));
+	t = find(flat, "ip_set", BTF_KIND_STRUCT);
+	CHECK(t, "module type missing");
+	t = btf__type_by_id(flat, btf_members(t)[0].type);
+	CHECK(btf_is_ptr(t) && !strcmp(btf__name_by_offset(flat, btf__type_by_id(flat, t->type)->name_off), "sock"),
+	      "module pointer into base resolved");
+	btf__free(flat);
+	btf__free(mod);
+	btf__free(k);
+	return 0;
+}
+
+static int t_merge_bad_input(void)
+{
+	/* a BTF whose struct member points at a type id that does not exist */
+	struct btf *b = btf__new_empty(), *l = local_btf();
+	int s = btf__add_struct(b, "data", 4);
+	struct btf_src src = { b, true, "bad" };
+	void *raw = NULL;
+	size_t n;
+
+	btf__add_field(b, "a", 1, 0, 0);
+	(void)s;
+	/* id 1 is the struct itself: valid but self-referential; the merge must terminate */
+	CHECK(btf_merge_for_object(l, &src, 1, &raw, &n, NULL) == 0, "self reference: %s", cp_errmsg());
+	free(raw);
+	btf__free(b);
+	btf__free(l);
+	return 0;
+}
+
+int main(void)
+{
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	libbpf_set_print(NULL);
+	run("os-release parsing (quotes, escapes, missing keys)", t_os_release);
+	run("arch names (aarch64 is arm64)", t_arch);
+	run("build-id from ELF notes, malformed notes rejected", t_notes);
+	run("bad target files: missing, script, 32-bit, wrong arch, truncated, directory", t_elf_inputs);
+	run("build-id and symbols of a real ELF", t_elf_self);
+	run("blob store round trip, de-duplication, shared-by", t_store_roundtrip);
+	run("blob store: every flipped byte and every truncation rejected", t_store_corrupt);
+	run("blob store: same key replaces, app needs build-id", t_store_replace);
+	run("kernel BTF pick: build-id, sysfs, release ties, arch, none", t_pick_kernel);
+	run("app BTF pick: file, blob, own .BTF, none, no build-id", t_pick_app);
+	run("merge: prune to named types, pointer targets as shells", t_merge_prune);
+	run("merge: app struct named like a kernel struct wins", t_merge_collision);
+	run("merge: module split BTF flattened onto its base", t_merge_all_split);
+	run("merge: self-referential input terminates", t_merge_bad_input);
+	{
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+		if (system(cmd))
+			fprintf(stderr, "cleanup failed\n");
+	}
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,514 @@
+#!/usr/bin/env bash
+# The real-kernel matrix: the case scripts of tests/vm/cases, run on every kernel of
+# tests/vm/kernels.list booted in qemu (TCG), in two BTF modes each:
+#   sysfs   /sys/kernel/btf visible
+#   hidden  a tmpfs over /sys/kernel/btf: coreprobe must use its embedded blob
+# plus the host kernel itself (rows host/sysfs and host/hidden, in a private mount namespace).
+#
+# usage: tests/vm/run.sh [--kernels NAME,NAME] [--modes sysfs,hidden] [--jobs N] [--no-host]
+#                        [--no-build] [--timeout SECONDS] [--tap]
+#   --kernels   only these VM kernels (names from kernels.list; "host" names none: with
+#               --kernels host only the host rows run); the host rows run unless --no-host
+#   --modes     only these modes
+#   --jobs N    boots at a time (default: $VM_JOBS or 2)
+#   --no-host   no host rows
+#   --no-build  do not run make first (coreprobe and build/targets must exist)
+#   --timeout   seconds per boot before qemu is killed (default: $BOOT_TIMEOUT or 180)
+#   --tap       also print one "ok"/"not ok" line per cell (for tests/run.sh)
+#
+# Output: build/vm/NAME-MODE.log (serial console, or the host rows' output), the matrix on stdout
+# and in build/vm/matrix.txt and build/vm/matrix.md. Exit 1 if any cell FAILs or any row gave
+# no results, 2 on bad usage or a failed setup.
+#
+# The cases print `RESULT TOOL CASE PASS|FAIL|SKIP DETAIL`; a row that stops early (qemu killed
+# at the timeout, a panic) gets FAIL in every column it did not report.
+set -u
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VM=$ROOT/tests/vm
+CACHE=${COREPROBE_CACHE:-$HOME/.cache/coreprobe}
+DEBS=$CACHE/debs
+OUT=$ROOT/build/vm
+DEMOS="demo_v1 demo_v2 demo_v3"
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-180}
+HOST_TIMEOUT=${HOST_TIMEOUT:-400}
+JOBS=${VM_JOBS:-2}
+
+die() { echo "run.sh: $*" >&2; exit 2; }
+note() { echo "[vm] $*" >&2; }
+now() { echo "${EPOCHREALTIME/,/.}"; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# ---------------------------------------------------------------- the host rows (inner part)
+# Runs inside `unshare -m`: every mount below belongs to this private namespace only.
+if [ "${1:-}" = --host-inner ]; then
+	MODE=$2
+	if [ ! -e /sys/kernel/tracing/uprobe_events ] && [ -d /sys/kernel/tracing ]; then
+		mount -t tracefs tracefs /sys/kernel/tracing || echo "cannot mount tracefs"
+	fi
+	if [ "$MODE" = hidden ]; then
+		mount -t tmpfs -o ro tmpfs /sys/kernel/btf || { echo "cannot hide /sys/kernel/btf"; exit 1; }
+	fi
+	KREL=$(uname -r)
+	export MODE KREL KNAME=host EMBEDDED=${HOST_EMBEDDED:-yes} VMDIR=$VM
+	echo "coreprobe-host: $KREL mode=$MODE embedded=$EMBEDDED"
+	sh -c '. "$VMDIR/lib.sh"; run_cases "$VMDIR/cases"'
+	echo "COREPROBE-VM-DONE host $MODE"
+	exit 0
+fi
+
+# ---------------------------------------------------------------- options
+SEL_KERNELS= SEL_MODES="sysfs,hidden" HOST=1 NO_HOST=0 BUILD=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernels) SEL_KERNELS=${2:?}; shift ;;
+	--kernels=*) SEL_KERNELS=${1#*=} ;;
+	--modes) SEL_MODES=${2:?}; shift ;;
+	--modes=*) SEL_MODES=${1#*=} ;;
+	--jobs|-j) JOBS=${2:?}; shift ;;
+	--jobs=*) JOBS=${1#*=} ;;
+	--no-host) NO_HOST=1 ;;
+	--no-build) BUILD=0 ;;
+	--tap) TAP=1 ;;
+	--timeout) BOOT_TIMEOUT=${2:?}; shift ;;
+	--timeout=*) BOOT_TIMEOUT=${1#*=} ;;
+	-h|--help) sed -n '2,/^set -u/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+	*) die "unknown option $1 (see --help)" ;;
+	esac
+	shift
+done
+[[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "--jobs wants a positive number"
+[[ $BOOT_TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "--timeout wants a positive number of seconds"
+MODES=()
+for m in ${SEL_MODES//,/ }; do
+	case $m in sysfs|hidden) MODES+=("$m") ;; *) die "unknown mode $m (sysfs, hidden)" ;; esac
+done
+[ ${#MODES[@]} -gt 0 ] || die "no mode selected"
+[ "$(id -u)" = 0 ] || die "needs root (mounts, BPF)"
+
+# ---------------------------------------------------------------- kernels.list
+K_NAMES=()
+declare -A K_PKG K_EMB
+while read -r name pkgver emb rest; do
+	[ -z "$name" ] || [ "${name#\#}" != "$name" ] && continue
+	[ -n "$emb" ] && [ -z "$rest" ] || die "kernels.list: bad line: $name $pkgver $emb $rest"
+	case $emb in yes|no) ;; *) die "kernels.list: $name: EMBEDDED must be yes or no" ;; esac
+	K_NAMES+=("$name") K_PKG[$name]=$pkgver K_EMB[$name]=$emb
+done <"$VM/kernels.list"
+
+# Embedded kernels must be exactly those of btfs/kernel/debian.list.
+DEBLIST=$ROOT/btfs/kernel/debian.list
+for name in "${K_NAMES[@]}"; do
+	if grep -v '^#' "$DEBLIST" | awk '{print $NF}' | grep -qxF "${K_PKG[$name]}"; then in=yes; else in=no; fi
+	[ "$in" = "${K_EMB[$name]}" ] ||
+		die "kernels.list says $name (${K_PKG[$name]}) embedded=${K_EMB[$name]}, btfs/kernel/debian.list says $in"
+done
+for pv in $(grep -v '^#' "$DEBLIST" | awk 'NF {print $NF}'); do
+	printf '%s\n' "${K_PKG[@]}" | grep -qxF "$pv" || note "warning: $pv (btfs/kernel/debian.list) is not in the matrix"
+done
+
+RUN_KERNELS=()
+if [ -n "$SEL_KERNELS" ]; then
+	for k in ${SEL_KERNELS//,/ }; do
+		[ "$k" = host ] && continue
+		[ -n "${K_PKG[$k]:-}" ] || die "unknown kernel $k (kernels.list: ${K_NAMES[*]})"
+		RUN_KERNELS+=("$k")
+	done
+else
+	RUN_KERNELS=("${K_NAMES[@]}")
+fi
+
+T0=$(now)
+mkdir -p "$OUT" "$DEBS"
+
+# ---------------------------------------------------------------- build
+if [ "$BUILD" = 1 ]; then
+	note "make coreprobe and the demo targets"
+	make -C "$ROOT" coreprobe $(printf 'build/targets/%s ' $DEMOS) >"$OUT/make.log" 2>&1 ||
+		{ tail -n 20 "$OUT/make.log" >&2; die "make failed (build/vm/make.log)"; }
+fi
+[ -x "$ROOT/coreprobe" ] || die "no ./coreprobe"
+file "$ROOT/coreprobe" | grep -q 'statically linked' || die "./coreprobe is not static"
+for d in $DEMOS; do [ -x "$ROOT/build/targets/$d" ] || die "no build/targets/$d"; done
+BUSYBOX=$(command -v busybox) || die "no busybox (apt-get install busybox-static)"
+file -L "$BUSYBOX" | grep -q 'statically linked' || die "$BUSYBOX is not static (busybox-static)"
+
+# A warning (not an error) when the binary does not carry a kernel that kernels.list says it does.
+EMBEDDED_KEYS=$("$ROOT/coreprobe" -j btf list 2>/dev/null | grep '"kind":"kernel"' | sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
+for name in "${RUN_KERNELS[@]}"; do
+	rel=${K_PKG[$name]%%=*} rel=${rel#linux-image-}
+	if [ "${K_EMB[$name]}" = yes ] && ! printf '%s\n' "$EMBEDDED_KEYS" | grep -qxF "$rel"; then
+		note "warning: ./coreprobe does not embed $rel (built with another BTF_ARCHIVE?)"
+	fi
+done
+
+# ---------------------------------------------------------------- kernels: deb -> vmlinuz + modules
+extract() {	# extract DEB DIR MEMBER...
+	local deb=$1 dir=$2
+	shift 2
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir" "$@"
+	[ "${PIPESTATUS[*]}" = "0 0" ]
+}
+
+# Bump when prepare_kernel changes what it makes: cached kernels are then prepared again.
+PREP_VERSION=2
+# prepare_kernel NAME: build/vm/kernels/NAME/{vmlinuz,root/lib/modules/KREL,modules}
+prepare_kernel() {
+	local name=$1 pkgver=${K_PKG[$1]} pkg ver krel deb kd stamp
+	pkg=${pkgver%%=*} ver=${pkgver#*=} krel=${pkg#linux-image-}
+	# apt-get download names the file PKG_VERSION_ARCH.deb, an epoch's ':' as %3a
+	deb=$(ls "$DEBS/${pkg}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n1)
+	if [ -z "$deb" ]; then
+		note "$name: apt-get download $pkgver"
+		(cd "$DEBS" && apt-get download -q "$pkgver") >&2 ||
+			{ note "$name: apt-get download $pkgver failed (apt-get update? apt-cache madison $pkg)"; return 1; }
+		deb=$(ls "$DEBS/${pkg}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n1)
+		[ -n "$deb" ] || return 1
+	fi
+	kd=$OUT/kernels/$name
+	stamp="v$PREP_VERSION $(basename "$deb") $(cksum <"$VM/modules.list")"
+	[ "$(cat "$kd/.stamp" 2>/dev/null)" = "$stamp" ] && return 0
+	note "$name: extracting $(basename "$deb")"
+	rm -rf "$kd" && mkdir -p "$kd/x" || return 1
+	local members moddir modre mods=() want m f base q=() seen=" " builtin
+	members=$(dpkg-deb --fsys-tarfile "$deb" | tar -t) || return 1
+	[ -n "$members" ] || return 1
+	moddir=$(grep -m1 -xF -e "./lib/modules/$krel/" -e "./usr/lib/modules/$krel/" <<<"$members")
+	[ -n "$moddir" ] || { note "$name: no lib/modules/$krel in $(basename "$deb")"; return 1; }
+	moddir=${moddir%/}
+	modre=$(sed 's/[][\.*^$+?(){}|]/\\&/g' <<<"$moddir")	# as an ERE
+	extract "$deb" "$kd/x" "./boot/vmlinuz-$krel" $(printf '%s\n' "$members" |
+		grep -E "^$modre/modules\.(builtin|builtin\.modinfo|order)\$") || return 1
+	cp "$kd/x/boot/vmlinuz-$krel" "$kd/vmlinuz" || return 1
+	builtin=$(cat "$kd/x/$moddir/modules.builtin" 2>/dev/null)
+	# the listed modules, then what they depend on (modinfo), until nothing new
+	q=($(grep -v '^#' "$VM/modules.list"))
+	want=" ${q[*]} "
+	local dst=$kd/root/lib/modules/$krel
+	mkdir -p "$dst"
+	cp "$kd/x/$moddir"/modules.* "$dst/" 2>/dev/null
+	while [ ${#q[@]} -gt 0 ]; do
+		local batch=() names=()
+		for m in "${q[@]}"; do
+			[[ $seen == *" $m "* ]] && continue
+			seen+="$m "
+			local re=${m//[-_]/[-_]}
+			f=$(grep -m1 -E "^$modre/kernel/.*/$re\.ko(\.xz|\.zst|\.gz)?\$" <<<"$members")
+			if [ -z "$f" ]; then
+				if grep -qE "/$re\.ko\$" <<<"$builtin"; then
+					note "$name: module $m is built in"
+					[[ $want == *" $m "* ]] && mods+=("$m builtin")
+				else
+					note "$name: module $m is not in $(basename "$deb")"
+					[[ $want == *" $m "* ]] && mods+=("$m missing")
+				fi
+				continue
+			fi
+			batch+=("$f") names+=("$m")
+		done
+		q=()
+		[ ${#batch[@]} -gt 0 ] || break
+		extract "$deb" "$kd/x" "${batch[@]}" || return 1
+		local i
+		for i in "${!batch[@]}"; do
+			f=${batch[$i]} base=${f#"$moddir"/}
+			mkdir -p "$dst/$(dirname "$base")"
+			case $f in
+			*.xz) xz -dc "$kd/x/$f" >"$dst/${base%.xz}" ;;
+			*.zst) zstd -qdc "$kd/x/$f" >"$dst/${base%.zst}" ;;
+			*.gz) gzip -dc "$kd/x/$f" >"$dst/${base%.gz}" ;;
+			*) cp "$kd/x/$f" "$dst/$base" ;;
+			esac || return 1
+			base=${base%.xz} base=${base%.zst} base=${base%.gz}
+			[[ $want == *" ${names[$i]} "* ]] && mods+=("${names[$i]}")
+			for m in $(modinfo -F depends "$dst/$base" | tr ',' ' '); do
+				q+=("$m")
+			done
+		done
+	done
+	depmod -b "$kd/root" "$krel" || return 1
+	printf '%s\n' "${mods[@]}" >"$kd/modules"
+	rm -rf "$kd/x"
+	echo "$stamp" >"$kd/.stamp"
+}
+
+# ---------------------------------------------------------------- initramfs
+# copy_bin STAGE SRC DST: SRC at STAGE/DST, with what ldd lists at the same paths.
+copy_bin() {
+	local stage=$1 src=$2 dst=$3 lib
+	mkdir -p "$stage/$(dirname "$dst")" && cp -L "$src" "$stage/$dst" || return 1
+	for lib in $(ldd "$src" 2>/dev/null | grep -o '/[^ ]*' | sort -u); do
+		[ -e "$stage/$lib" ] && continue
+		mkdir -p "$stage/$(dirname "$lib")" && cp -L "$lib" "$stage/$lib" || return 1
+	done
+}
+
+extra_bins() {	# HOST-PATH VM-PATH lines
+	grep -v '^[[:space:]]*#' "$VM/extra-bins.list" | while read -r src dst _; do
+		[ -n "$src" ] || continue
+		[ "${src#/}" != "$src" ] || src=$ROOT/$src
+		echo "$src ${dst:-$src}"
+	done
+}
+
+build_initrd() {
+	local name=$1 krel emb=${K_EMB[$1]} kd=$OUT/kernels/$1 od=$OUT/$1 stamp stage a src dst
+	krel=${K_PKG[$name]%%=*} krel=${krel#linux-image-}
+	local inputs=("$ROOT/coreprobe" "$BUSYBOX" "$VM/init.sh" "$VM/lib.sh" "$VM"/cases/*.sh
+		"$VM/extra-bins.list" "$kd/.stamp" "$kd/modules" "$VM/run.sh")
+	for a in $DEMOS; do inputs+=("$ROOT/build/targets/$a"); done
+	while read -r src dst; do
+		[ -e "$src" ] || { note "extra-bins.list: no $src"; return 1; }
+		inputs+=("$src")
+	done < <(extra_bins)
+	stamp=$({ echo "$name $krel $emb"; cat "${inputs[@]}"; } | sha256sum | cut -c1-32)
+	[ "$(cat "$od/.stamp" 2>/dev/null)" = "$stamp" ] && [ -s "$od/initrd.gz" ] && return 0
+	note "$name: building the initramfs"
+	stage=$od/root
+	rm -rf "$od" && mkdir -p "$stage" || return 1
+	(cd "$stage" && mkdir -p bin sbin dev proc sys tmp run etc targets vm/cases lib/modules mnt) || return 1
+	cp "$BUSYBOX" "$stage/bin/busybox" || return 1
+	for a in $("$BUSYBOX" --list); do
+		[ -e "$stage/bin/$a" ] || ln -s busybox "$stage/bin/$a"
+	done
+	cp "$ROOT/coreprobe" "$stage/bin/coreprobe" || return 1
+	for a in $DEMOS; do copy_bin "$stage" "$ROOT/build/targets/$a" "/targets/$a" || return 1; done
+	while read -r src dst; do
+		copy_bin "$stage" "$src" "$dst" || return 1
+	done < <(extra_bins)
+	cp "$VM/init.sh" "$stage/init" && chmod 755 "$stage/init" || return 1
+	cp "$VM/lib.sh" "$stage/vm/" && cp "$VM"/cases/*.sh "$stage/vm/cases/" || return 1
+	cp -a "$kd/root/lib/modules/$krel" "$stage/lib/modules/" || return 1
+	cp "$kd/modules" "$stage/etc/coreprobe-vm.modules"
+	printf 'KNAME=%s\nEMBEDDED=%s\n' "$name" "$emb" >"$stage/etc/coreprobe-vm.env"
+	mknod "$stage/dev/console" c 5 1 && mknod "$stage/dev/null" c 1 3 || return 1
+	(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -6 &&
+		[ "${PIPESTATUS[*]}" = "0 0 0 0" ]) >"$od/initrd.gz" || return 1
+	rm -rf "$stage"
+	echo "$stamp" >"$od/.stamp"
+}
+
+for name in "${RUN_KERNELS[@]}"; do
+	prepare_kernel "$name" || die "$name: cannot prepare the kernel"
+	build_initrd "$name" || die "$name: cannot build the initramfs"
+done
+T_PREP=$(elapsed "$T0")
+
+# ---------------------------------------------------------------- runs
+# Every row: build/vm/ROW.log (output), build/vm/ROW.status ("EXIT SECONDS").
+rowfile() { echo "$OUT/${1//\//-}"; }
+
+boot() {	# boot NAME MODE
+	local name=$1 mode=$2 f t rc
+	f=$(rowfile "$name/$mode")
+	rm -f "$f.status"
+	t=$(now)
+	timeout -k 10 "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m 1G -smp 1 -nographic -no-reboot \
+		-nic none -kernel "$OUT/kernels/$name/vmlinuz" -initrd "$OUT/$name/initrd.gz" \
+		-append "console=ttyS0 loglevel=0 panic=-1 rdinit=/init coreprobe.mode=$mode" \
+		</dev/null >"$f.log" 2>&1 &
+	echo $! >"$f.pid"
+	wait $!
+	rc=$?
+	rm -f "$f.pid"
+	echo "$rc $(elapsed "$t")" >"$f.status"
+	note "$name/$mode: $( [ $rc = 124 ] || [ $rc = 137 ] && echo "KILLED after ${BOOT_TIMEOUT}s" || echo "qemu exit $rc") in $(elapsed "$t")s"
+}
+
+host_rows() {
+	local mode f t rc ht=$OUT/host/targets d
+	rm -rf "$OUT/host" && mkdir -p "$ht" || return 1
+	# private copies: other processes running build/targets/demo_* are not traced by these rows
+	for d in $DEMOS; do cp "$ROOT/build/targets/$d" "$ht/$d"; done
+	for mode in "${MODES[@]}"; do
+		f=$(rowfile "host/$mode")
+		rm -f "$f.status"
+		mkdir -p "$OUT/host/work-$mode"
+		t=$(now)
+		COREPROBE=$ROOT/coreprobe T=$ht WORK=$OUT/host/work-$mode \
+			timeout -k 10 "$HOST_TIMEOUT" unshare -m --propagation private \
+			bash "$VM/run.sh" --host-inner "$mode" </dev/null >"$f.log" 2>&1 &
+		echo $! >"$f.pid"
+		wait $!
+		rc=$?
+		rm -f "$f.pid"
+		echo "$rc $(elapsed "$t")" >"$f.status"
+		note "host/$mode: exit $rc in $(elapsed "$t")s"
+	done
+}
+
+ROWS=()
+[ "$NO_HOST" = 1 ] && HOST=0
+[ "$HOST" = 1 ] && for m in "${MODES[@]}"; do ROWS+=("host/$m"); done
+JOBLIST=()
+[ "$HOST" = 1 ] && JOBLIST+=("host")
+for name in "${RUN_KERNELS[@]}"; do
+	for m in "${MODES[@]}"; do
+		ROWS+=("$name/$m")
+		JOBLIST+=("$name/$m")
+	done
+done
+[ ${#ROWS[@]} -gt 0 ] || die "nothing to run (--kernels host with --no-host?)"
+for r in "${ROWS[@]}"; do rm -f "$(rowfile "$r").log" "$(rowfile "$r").status" "$(rowfile "$r").pid"; done
+
+# Interrupted: stop this run's time-limited children (each forwards the signal to its qemu or
+# host run), by the pids they recorded.
+stop_all() {
+	local r p
+	trap - INT TERM
+	for r in "${ROWS[@]}"; do
+		p=$(cat "$(rowfile "$r").pid" 2>/dev/null) && [ -n "$p" ] && kill -TERM "$p" 2>/dev/null
+	done
+	note "interrupted"
+	exit 130
+}
+trap stop_all INT TERM
+
+note "${#JOBLIST[@]} jobs, $JOBS at a time (boot timeout ${BOOT_TIMEOUT}s)"
+running=0
+for j in "${JOBLIST[@]}"; do
+	while [ $running -ge "$JOBS" ]; do
+		wait -n
+		running=$((running - 1))
+	done
+	if [ "$j" = host ]; then host_rows & else boot "${j%/*}" "${j#*/}" & fi
+	running=$((running + 1))
+done
+wait
+
+# ---------------------------------------------------------------- matrix
+declare -A CELL DETAIL FINISHED NRES DECLARED
+# The cells every row must report: the `# cells: TOOL:CASE...` line of each case script.
+COLS=()
+for c in $(sed -n 's/^# cells://p' "$VM"/cases/*.sh); do
+	COLS+=("$c")
+	DECLARED[$c]=1
+done
+for r in "${ROWS[@]}"; do
+	f=$(rowfile "$r").log
+	NRES[$r]=0
+	FINISHED[$r]=0
+	[ -r "$f" ] || continue
+	grep -aq 'COREPROBE-VM-DONE' "$f" && FINISHED[$r]=1
+	while read -r _ tool cas st detail; do
+		c="$tool:$cas"
+		[[ " ${COLS[*]} " == *" $c "* ]] || COLS+=("$c")
+		NRES[$r]=$((NRES[$r] + 1))
+		prev=${CELL[$r|$c]:-}
+		if [ "$prev" = FAIL ] || { [ "$prev" = PASS ] && [ "$st" = SKIP ]; }; then
+			continue
+		fi
+		CELL[$r|$c]=$st DETAIL[$r|$c]=$detail
+	done < <(tr -d '\r' <"$f" | grep -ao 'RESULT [^ ]\{1,\} [^ ]\{1,\} \(PASS\|FAIL\|SKIP\)\( .*\)\{0,1\}$')
+done
+
+npass=0 nfail=0 nskip=0 bad_rows=()
+for r in "${ROWS[@]}"; do
+	[ "${NRES[$r]}" -gt 0 ] || bad_rows+=("$r")
+	for c in "${COLS[@]}"; do
+		if [ -z "${CELL[$r|$c]:-}" ] && { [ "${FINISHED[$r]}" = 0 ] || [ -n "${DECLARED[$c]:-}" ]; }; then
+			read -r rc secs <"$(rowfile "$r").status" 2>/dev/null || rc="?"
+			CELL[$r|$c]=FAIL
+			if [ "${FINISHED[$r]}" = 1 ]; then
+				DETAIL[$r|$c]="no result although the run finished (a case script bug?)"
+			elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+				DETAIL[$r|$c]="no result: killed at the time limit"
+			else
+				DETAIL[$r|$c]="no result: the run ended early (exit $rc)"
+			fi
+		fi
+		case ${CELL[$r|$c]:-} in
+		PASS) npass=$((npass + 1)) ;;
+		FAIL) nfail=$((nfail + 1)) ;;
+		SKIP) nskip=$((nskip + 1)) ;;
+		esac
+	done
+done
+WALL=$(elapsed "$T0")
+
+# --tap: one "ok"/"not ok" line per cell, for tests/run.sh to count (SKIP cells are not tests)
+if [ "${TAP:-0}" = 1 ]; then
+	for r in "${ROWS[@]}"; do
+		for c in "${COLS[@]}"; do
+			case ${CELL[$r|$c]:-} in
+			PASS) echo "ok - vm $r $c" ;;
+			FAIL) echo "not ok - vm $r $c: ${DETAIL[$r|$c]:-}" ;;
+			esac
+		done
+	done
+fi
+
+render() {	# render txt|md
+	local fmt=$1 r c i s w=11 cw=() rc secs f
+	for r in "${ROWS[@]}"; do [ ${#r} -gt $w ] && w=${#r}; done
+	for c in "${COLS[@]}"; do cw+=($(( ${#c} > 4 ? ${#c} : 4 ))); done
+	if [ "$fmt" = md ]; then
+		printf '| kernel/mode |'; for c in "${COLS[@]}"; do printf ' %s |' "$c"; done; echo
+		printf '|---|'; for c in "${COLS[@]}"; do printf -- '---|'; done; echo
+		for r in "${ROWS[@]}"; do
+			printf '| %s |' "$r"
+			for c in "${COLS[@]}"; do
+				s=${CELL[$r|$c]:--}
+				[ "$s" = FAIL ] && s="**FAIL**"
+				printf ' %s |' "$s"
+			done
+			echo
+		done
+	else
+		printf "%-${w}s" "kernel/mode"; for i in "${!COLS[@]}"; do printf "  %-${cw[$i]}s" "${COLS[$i]}"; done; echo
+		for r in "${ROWS[@]}"; do
+			printf "%-${w}s" "$r"
+			for i in "${!COLS[@]}"; do printf "  %-${cw[$i]}s" "${CELL[$r|${COLS[$i]}]:--}"; done
+			echo
+		done
+	fi
+	echo
+	echo "$npass passed, $nfail failed, $nskip skipped; wall time ${WALL}s (setup ${T_PREP}s, $JOBS at a time)"
+	echo
+	if [ "$fmt" = md ]; then
+		echo "| row | seconds | exit | results | finished |"
+		echo "|---|---|---|---|---|"
+	else
+		echo "per row (seconds, exit code of qemu or of the host run, RESULT lines):"
+	fi
+	for r in "${ROWS[@]}"; do
+		rc="?" secs="?"
+		read -r rc secs <"$(rowfile "$r").status" 2>/dev/null
+		if [ "$fmt" = md ]; then
+			echo "| $r | $secs | $rc | ${NRES[$r]} | $( [ "${FINISHED[$r]}" = 1 ] && echo yes || echo '**no**') |"
+		else
+			printf '  %-*s %7ss  exit %-3s %3s results%s\n' "$w" "$r" "$secs" "$rc" "${NRES[$r]}" \
+				"$( [ "${FINISHED[$r]}" = 1 ] || echo ", DID NOT FINISH")"
+		fi
+	done
+	[ ${#bad_rows[@]} -gt 0 ] && printf '\nrows without any result: %s\n' "${bad_rows[*]}"
+	for r in "${ROWS[@]}"; do
+		[ "${FINISHED[$r]}" = 1 ] && continue
+		f=$(rowfile "$r").log
+		printf '\nlast lines of %s (build/vm/%s):\n' "$r" "${f##*/}"
+		[ "$fmt" = md ] && echo '```'
+		tr -d '\r' <"$f" 2>/dev/null | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[A-Za-z]//g' |
+			grep -av '^[[:space:]]*$' | tail -n 6 | cut -c1-200 | sed 's/^/    /'
+		[ "$fmt" = md ] && echo '```'
+	done
+	if [ "$nfail" -gt 0 ]; then
+		printf '\nfailures:\n'
+		[ "$fmt" = md ] && echo
+		for r in "${ROWS[@]}"; do
+			for c in "${COLS[@]}"; do
+				[ "${CELL[$r|$c]:-}" = FAIL ] || continue
+				f=$(rowfile "$r").log
+				if [ "$fmt" = md ]; then
+					echo "- \`$r\` \`$c\`: ${DETAIL[$r|$c]} (build/vm/${f##*/})"
+				else
+					echo "  $r $c: ${DETAIL[$r|$c]} (build/vm/${f##*/})"
+				fi
+			done
+		done
+	fi
+	return 0
+}
+
+render txt | tee "$OUT/matrix.txt"
+render md >"$OUT/matrix.md"
+[ "$nfail" = 0 ] && [ ${#bad_rows[@]} = 0 ]
