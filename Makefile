@@ -31,9 +31,9 @@ LDFLAGS := -static -Wl,--gc-sections -L$(DEPS)/lib
 LDLIBS := -lbpf -lelf -lz -lmbedcrypto
 
 # One row per tool: bpf/<tool>.bpf.c + bpf/<tool>.h + tools/<tool>.c
-TOOLS := structs
+TOOLS := structs sslsniff
 CORE_SRC := src/common.c src/elfinfo.c src/hostinfo.c src/blobstore.c src/btfmerge.c \
-	src/btfpick.c src/tracer.c
+	src/btfpick.c src/tracer.c src/tlskeys.c
 APP_SRC := main.c tools/btfcmd.c tools/objects.c $(addprefix tools/,$(addsuffix .c,$(TOOLS)))
 BPF_OBJS := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(TOOLS))
 SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(TOOLS))

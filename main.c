@@ -26,6 +26,7 @@ struct cmd {
 
 static const struct cmd cmds[] = {
 	{ "structs", do_structs, "structs [-p PID] [-c COUNT] [-d SECONDS] BINARY   add_test(struct data *): pid comm a c a+c" },
+	{ "sslsniff", do_sslsniff, "sslsniff [-p PID] [--lib PATH]... [-x] [--max-bytes N] [--keylog FILE] [-c N] [-d S]   TLS plaintext + key log" },
 	{ "btf", do_btf, "btf { list | which [BINARY] | merge VMLINUX APP OUT | add ... -o NEW }" },
 };
 

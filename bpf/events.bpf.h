@@ -24,7 +24,8 @@ struct {
 	__uint(value_size, sizeof(__u32));
 } events_pb SEC(".maps");
 
-/* perf-buffer path: events are built in a per-CPU scratch slot, then copied out */
+/* a per-CPU scratch slot: where perf-buffer events are built, and where tools build
+ * variable-size events before cp_event_output() copies out only the used part */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -70,6 +71,27 @@ static __always_inline void cp_event_submit(void *ctx, void *e, __u32 size)
 	if (cp_use_ringbuf)
 		bpf_ringbuf_submit(e, 0);
 	else if (bpf_perf_event_output(ctx, &events_pb, BPF_F_CURRENT_CPU, e, size) < 0)
+		cp_event_count_drop();
+}
+
+/* The per-CPU scratch slot (CP_EVENT_MAX bytes), for events built before their size is known. */
+static __always_inline void *cp_event_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&events_heap, &zero);
+}
+
+/* Copies size bytes of a scratch-built event out (ring buffer or perf buffer). */
+static __always_inline void cp_event_output(void *ctx, void *e, __u64 size)
+{
+	long err;
+
+	if (cp_use_ringbuf)
+		err = bpf_ringbuf_output(&events_rb, e, size, 0);
+	else
+		err = bpf_perf_event_output(ctx, &events_pb, BPF_F_CURRENT_CPU, e, size);
+	if (err < 0)
 		cp_event_count_drop();
 }
 

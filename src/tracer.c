@@ -143,14 +143,12 @@ static void events_configure(struct cp_run *r, struct bpf_object *obj)
 {
 	struct bpf_map *rb = bpf_object__find_map_by_name(obj, "events_rb");
 	struct bpf_map *pb = bpf_object__find_map_by_name(obj, "events_pb");
-	struct bpf_map *heap = bpf_object__find_map_by_name(obj, "events_heap");
 
 	if (rb)
 		bpf_map__set_autocreate(rb, r->use_ringbuf);
 	if (pb)
 		bpf_map__set_autocreate(pb, !r->use_ringbuf);
-	if (heap)
-		bpf_map__set_autocreate(heap, !r->use_ringbuf);
+	/* events_heap (the per-CPU scratch slot) serves both transports: always created */
 	if (rb || pb)
 		rodata_set(obj, "cp_use_ringbuf", &r->use_ringbuf, sizeof(bool));
 }

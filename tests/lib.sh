@@ -58,7 +58,7 @@ expect_error() {
 	rc=$?
 	if [ "$rc" != "$code" ]; then
 		notok "$name: exit $rc, want $code ($(head -c 300 "$TMP/ee.err"))"
-	elif [ "$(wc -l <"$TMP/ee.err")" != 1 ] || ! grep -Eq "$re" "$TMP/ee.err"; then
+	elif [ "$(wc -l <"$TMP/ee.err")" != 1 ] || ! grep -Eq -- "$re" "$TMP/ee.err"; then
 		notok "$name: stderr is not one line matching /$re/: $(head -c 300 "$TMP/ee.err")"
 	elif [ -s "$TMP/ee.out" ]; then
 		notok "$name: printed on stdout: $(head -c 200 "$TMP/ee.out")"

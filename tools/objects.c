@@ -2,8 +2,10 @@
 #include "tools/objects.h"
 
 #include "structs.skel.h"
+#include "sslsniff.skel.h"
 
 const struct cp_object cp_objects[] = {
 	{ "structs", structs_bpf__elf_bytes },
+	{ "sslsniff", sslsniff_bpf__elf_bytes },
 };
 const int cp_n_objects = sizeof(cp_objects) / sizeof(cp_objects[0]);

@@ -33,10 +33,13 @@ HOST_LDSO=/lib64/ld-linux-x86-64.so.2
 
 # VERSION LOADER PACKAGE=VERSION...   (LOADER: host = the host's ld.so and libc; root = the
 # loader and libc extracted into the root). Versions pinned to what the archive serves; the
-# library packages match the BTF keys of btfs/app/openssl/build.sh.
+# library packages match the BTF keys of btfs/app/openssl/build.sh, except 3.0.22 (a later
+# bookworm security update): coreprobe carries no blob for it on purpose, it is the "OpenSSL
+# build without a blob" case (plaintext only, a warning, no keys).
 VERSIONS="
 1.1.1w host openssl=1.1.1w-0+deb11u1 libssl1.1=1.1.1w-0+deb11u1
 3.0.20 host openssl=3.0.20-1~deb12u2 libssl3=3.0.20-1~deb12u2
+3.0.22 host openssl=3.0.22-1~deb12u2 libssl3=3.0.22-1~deb12u2
 3.5.9 root openssl=3.5.9-1~deb13u1 libssl3t64=3.5.9-1~deb13u1 openssl-provider-legacy=3.5.9-1~deb13u1 libc6=2.41-12+deb13u5 libgcc-s1=14.2.0-19 libzstd1=1.5.7+dfsg-1 zlib1g=1:1.3.dfsg+really1.3.1-1+deb13u1
 "
 

@@ -17,6 +17,7 @@
 #include "src/common.h"
 #include "src/elfinfo.h"
 #include "src/hostinfo.h"
+#include "src/tlskeys.h"
 
 static int passed, failed;
 static const char *current;
@@ -635,6 +636,62 @@ static int t_merge_bad_input(void)
 	return 0;
 }
 
+/* ---- TLS key log ---- */
+
+static void unhex(const char *h, uint8_t *out)
+{
+	hex_decode(h, out, 64);
+}
+
+/* RFC 8448 section 3 (simple 1-RTT handshake, TLS_AES_128_GCM_SHA256) */
+static int t_tls13_rfc8448(void)
+{
+	uint8_t hs[32], hash[32], want_c[32], want_s[32], got[32];
+
+	unhex("1dc826e93606aa6fdc0aadc12f741b01046aa6b99f691ed221a9f0ca043fbeac", hs);
+	unhex("860c06edc07858ee8e78f0e7428c58edd6b43f2ca3e6e95f02ed063cf0e1cad8", hash);
+	unhex("b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21", want_c);
+	unhex("b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38", want_s);
+	CHECK(tls13_expand_label(32, hs, "c hs traffic", hash, 32, got, 32) == 0, "expand failed");
+	CHECK(!memcmp(got, want_c, 32), "client handshake traffic secret differs from RFC 8448");
+	CHECK(tls13_expand_label(32, hs, "s hs traffic", hash, 32, got, 32) == 0, "expand failed");
+	CHECK(!memcmp(got, want_s, 32), "server handshake traffic secret differs from RFC 8448");
+	return 0;
+}
+
+static int t_keylog_lines(void)
+{
+	struct ssl_keys_event k = { 0 };
+	struct keylog_line l[5];
+	int n;
+
+	CHECK(tls_keylog_lines(&k, l) == 0, "no client random: lines written");
+	memset(k.client_random, 0xab, sizeof(k.client_random));
+	k.version = TLS1_2_VERSION;
+	k.master_key_len = 48;
+	memset(k.master_key, 0x11, 48);
+	n = tls_keylog_lines(&k, l);
+	CHECK(n == 1 && !strncmp(l[0].text, "CLIENT_RANDOM abab", 18) && strlen(l[0].text) == 14 + 64 + 1 + 96,
+	      "TLS 1.2 line: %d %s", n, n > 0 ? l[0].text : "");
+	k.master_key_len = 4096;	/* hostile length: refused, not over-read */
+	CHECK(tls_keylog_lines(&k, l) == 0, "oversized master key length accepted");
+	memset(&k, 0, sizeof(k));
+	memset(k.client_random, 1, 32);
+	k.version = TLS1_3_VERSION;
+	k.cipher_id = 0x03001302;	/* SHA-384: 48-byte secrets */
+	memset(k.handshake_secret, 2, 48);
+	memset(k.handshake_traffic_hash, 3, 48);
+	memset(k.client_app_traffic_secret, 4, 48);
+	memset(k.server_app_traffic_secret, 5, 48);
+	memset(k.exporter_master_secret, 6, 48);
+	n = tls_keylog_lines(&k, l);
+	CHECK(n == 5, "TLS 1.3 lines: %d", n);
+	CHECK(!strcmp(l[0].label, "CLIENT_HANDSHAKE_TRAFFIC_SECRET") && !strcmp(l[4].label, "EXPORTER_SECRET"), "labels");
+	CHECK(strlen(l[2].text) == strlen("CLIENT_TRAFFIC_SECRET_0") + 1 + 64 + 1 + 96, "SHA-384 secret length");
+	CHECK(tls13_hash_len(0x03001301) == 32 && tls13_hash_len(0x03001302) == 48, "hash lengths");
+	return 0;
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -656,6 +713,8 @@ int main(void)
 	run("merge: app struct named like a kernel struct wins", t_merge_collision);
 	run("merge: module split BTF flattened onto its base", t_merge_all_split);
 	run("merge: self-referential input terminates", t_merge_bad_input);
+	run("TLS 1.3 handshake traffic secrets match RFC 8448", t_tls13_rfc8448);
+	run("key log lines: TLS 1.2, TLS 1.3 SHA-384, unset and hostile inputs", t_keylog_lines);
 	{
 		char cmd[600];
 

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* `coreprobe sslsniff`: events shared by the BPF side and userspace. */
+#ifndef COREPROBE_SSLSNIFF_H
+#define COREPROBE_SSLSNIFF_H
+
+#define SSL_COMM_LEN 16
+#define SSL_DATA_MAX 16384		/* power of two: the capture length is masked with it */
+#define SSL_SECRET_MAX 64		/* EVP_MAX_MD_SIZE: OpenSSL's secret arrays */
+#define SSL_RANDOM_LEN 32
+#define SSL_MASTER_KEY_LEN 48		/* TLS 1.2 master secret */
+
+enum ssl_event_type { SSL_EV_DATA = 1, SSL_EV_KEYS = 2 };
+enum ssl_dir { SSL_DIR_READ = 0, SSL_DIR_WRITE = 1 };
+
+/* What the kernel side could read of the SSL object through CO-RE (no blob: nothing). */
+enum ssl_layout {
+	SSL_LAYOUT_NONE = 0,	/* no OpenSSL types in the merged BTF: plaintext only */
+	SSL_LAYOUT_111 = 1,	/* ssl_st with s3 as a pointer (1.1.1) */
+	SSL_LAYOUT_30 = 2,	/* ssl_st with s3 embedded (3.0, 3.1) */
+	SSL_LAYOUT_32 = 3,	/* ssl_st header + ssl_connection_st (3.2+) */
+};
+
+struct ssl_event_hdr {
+	__u8 type;		/* enum ssl_event_type */
+	__u8 layout;		/* enum ssl_layout */
+	__u16 instance;		/* which loaded object (one per OpenSSL layout) */
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;
+	__u64 ts_ns;		/* bpf_ktime_get_ns */
+	char comm[SSL_COMM_LEN];
+};
+
+struct ssl_data_event {
+	struct ssl_event_hdr h;
+	__u8 dir;		/* enum ssl_dir */
+	__u8 has_fd;		/* the BIO's fd could be read (libcrypto layout known) */
+	__u8 func;		/* 0 SSL_read/SSL_write, 1 the _ex variants */
+	__u8 pad;
+	__s32 fd;
+	__u32 len;		/* bytes the call transferred */
+	__u32 captured;		/* bytes in data[] (len, capped at --max-bytes) */
+	__u8 data[SSL_DATA_MAX];
+};
+
+struct ssl_keys_event {
+	struct ssl_event_hdr h;
+	__u64 ssl;		/* the SSL object's address: one connection */
+	__s32 version;		/* TLS1_2_VERSION 0x303, TLS1_3_VERSION 0x304 */
+	__u32 cipher_id;	/* OpenSSL's cipher id: 0x03000000 | IANA suite */
+	__u32 master_key_len;
+	__u8 client_random[SSL_RANDOM_LEN];
+	__u8 master_key[SSL_MASTER_KEY_LEN];
+	/* TLS 1.3: stored by OpenSSL; the handshake traffic secrets are derived in userspace */
+	__u8 handshake_secret[SSL_SECRET_MAX];
+	__u8 handshake_traffic_hash[SSL_SECRET_MAX];
+	__u8 client_app_traffic_secret[SSL_SECRET_MAX];
+	__u8 server_app_traffic_secret[SSL_SECRET_MAX];
+	__u8 exporter_master_secret[SSL_SECRET_MAX];
+};
+
+#endif

@@ -1,0 +1,671 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * coreprobe sslsniff: TLS plaintext of SSL_read/SSL_write(_ex), with the connection's fd, and
+ * an NSS key log, from every OpenSSL the system uses. Libraries are found on disk and in every
+ * process's mappings (containers included), grouped by (libssl, libcrypto) build-id, and one
+ * instance of the one BPF object is loaded per group, each relocated against that build's own
+ * BTF. A build without a blob is traced for plaintext only, with a warning: never a guess.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "src/common.h"
+#include "src/elfinfo.h"
+#include "src/tlskeys.h"
+#include "src/tracer.h"
+#include "tools/tools.h"
+
+#include "bpf/sslsniff.h"
+#include "sslsniff.skel.h"
+
+#define MAX_LIBS 64
+#define MAX_INSTANCES 16
+
+static const char sslsniff_usage[] =
+	"usage: coreprobe sslsniff [-p PID] [--lib PATH]... [-x] [--max-bytes N] [--keylog FILE]\n"
+	"                          [-c COUNT] [-d SECONDS] [-v] [-j]\n"
+	"\n"
+	"Prints the plaintext of SSL_read/SSL_write/SSL_read_ex/SSL_write_ex calls of every OpenSSL\n"
+	"library in use (found on disk and in /proc/*/maps, containers included), with the\n"
+	"connection's fd, and writes an NSS key log that Wireshark and tshark decrypt with.\n"
+	"\n"
+	"  -p PID          only this process (and only the libraries it maps, plus --lib)\n"
+	"  --lib PATH      also trace this libssl (or a program with OpenSSL linked in)\n"
+	"  -x, --hexdump   data as a hex dump instead of text\n"
+	"  --max-bytes N   capture at most N bytes per call (default 4096, at most 16383);\n"
+	"                  longer calls are flagged as truncated\n"
+	"  --keylog FILE   append key log lines (created 0600; never follows a symlink)\n"
+	"  -c COUNT        exit after COUNT data events\n"
+	"  -d SECONDS      exit after SECONDS\n";
+
+/* One OpenSSL build in use: its libssl, and the libcrypto it runs with. */
+struct ssl_lib {
+	char ssl_path[PATH_MAX];
+	struct elf_info ssl;
+	char crypto_path[PATH_MAX];
+	struct elf_info crypto;
+	bool has_crypto;
+};
+
+/* One loaded object: every library with the same (libssl, libcrypto) build-ids. */
+struct instance {
+	struct sslsniff_bpf *skel;
+	struct cp_load load;
+	int libs[MAX_LIBS];
+	int n_libs;
+	bool ssl_btf, crypto_btf;
+	struct bpf_link *links[MAX_LIBS * 10];
+	int n_links;
+};
+
+struct keylog {
+	int fd;
+	/* client randoms whose lines were written (each label once per connection) */
+	struct { uint8_t random[SSL_RANDOM_LEN]; uint8_t labels; } *seen;
+	size_t n_seen, cap_seen;
+};
+
+struct sslsniff {
+	struct cp_run run;
+	long pid;
+	bool hexdump;
+	long max_bytes;
+	const char *keylog_path;
+	const char *extra[MAX_LIBS];
+	int n_extra;
+	struct ssl_lib libs[MAX_LIBS];
+	int n_libs;
+	struct instance inst[MAX_INSTANCES];
+	int n_inst;
+	struct keylog kl;
+	__u64 start_ns;
+};
+
+static int parse_args(int argc, char **argv, struct sslsniff *S)
+{
+	enum { OPT_LIB = OPT_TOOL_BASE, OPT_MAX_BYTES, OPT_KEYLOG };
+	static const struct option opts[] = {
+		CP_COMMON_LONGOPTS,
+		{ "pid", required_argument, 0, 'p' },
+		{ "lib", required_argument, 0, OPT_LIB },
+		{ "hexdump", no_argument, 0, 'x' },
+		{ "max-bytes", required_argument, 0, OPT_MAX_BYTES },
+		{ "keylog", required_argument, 0, OPT_KEYLOG },
+		{ "count", required_argument, 0, 'c' },
+		{ "duration", required_argument, 0, 'd' },
+		{ 0 }
+	};
+	int c, err = 0;
+
+	S->max_bytes = 4096;
+	while ((c = getopt_long(argc, argv, CP_COMMON_SHORTOPTS "p:xc:d:", opts, NULL)) != -1) {
+		int r = cp_common_option(c, optarg, sslsniff_usage);
+
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
+		switch (c) {
+		case 'p': err = cp_parse_long("-p", optarg, 1, 1 << 30, &S->pid); break;
+		case 'x': S->hexdump = true; break;
+		case 'c': err = cp_parse_long("-c", optarg, 1, 1L << 40, &S->run.max_events); break;
+		case 'd': err = cp_parse_double("-d", optarg, 0.001, 1e7, &S->run.duration); break;
+		case OPT_MAX_BYTES: err = cp_parse_long("--max-bytes", optarg, 1, SSL_DATA_MAX - 1, &S->max_bytes); break;
+		case OPT_KEYLOG: S->keylog_path = optarg; break;
+		case OPT_LIB:
+			if (S->n_extra == MAX_LIBS)
+				return cp_error(CP_EUSAGE, "--lib: at most %d", MAX_LIBS);
+			S->extra[S->n_extra++] = optarg;
+			break;
+		default: return cp_usage_error("sslsniff", sslsniff_usage);
+		}
+		if (err)
+			return err;
+	}
+	if (optind != argc)
+		return cp_usage_error("sslsniff", sslsniff_usage);
+	return 0;
+}
+
+/* ---- finding the libraries ---- */
+
+static bool same_file(const struct elf_info *a, const struct elf_info *b)
+{
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
+/* The libcrypto a libssl runs with: the one of the same soname suffix next to it, else the
+ * libssl itself when OpenSSL is linked in statically. */
+static void find_crypto(struct ssl_lib *l, const char *maps_crypto)
+{
+	char dir[PATH_MAX], *slash, *suffix;
+
+	if (maps_crypto && elf_inspect(maps_crypto, &l->crypto) == 0) {
+		snprintf(l->crypto_path, sizeof(l->crypto_path), "%s", maps_crypto);
+		l->has_crypto = true;
+		return;
+	}
+	cp_error_clear();
+	snprintf(dir, sizeof(dir), "%s", l->ssl_path);
+	slash = strrchr(dir, '/');
+	suffix = strstr(l->ssl_path + (slash ? slash - dir + 1 : 0), "libssl");
+	if (slash && suffix) {
+		*slash = 0;
+		snprintf(l->crypto_path, sizeof(l->crypto_path), "%s/libcrypto%s", dir, suffix + 6);
+		if (elf_inspect(l->crypto_path, &l->crypto) == 0) {
+			l->has_crypto = true;
+			return;
+		}
+		cp_error_clear();
+	}
+	if (elf_has_function(l->ssl_path, "BIO_new") == 1) {
+		snprintf(l->crypto_path, sizeof(l->crypto_path), "%s", l->ssl_path);
+		l->crypto = l->ssl;
+		l->has_crypto = true;
+	}
+	cp_error_clear();
+}
+
+/* Adds a library (once per file). quiet: a candidate from a directory scan. */
+static int add_lib(struct sslsniff *S, const char *path, const char *maps_crypto, bool quiet)
+{
+	struct ssl_lib *l;
+	int err;
+
+	if (S->n_libs == MAX_LIBS)
+		return quiet ? 0 : cp_error(CP_EUSAGE, "more than %d OpenSSL libraries: narrow with -p", MAX_LIBS);
+	l = &S->libs[S->n_libs];
+	memset(l, 0, sizeof(*l));
+	snprintf(l->ssl_path, sizeof(l->ssl_path), "%s", path);
+	if ((err = elf_inspect(path, &l->ssl))) {
+		if (quiet) {
+			cp_error_clear();
+			return 0;
+		}
+		return err;
+	}
+	for (int i = 0; i < S->n_libs; i++)
+		if (same_file(&S->libs[i].ssl, &l->ssl))
+			return 0;
+	if (elf_has_function(path, "SSL_write") != 1) {
+		cp_error_clear();
+		return quiet ? 0 : cp_error(CP_EUSAGE, "--lib %s: no SSL_write in its symbol tables: give a libssl or a program with OpenSSL linked in", path);
+	}
+	find_crypto(l, maps_crypto);
+	S->n_libs++;
+	return 0;
+}
+
+static void scan_dir(struct sslsniff *S, const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[PATH_MAX];
+
+		if (strncmp(de->d_name, "libssl.so", 9))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		add_lib(S, path, NULL, true);
+	}
+	closedir(d);
+}
+
+/* The path a process maps a library by, seen from here: the plain path when it is the same
+ * file for us, else through /proc/PID/root (another mount namespace: a container). */
+static void maps_path(int pid, const char *p, char *out, size_t n)
+{
+	struct stat a, b;
+	char viaroot[PATH_MAX];
+
+	snprintf(viaroot, sizeof(viaroot), "/proc/%d/root%s", pid, p);
+	if (stat(p, &a) == 0 && stat(viaroot, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		snprintf(out, n, "%s", p);
+	else
+		snprintf(out, n, "%s", viaroot);
+}
+
+static void scan_maps(struct sslsniff *S, int pid)
+{
+	char path[64], line[PATH_MAX + 128], ssl[PATH_MAX] = "", crypto[PATH_MAX] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	if (!(f = fopen(path, "re")))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, '/'), *nl;
+
+		if (!p)
+			continue;
+		if ((nl = strchr(p, '\n')))
+			*nl = 0;
+		if (strstr(p, " (deleted)"))
+			continue;
+		if (!*ssl && strstr(p, "/libssl.so"))
+			maps_path(pid, p, ssl, sizeof(ssl));
+		else if (!*crypto && strstr(p, "/libcrypto.so"))
+			maps_path(pid, p, crypto, sizeof(crypto));
+	}
+	fclose(f);
+	if (*ssl)
+		add_lib(S, ssl, *crypto ? crypto : NULL, true);
+}
+
+static int discover(struct sslsniff *S)
+{
+	static const char *dirs[] = {
+		"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu",
+		"/usr/lib/aarch64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib",
+		"/usr/local/lib", "/usr/local/lib64", "/usr/local/ssl/lib",
+	};
+	int err;
+
+	for (int i = 0; i < S->n_extra; i++)
+		if ((err = add_lib(S, S->extra[i], NULL, false)))
+			return err;
+	if (S->pid) {
+		scan_maps(S, S->pid);
+	} else {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+
+		for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+			scan_dir(S, dirs[i]);
+		while (d && (de = readdir(d)))
+			if (isdigit((unsigned char)de->d_name[0]))
+				scan_maps(S, atoi(de->d_name));
+		if (d)
+			closedir(d);
+	}
+	if (!S->n_libs)
+		return cp_error(CP_EUSAGE, "no OpenSSL library found%s: give its path with --lib PATH",
+				S->pid ? " in that process's mappings" : " on disk or in any process");
+	return 0;
+}
+
+/* ---- loading: one instance per (libssl, libcrypto) build ---- */
+
+static bool same_build(const struct ssl_lib *a, const struct ssl_lib *b)
+{
+	return a->ssl.build_id_len == b->ssl.build_id_len &&
+	       !memcmp(a->ssl.build_id, b->ssl.build_id, a->ssl.build_id_len) && a->ssl.build_id_len &&
+	       a->has_crypto == b->has_crypto &&
+	       (!a->has_crypto || (a->crypto.build_id_len == b->crypto.build_id_len &&
+				   !memcmp(a->crypto.build_id, b->crypto.build_id, a->crypto.build_id_len)));
+}
+
+static void group_libs(struct sslsniff *S)
+{
+	for (int i = 0; i < S->n_libs; i++) {
+		int g;
+
+		for (g = 0; g < S->n_inst; g++)
+			if (same_build(&S->libs[S->inst[g].libs[0]], &S->libs[i]))
+				break;
+		if (g == S->n_inst) {
+			if (S->n_inst == MAX_INSTANCES)
+				continue;
+			S->n_inst++;
+		}
+		S->inst[g].libs[S->inst[g].n_libs++] = i;
+	}
+}
+
+/* An application BTF if there is one; none is not an error here (plaintext only). */
+static int add_app_btf(struct sslsniff *S, struct instance *in, const char *path, const struct elf_info *ei,
+		       const char *override, bool *found)
+{
+	struct abtf_choice c;
+	int err = abtf_choose(&S->run.store, path, ei, override, &c);
+
+	*found = false;
+	if (err == CP_ENOBTF) {
+		cp_error_clear();
+		return 0;
+	}
+	if (err || (err = btf_set_load_app(&in->load.set, &S->run.store, path, &c)))
+		return err;
+	*found = true;
+	return 0;
+}
+
+static int load_instance(struct sslsniff *S, int idx)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	struct instance *in = &S->inst[idx];
+	struct ssl_lib *l = &S->libs[in->libs[0]];
+	int err;
+
+	if ((err = cp_load_begin(&S->run, &in->load, &opts)))
+		return err;
+	/* --app-btf names the libssl's BTF (for a static program, the whole OpenSSL's) */
+	if ((err = add_app_btf(S, in, l->ssl_path, &l->ssl, env.app_btf, &in->ssl_btf)))
+		return err;
+	if (l->has_crypto && !same_file(&l->crypto, &l->ssl) &&
+	    (err = add_app_btf(S, in, l->crypto_path, &l->crypto, NULL, &in->crypto_btf)))
+		return err;
+	if (l->has_crypto && same_file(&l->crypto, &l->ssl))
+		in->crypto_btf = in->ssl_btf;
+	if (!in->ssl_btf)
+		cp_warn("%s (build-id %s): no BTF for this OpenSSL build: plaintext only, no fd and no keys; add its BTF with `coreprobe btf add --app %s=FILE -o NEW`",
+			l->ssl_path, l->ssl.build_id_len ? l->ssl.build_id_hex : "none", l->ssl_path);
+	else if (!in->crypto_btf)
+		cp_warn("%s (build-id %s): no BTF for this libcrypto build: no fd; add it with `coreprobe btf add --app %s=FILE -o NEW`",
+			l->has_crypto ? l->crypto_path : "libcrypto", l->has_crypto ? l->crypto.build_id_hex : "unknown",
+			l->has_crypto ? l->crypto_path : "LIBCRYPTO");
+	in->skel = sslsniff_bpf__open_opts(&opts);
+	if (!in->skel)
+		return cp_bpf_error(errno, "opening the BPF object");
+	in->skel->rodata->max_bytes = S->max_bytes;
+	in->skel->rodata->instance_id = idx;
+	if ((err = cp_load_prepare(&S->run, &in->load, in->skel->obj)))
+		return err;
+	if (idx > 0) {	/* every instance writes into the first one's event maps: one reader */
+		struct sslsniff_bpf *first = S->inst[0].skel;
+
+		if (S->run.use_ringbuf)
+			err = bpf_map__reuse_fd(in->skel->maps.events_rb, bpf_map__fd(first->maps.events_rb));
+		else
+			err = bpf_map__reuse_fd(in->skel->maps.events_pb, bpf_map__fd(first->maps.events_pb));
+		if (!err)
+			err = bpf_map__reuse_fd(in->skel->maps.events_dropped, bpf_map__fd(first->maps.events_dropped));
+		if (err)
+			return cp_bpf_error(err, "sharing the event maps");
+	}
+	err = sslsniff_bpf__load(in->skel);
+	cp_load_done(&in->load);
+	if (err)
+		return cp_bpf_error(err, "loading the BPF program (CO-RE relocation against the merged BTF)");
+	return 0;
+}
+
+struct probe {
+	const char *func;
+	bool ret;
+	struct bpf_program *(*prog)(struct sslsniff_bpf *);
+};
+
+#define PROG(name) static struct bpf_program *p_##name(struct sslsniff_bpf *s) { return s->progs.name; }
+PROG(ssl_read_enter) PROG(ssl_read_leave) PROG(ssl_write_enter) PROG(ssl_write_leave)
+PROG(ssl_read_ex_enter) PROG(ssl_read_ex_leave) PROG(ssl_write_ex_enter) PROG(ssl_write_ex_leave)
+PROG(ssl_handshake_enter) PROG(ssl_handshake_leave)
+
+static const struct probe probes[] = {
+	{ "SSL_read", false, p_ssl_read_enter }, { "SSL_read", true, p_ssl_read_leave },
+	{ "SSL_write", false, p_ssl_write_enter }, { "SSL_write", true, p_ssl_write_leave },
+	{ "SSL_read_ex", false, p_ssl_read_ex_enter }, { "SSL_read_ex", true, p_ssl_read_ex_leave },
+	{ "SSL_write_ex", false, p_ssl_write_ex_enter }, { "SSL_write_ex", true, p_ssl_write_ex_leave },
+	{ "SSL_do_handshake", false, p_ssl_handshake_enter }, { "SSL_do_handshake", true, p_ssl_handshake_leave },
+};
+
+static int attach_instance(struct sslsniff *S, struct instance *in)
+{
+	for (int i = 0; i < in->n_libs; i++) {
+		struct ssl_lib *l = &S->libs[in->libs[i]];
+		struct stat st;
+
+		for (size_t p = 0; p < ARRAY_SIZE(probes); p++) {
+			LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = probes[p].func, .retprobe = probes[p].ret);
+			struct bpf_link *link;
+
+			if (elf_has_function(l->ssl_path, probes[p].func) != 1) {	/* e.g. no _ex in old builds */
+				cp_error_clear();
+				continue;
+			}
+			link = bpf_program__attach_uprobe_opts(probes[p].prog(in->skel), S->pid ? S->pid : -1,
+							       l->ssl_path, 0, &o);
+			if (!link)
+				return cp_bpf_error(errno, "attaching uprobes to OpenSSL");
+			in->links[in->n_links++] = link;
+		}
+		/* the file attached must be the file whose build-id picked the BTF */
+		if (stat(l->ssl_path, &st) || st.st_dev != l->ssl.dev || st.st_ino != l->ssl.ino)
+			return cp_error(CP_ERUNTIME, "%s was replaced while coreprobe attached to it: run again", l->ssl_path);
+	}
+	return 0;
+}
+
+/* ---- output ---- */
+
+static const char *layout_name(int layout)
+{
+	switch (layout) {
+	case SSL_LAYOUT_111: return "1.1.1";
+	case SSL_LAYOUT_30: return "3.0";
+	case SSL_LAYOUT_32: return "3.2+";
+	default: return "unknown";
+	}
+}
+
+static const char *func_name(const struct ssl_data_event *e)
+{
+	if (e->dir == SSL_DIR_WRITE)
+		return e->func ? "SSL_write_ex" : "SSL_write";
+	return e->func ? "SSL_read_ex" : "SSL_read";
+}
+
+static void print_text(const uint8_t *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (d[i] == '\n' || d[i] == '\t' || (d[i] >= 0x20 && d[i] < 0x7f))
+			putchar(d[i]);
+		else if (d[i] == '\r')
+			fputs("\\r", stdout);
+		else
+			printf("\\x%02x", d[i]);
+	}
+	if (n && d[n - 1] != '\n')
+		putchar('\n');
+}
+
+static void print_hexdump(const uint8_t *d, size_t n)
+{
+	for (size_t off = 0; off < n; off += 16) {
+		printf("    %04zx ", off);
+		for (size_t i = 0; i < 16; i++)
+			i + off < n ? printf(" %02x", d[off + i]) : printf("   ");
+		printf("  |");
+		for (size_t i = 0; i < 16 && off + i < n; i++)
+			putchar(d[off + i] >= 0x20 && d[off + i] < 0x7f ? d[off + i] : '.');
+		printf("|\n");
+	}
+}
+
+static void on_data(struct sslsniff *S, const struct ssl_data_event *e, size_t size)
+{
+	size_t cap = e->captured;
+	const char *lib = e->h.instance < S->n_inst ? S->libs[S->inst[e->h.instance].libs[0]].ssl_path : "?";
+	double t = (e->h.ts_ns - S->start_ns) / 1e9;
+	bool trunc;
+
+	if (cap > size - offsetof(struct ssl_data_event, data))
+		cap = size - offsetof(struct ssl_data_event, data);
+	trunc = cap < e->len;
+	if (!cp_event_accept(&S->run))
+		return;
+	if (env.json) {
+		char hex[2 * 64 + 1];
+
+		printf("{\"time\":%.6f,\"pid\":%u,\"tid\":%u,\"uid\":%u,\"comm\":", t, e->h.pid, e->h.tid, e->h.uid);
+		json_strn(stdout, e->h.comm, strnlen(e->h.comm, sizeof(e->h.comm)));
+		printf(",\"func\":\"%s\",\"dir\":\"%s\",\"fd\":", func_name(e), e->dir == SSL_DIR_WRITE ? "write" : "read");
+		e->has_fd ? printf("%d", e->fd) : printf("null");
+		printf(",\"len\":%u,\"captured\":%zu,\"truncated\":%s,\"layout\":\"%s\",\"lib\":", e->len, cap,
+		       trunc ? "true" : "false", layout_name(e->h.layout));
+		json_str(stdout, lib);
+		if (S->hexdump) {
+			printf(",\"hex\":\"");
+			for (size_t off = 0; off < cap; off += 64) {
+				size_t n = cap - off < 64 ? cap - off : 64;
+
+				hex_encode(e->data + off, n, hex);
+				fputs(hex, stdout);
+			}
+			printf("\"}\n");
+		} else {
+			printf(",\"data\":");
+			json_strn(stdout, (const char *)e->data, cap);
+			printf("}\n");
+		}
+		return;
+	}
+	printf("%-12.6f %-16.16s %-7u %-7u fd ", t, e->h.comm, e->h.pid, e->h.tid);
+	e->has_fd ? printf("%-4d", e->fd) : printf("%-4s", "?");
+	printf(" %-12s %u bytes%s\n", func_name(e), e->len, trunc ? " (truncated)" : "");
+	S->hexdump ? print_hexdump(e->data, cap) : print_text(e->data, cap);
+}
+
+static int keylog_open(struct keylog *kl, const char *path)
+{
+	/* 0600, never through a planted symlink, appending: key material */
+	kl->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (kl->fd < 0 && errno == ELOOP)
+		return cp_error(CP_EUSAGE, "--keylog %s is a symlink: refusing to follow it; give the path of a regular file", path);
+	if (kl->fd < 0)
+		return cp_error(CP_EUSAGE, "--keylog %s: %s: give a writable path", path, strerror(errno));
+	return 0;
+}
+
+static uint8_t *keylog_seen(struct keylog *kl, const uint8_t *random)
+{
+	for (size_t i = 0; i < kl->n_seen; i++)
+		if (!memcmp(kl->seen[i].random, random, SSL_RANDOM_LEN))
+			return &kl->seen[i].labels;
+	if (kl->n_seen == kl->cap_seen) {
+		size_t cap = kl->cap_seen ? kl->cap_seen * 2 : 64;
+		void *q = realloc(kl->seen, cap * sizeof(*kl->seen));
+
+		if (!q)
+			return NULL;
+		kl->seen = q;
+		kl->cap_seen = cap;
+	}
+	memcpy(kl->seen[kl->n_seen].random, random, SSL_RANDOM_LEN);
+	kl->seen[kl->n_seen].labels = 0;
+	return &kl->seen[kl->n_seen++].labels;
+}
+
+static void on_keys(struct sslsniff *S, const struct ssl_keys_event *k)
+{
+	struct keylog_line lines[5];
+	int n = tls_keylog_lines(k, lines), written = 0;
+	uint8_t *seen;
+
+	if (n <= 0 || S->kl.fd < 0 || !(seen = keylog_seen(&S->kl, k->client_random)))
+		return;
+	for (int i = 0; i < n; i++) {
+		/* one bit per label, in the order tls_keylog_lines gives them */
+		static const char *labels[] = { "CLIENT_RANDOM", "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+			"SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0",
+			"EXPORTER_SECRET" };
+		char buf[sizeof(lines[i].text) + 1];
+		int bit = 0, len;
+
+		for (size_t b = 0; b < ARRAY_SIZE(labels); b++)
+			if (!strcmp(labels[b], lines[i].label))
+				bit = 1 << b;
+		if (*seen & bit)
+			continue;
+		len = snprintf(buf, sizeof(buf), "%s\n", lines[i].text);
+		if (write(S->kl.fd, buf, len) == len) {	/* one write per line: whole lines */
+			*seen |= bit;
+			written++;
+		}
+	}
+	if (written && env.json) {
+		char r[2 * SSL_RANDOM_LEN + 1];
+
+		hex_encode(k->client_random, SSL_RANDOM_LEN, r);
+		printf("{\"keylog\":{\"pid\":%u,\"client_random\":\"%s\",\"version\":\"%s\",\"lines\":%d}}\n", k->h.pid, r,
+		       k->version == TLS1_3_VERSION ? "TLS1.3" : "TLS1.2", written);
+	} else if (written && env.verbose) {
+		fprintf(stderr, "coreprobe: pid %u: %d key log line(s) written\n", k->h.pid, written);
+	}
+}
+
+static int on_event(void *ctx, const void *data, size_t size)
+{
+	struct sslsniff *S = ctx;
+	const struct ssl_event_hdr *h = data;
+
+	if (size < sizeof(*h))
+		return 0;
+	if (h->type == SSL_EV_DATA && size >= offsetof(struct ssl_data_event, data))
+		on_data(S, data, size);
+	else if (h->type == SSL_EV_KEYS && size >= sizeof(struct ssl_keys_event))
+		on_keys(S, data);
+	return 0;
+}
+
+static __u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+int do_sslsniff(int argc, char **argv)
+{
+	struct sslsniff *S = calloc(1, sizeof(*S));
+	struct cp_events events = { 0 };
+	int err;
+
+	if (!S)
+		return cp_error(CP_ERUNTIME, "out of memory");
+	S->kl.fd = -1;
+	if ((err = parse_args(argc, argv, S)))
+		goto out;
+	if ((err = cp_check_privilege(false)) || (S->pid && (err = cp_check_pid(S->pid))))
+		goto out;
+	if (S->keylog_path && (err = keylog_open(&S->kl, S->keylog_path)))
+		goto out;
+	if ((err = discover(S)))
+		goto out;
+	group_libs(S);
+	if ((err = cp_run_init(&S->run, NULL)))
+		goto out;
+	for (int i = 0; i < S->n_inst && !err; i++)
+		err = load_instance(S, i);
+	for (int i = 0; i < S->n_inst && !err; i++)
+		err = attach_instance(S, &S->inst[i]);
+	if (err || (err = cp_events_open(&events, &S->run, S->inst[0].skel->obj, on_event, S)))
+		goto out;
+	cp_signals_install();
+	S->start_ns = monotonic_ns();
+	if (env.verbose)
+		for (int i = 0; i < S->n_libs; i++)
+			fprintf(stderr, "coreprobe: %s (libssl build-id %s, libcrypto %s)\n", S->libs[i].ssl_path,
+				S->libs[i].ssl.build_id_hex, S->libs[i].has_crypto ? S->libs[i].crypto_path : "not found");
+	cp_tracing_banner("%d OpenSSL librar%s (%d layout%s)%s", S->n_libs, S->n_libs == 1 ? "y" : "ies",
+			  S->n_inst, S->n_inst == 1 ? "" : "s", S->pid ? " in one process" : "");
+	err = cp_events_loop(&events);
+	cp_events_close(&events);
+out:
+	for (int i = 0; i < S->n_inst; i++) {
+		for (int j = 0; j < S->inst[i].n_links; j++)
+			bpf_link__destroy(S->inst[i].links[j]);
+		sslsniff_bpf__destroy(S->inst[i].skel);
+		cp_load_free(&S->inst[i].load);
+	}
+	if (S->kl.fd >= 0)
+		close(S->kl.fd);
+	free(S->kl.seen);
+	cp_run_free(&S->run);
+	free(S);
+	return err < 0 ? 0 : err;
+}
