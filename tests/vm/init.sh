@@ -1,7 +1,8 @@
 #!/bin/sh
 # /init of the test VMs' initramfs (built by tests/vm/run.sh): sets the machine up, runs every
 # case of /vm/cases with the matrix's environment, powers off. The mode comes from the kernel
-# command line (coreprobe.mode=sysfs|hidden); KNAME and EMBEDDED from /etc/coreprobe-vm.env.
+# command line (coreprobe.mode=sysfs|hidden); KNAME, EMBEDDED and CACHE (where the fixtures of
+# tests/vm/extra-dirs.list sit) from /etc/coreprobe-vm.env.
 export PATH=/bin:/sbin
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 [ -c /dev/console ] && exec </dev/console >/dev/console 2>&1
@@ -23,7 +24,7 @@ done
 if [ "$MODE" = hidden ]; then
 	mount -t tmpfs -o ro tmpfs /sys/kernel/btf
 fi
-export COREPROBE=/bin/coreprobe T=/targets MODE EMBEDDED KREL=$(uname -r) KNAME VMDIR=/vm WORK=/run/coreprobe-vm
+export COREPROBE=/bin/coreprobe T=/targets MODE EMBEDDED KREL=$(uname -r) KNAME VMDIR=/vm WORK=/run/coreprobe-vm CACHE
 echo "coreprobe-vm: $KNAME $KREL mode=$MODE embedded=$EMBEDDED"
 . /vm/lib.sh
 run_cases /vm/cases

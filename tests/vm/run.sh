@@ -50,7 +50,7 @@ if [ "${1:-}" = --host-inner ]; then
 		mount -t tmpfs -o ro tmpfs /sys/kernel/btf || { echo "cannot hide /sys/kernel/btf"; exit 1; }
 	fi
 	KREL=$(uname -r)
-	export MODE KREL KNAME=host EMBEDDED=${HOST_EMBEDDED:-yes} VMDIR=$VM
+	export MODE KREL KNAME=host EMBEDDED=${HOST_EMBEDDED:-yes} VMDIR=$VM CACHE
 	echo "coreprobe-host: $KREL mode=$MODE embedded=$EMBEDDED"
 	sh -c '. "$VMDIR/lib.sh"; run_cases "$VMDIR/cases"'
 	echo "COREPROBE-VM-DONE host $MODE"
@@ -130,6 +130,9 @@ fi
 [ -x "$ROOT/coreprobe" ] || die "no ./coreprobe"
 file "$ROOT/coreprobe" | grep -q 'statically linked' || die "./coreprobe is not static"
 for d in $DEMOS; do [ -x "$ROOT/build/targets/$d" ] || die "no build/targets/$d"; done
+# Fixtures of the OpenSSL cases (Debian's own OpenSSL builds, unpacked into the cache).
+sh "$ROOT/tests/openssl/fetch.sh" --no-tls >"$OUT/openssl-fetch.log" 2>&1 ||
+	{ tail -n 5 "$OUT/openssl-fetch.log" >&2; die "tests/openssl/fetch.sh failed (build/vm/openssl-fetch.log)"; }
 BUSYBOX=$(command -v busybox) || die "no busybox (apt-get install busybox-static)"
 file -L "$BUSYBOX" | grep -q 'statically linked' || die "$BUSYBOX is not static (busybox-static)"
 
@@ -251,6 +254,12 @@ extra_bins() {	# HOST-PATH VM-PATH lines
 	done
 }
 
+extra_dirs() {	# directories copied whole, at the same path (@CACHE@: the download cache)
+	grep -v '^[[:space:]]*#' "$VM/extra-dirs.list" | while read -r d _; do
+		[ -n "$d" ] && echo "${d//@CACHE@/$CACHE}"
+	done
+}
+
 build_initrd() {
 	local name=$1 krel emb=${K_EMB[$1]} kd=$OUT/kernels/$1 od=$OUT/$1 stamp stage a src dst
 	krel=${K_PKG[$name]%%=*} krel=${krel#linux-image-}
@@ -261,7 +270,12 @@ build_initrd() {
 		[ -e "$src" ] || { note "extra-bins.list: no $src"; return 1; }
 		inputs+=("$src")
 	done < <(extra_bins)
-	stamp=$({ echo "$name $krel $emb"; cat "${inputs[@]}"; } | sha256sum | cut -c1-32)
+	local dirsig=""
+	while read -r src; do
+		[ -d "$src" ] || { note "extra-dirs.list: no $src"; return 1; }
+		dirsig+=$(find "$src" -printf '%p %s %T@\n' | sha256sum)
+	done < <(extra_dirs)
+	stamp=$({ echo "$name $krel $emb $dirsig"; cat "${inputs[@]}"; } | sha256sum | cut -c1-32)
 	[ "$(cat "$od/.stamp" 2>/dev/null)" = "$stamp" ] && [ -s "$od/initrd.gz" ] && return 0
 	note "$name: building the initramfs"
 	stage=$od/root
@@ -276,11 +290,14 @@ build_initrd() {
 	while read -r src dst; do
 		copy_bin "$stage" "$src" "$dst" || return 1
 	done < <(extra_bins)
+	while read -r src; do
+		mkdir -p "$stage/$(dirname "$src")" && cp -a "$src" "$stage/$src" || return 1
+	done < <(extra_dirs)
 	cp "$VM/init.sh" "$stage/init" && chmod 755 "$stage/init" || return 1
 	cp "$VM/lib.sh" "$stage/vm/" && cp "$VM"/cases/*.sh "$stage/vm/cases/" || return 1
 	cp -a "$kd/root/lib/modules/$krel" "$stage/lib/modules/" || return 1
 	cp "$kd/modules" "$stage/etc/coreprobe-vm.modules"
-	printf 'KNAME=%s\nEMBEDDED=%s\n' "$name" "$emb" >"$stage/etc/coreprobe-vm.env"
+	printf 'KNAME=%s\nEMBEDDED=%s\nCACHE=%s\n' "$name" "$emb" "$CACHE" >"$stage/etc/coreprobe-vm.env"
 	mknod "$stage/dev/console" c 5 1 && mknod "$stage/dev/null" c 1 3 || return 1
 	(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -6 &&
 		[ "${PIPESTATUS[*]}" = "0 0 0 0" ]) >"$od/initrd.gz" || return 1

@@ -1,0 +1,81 @@
+# cells: sslsniff:1.1.1w-tls1_2 sslsniff:3.0.20-tls1_3 sslsniff:3.5.9-tls1_3
+# sslsniff: one real TLS session per OpenSSL version between that version's own s_server and
+# s_client (Debian's binaries, from tests/vm/extra-dirs.list), traced by `coreprobe sslsniff`:
+# the plaintext of both directions with each process's pid and an fd, and a key log equal to
+# the one OpenSSL itself writes (-keylogfile). (The host test also decrypts a tshark capture
+# with it.) Without kernel BTF (not embedded, sysfs hidden): exit 3, one line, nothing traced.
+VMDIR=${VMDIR:-$(cd "${0%/*}/.." && pwd)}
+. "$VMDIR/lib.sh"
+
+O=$CACHE/openssl
+PORT=24400
+
+# ssl_case VERSION PROTO
+ssl_case() {
+	_v=$1 _p=$2 _c=$1-$2
+	_o=$WORK/ss-$_c.out _e=$WORK/ss-$_c.err _kl=$WORK/kl-$_c.txt _truth=$WORK/truth-$_c.txt
+	_lib=$(ls "$O/$_v"/root/usr/lib/x86_64-linux-gnu/libssl.so.* 2>/dev/null | head -n 1)
+	PORT=$((PORT + 1))
+	rm -f "$_kl" "$_truth"
+	if [ -z "$_lib" ]; then
+		result sslsniff "$_c" FAIL "no fixture libssl under $O/$_v"
+		return
+	fi
+	probes_mark
+	start_tracer "$_o" "$_e" "$COREPROBE" -j sslsniff --lib "$_lib" --keylog "$_kl"
+	_st=$?
+	if no_btf_here; then
+		# with -j the error is one JSON line on stdout
+		if [ $_st = 1 ] && [ "$TRACER_RC" = 3 ] && [ "$(cat "$_o" "$_e" | wc -l)" = 1 ] &&
+		   grep -q '"error":"no BTF for kernel.*"exit":3' "$_o" && [ ! -s "$_kl" ] && [ -z "$(leftover_probes)" ]; then
+			result sslsniff "$_c" PASS "no kernel BTF: exit 3, one line, no probe left"
+		else
+			[ $_st = 0 ] && stop_tracer
+			result sslsniff "$_c" FAIL "no kernel BTF: want exit 3, got st=$_st rc=$TRACER_RC: $(cat "$_o" "$_e" | head -c 200)"
+		fi
+		return
+	fi
+	if [ $_st != 0 ]; then
+		[ $_st = 2 ] && stop_tracer
+		result sslsniff "$_c" FAIL "did not attach (rc=$TRACER_RC): $(head -c 300 "$_e" | tr '\n' ' ')"
+		return
+	fi
+	(echo "server $_c"; sleep 8) | "$O/$_v/run" openssl s_server -accept "127.0.0.1:$PORT" \
+		-cert "$O/cert/cert.pem" -key "$O/cert/key.pem" "-$_p" -naccept 1 -keylogfile "$_truth" \
+		>"$WORK/srv-$_c.out" 2>&1 &
+	_spid=$!
+	_n=0	# until it listens
+	while ! { netstat -ltn 2>/dev/null || ss -ltn 2>/dev/null; } | grep -q ":$PORT " && [ $_n -lt 200 ]; do
+		nap 0.1
+		_n=$((_n + 1))
+	done
+	(echo "client $_c"; sleep 3) | "$O/$_v/run" openssl s_client -connect "127.0.0.1:$PORT" "-$_p" \
+		-quiet -no_ign_eof >"$WORK/cli-$_c.out" 2>&1 &
+	_cpid=$!
+	wait $_cpid
+	kill $_spid 2>/dev/null
+	wait $_spid 2>/dev/null
+	stop_tracer
+	_cw=$(grep "\"pid\":$_cpid,.*\"dir\":\"write\"" "$_o" | grep -F "\"data\":\"client $_c\\n\"")
+	_sr=$(grep "\"pid\":$_spid,.*\"dir\":\"read\"" "$_o" | grep -F "\"data\":\"client $_c\\n\"")
+	_sw=$(grep "\"pid\":$_spid,.*\"dir\":\"write\"" "$_o" | grep -F "\"data\":\"server $_c\\n\"")
+	_cr=$(grep "\"pid\":$_cpid,.*\"dir\":\"read\"" "$_o" | grep -F "\"data\":\"server $_c\\n\"")
+	grep -v '^#' "$_truth" 2>/dev/null | sort >"$_truth.s"
+	sort "$_kl" 2>/dev/null >"$_kl.s"
+	if [ -z "$_cw" ] || [ -z "$_sr" ] || [ -z "$_sw" ] || [ -z "$_cr" ]; then
+		result sslsniff "$_c" FAIL "plaintext missing (cw=${_cw:+y} sr=${_sr:+y} sw=${_sw:+y} cr=${_cr:+y}): $(head -c 300 "$_o" "$_e" | tr '\n' ' ') client: $(head -c 200 "$WORK/cli-$_c.out" | tr '\n' ' ')"
+	elif echo "$_cw$_cr$_sw$_sr" | grep -q '"fd":null'; then
+		result sslsniff "$_c" FAIL "an event without fd: $_cw"
+	elif [ ! -s "$_kl.s" ] || ! cmp -s "$_truth.s" "$_kl.s"; then
+		result sslsniff "$_c" FAIL "key log ($(wc -l <"$_kl.s") lines) differs from OpenSSL's ($(wc -l <"$_truth.s") lines)"
+	elif [ -n "$(leftover_probes)" ]; then
+		result sslsniff "$_c" FAIL "probes left: $(leftover_probes)"
+	else
+		_lay=$(echo "$_cw" | sed -n 's/.*"layout":"\([^"]*\)".*/\1/p')
+		result sslsniff "$_c" PASS "both directions, fds, layout $_lay, key log = OpenSSL's ($(wc -l <"$_kl.s") lines)"
+	fi
+}
+
+ssl_case 1.1.1w tls1_2
+ssl_case 3.0.20 tls1_3
+ssl_case 3.5.9 tls1_3
