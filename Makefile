@@ -49,6 +49,8 @@ SETUP_STAMP := $(CACHE)/.setup-$(shell cksum < scripts/setup.sh | cut -d' ' -f1)
 
 .PHONY: all setup demo test test-unit test-integration test-vm bench fuzz clean distclean
 .DELETE_ON_ERROR:
+# keep generated skeletons and BTF (intermediate files of pattern rules)
+.SECONDARY:
 
 all: coreprobe
 
@@ -57,17 +59,19 @@ $(SETUP_STAMP): scripts/setup.sh
 	sh scripts/setup.sh
 	@mkdir -p $(CACHE) && touch $@
 
-$(DEPS)/.done: libbpf/build.sh | $(SETUP_STAMP)
+# Cached things are keyed by the content of their recipe, not by file times: a fresh clone or a
+# second worktree must reuse them, never rebuild them under another build's feet.
+$(DEPS)/.done: | $(SETUP_STAMP)
 	sh libbpf/build.sh $(DEPS)
-	@touch $@
 
-$(DEBIAN_ARCHIVE)/.done: btfs/kernel/debian.list btfs/kernel/modules.list btfs/kernel/fetch-debian.sh | $(SETUP_STAMP)
+ARCHIVE_STAMP := $(DEBIAN_ARCHIVE)/.done-$(shell cat btfs/kernel/debian.list btfs/kernel/modules.list btfs/kernel/fetch-debian.sh | cksum | cut -d' ' -f1)
+$(ARCHIVE_STAMP): | $(SETUP_STAMP)
 	sh btfs/kernel/fetch-debian.sh $(DEBIAN_ARCHIVE)
 	@touch $@
 
-$(VMLINUX_BTF): $(DEBIAN_ARCHIVE)/.done
+$(VMLINUX_BTF): $(ARCHIVE_STAMP)
 
-$(BUILD)/vmlinux.h: $(DEBIAN_ARCHIVE)/.done
+$(BUILD)/vmlinux.h: $(ARCHIVE_STAMP)
 	@mkdir -p $(@D)
 	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
@@ -134,7 +138,7 @@ $(BUILD)/mkstore: embed/mkstore.c $(CORE_SRC) $(DEPS)/.done
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) embed/mkstore.c $(CORE_SRC) $(LDLIBS) -o $@
 
-$(BUILD)/store.bin: embed/mkblobs.sh $(BUILD)/mkstore $(BPF_OBJS) $(DEBIAN_ARCHIVE)/.done \
+$(BUILD)/store.bin: embed/mkblobs.sh $(BUILD)/mkstore $(BPF_OBJS) $(ARCHIVE_STAMP) \
 		$(BUILD)/hostbtf/.done $(BUILD)/appbtf/.done $(shell find btfs/app -type f 2>/dev/null)
 	BPFTOOL=$(BPFTOOL) sh embed/mkblobs.sh $@ $(BUILD)/blobwork $(BUILD)/mkstore "$(BPF_OBJS)" \
 		"$(BUILD)/hostbtf $(BTF_ARCHIVE)" "btfs/app $(BUILD)/appbtf"
@@ -142,9 +146,13 @@ $(BUILD)/store.bin: embed/mkblobs.sh $(BUILD)/mkstore $(BPF_OBJS) $(DEBIAN_ARCHI
 $(BUILD)/store.o: embed/store.S $(BUILD)/store.bin
 	$(CC) -c -DSTORE_BIN='"$(BUILD)/store.bin"' $< -o $@
 
+# The shipped binary is stripped with GNU strip, which keeps the blob section (llvm-strip drops
+# it); build/coreprobe.debug keeps the symbols for profiling.
 coreprobe: $(CORE_OBJS) $(APP_OBJS) $(BUILD)/store.o
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $(BUILD)/coreprobe.debug
+	strip -o $@ $(BUILD)/coreprobe.debug
 	@file $@ | grep -q 'statically linked' || { echo "coreprobe is not statically linked" >&2; rm -f $@; exit 1; }
+	@./$@ -V | grep -qv ' 0 kernel' || { echo "coreprobe carries no kernel BTF blob" >&2; rm -f $@; exit 1; }
 
 # For tests: the same program without the build host's kernel blob (the host archive is the
 # first one mkblobs reads: k/1), for the unknown-kernel and real-sysfs cases.

@@ -23,10 +23,16 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 CC=musl-gcc
 command -v $CC >/dev/null || { echo "libbpf/build.sh: musl-gcc missing: run scripts/setup.sh" >&2; exit 1; }
 
-mkdir -p "$SRC" "$OUT"
-OUT=$(cd "$OUT" && pwd)
+# Built in a private directory and renamed into place when complete: a concurrent build (another
+# worktree) never sees, or removes, a half-built OUTDIR.
+FINAL=$OUT
+mkdir -p "$SRC" "$(dirname "$FINAL")"
+FINAL=$(cd "$(dirname "$FINAL")" && pwd)/$(basename "$FINAL")
+[ -e "$FINAL/.done" ] && exit 0
+OUT=$(mktemp -d "$FINAL.tmp.XXXXXX")
+chmod 755 "$OUT"
+trap 'rm -rf "$OUT"' EXIT
 BUILD=$OUT/build
-rm -rf "$BUILD" "$OUT/include" "$OUT/lib"
 mkdir -p "$BUILD" "$OUT/include" "$OUT/lib"
 
 # fetch NAME=VERSION: download the source package once; print its .dsc path.
@@ -79,7 +85,7 @@ cp "$BUILD/elfutils/libelf/libelf.h" "$BUILD/elfutils/libelf/gelf.h" "$BUILD/elf
 unpack "$LIBBPF" "$BUILD/libbpf"
 make -s -C "$BUILD/libbpf/src" -j"$JOBS" CC=$CC BUILD_STATIC_ONLY=1 NO_PKG_CONFIG=1 \
 	CFLAGS="$CFLAGS_DEP $INC" OBJDIR="$BUILD/libbpf/obj" DESTDIR="$OUT" PREFIX= LIBDIR=/lib \
-	install >/dev/null
+	install >"$BUILD/libbpf.log" 2>&1 || { tail -n 20 "$BUILD/libbpf.log" >&2; exit 1; }
 
 # Mbed TLS: only the message digests and HKDF that the TLS 1.3 key-log derivation needs.
 unpack "$MBEDTLS" "$BUILD/mbedtls"
@@ -102,4 +108,10 @@ cp -r "$BUILD/mbedtls/include/mbedtls" "$OUT/include/"
 cp "$BUILD/mbedtls/coreprobe_config.h" "$OUT/include/mbedtls/"
 
 rm -rf "$BUILD"
-echo "libbpf/build.sh: static libraries in $OUT/lib: $(cd "$OUT/lib" && ls *.a | tr '\n' ' ')" >&2
+touch "$OUT/.done"
+if mv -T "$OUT" "$FINAL" 2>/dev/null; then
+	trap - EXIT
+else
+	echo "libbpf/build.sh: $FINAL appeared meanwhile (another build): keeping it" >&2
+fi
+echo "libbpf/build.sh: static libraries in $FINAL/lib: $(cd "$FINAL/lib" && ls *.a | tr '\n' ' ')" >&2

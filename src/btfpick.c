@@ -165,6 +165,9 @@ int kbtf_choose(const struct cp_store *st, const struct host_info *h, const char
 		return 0;
 	}
 	closest_releases(st, h->release, closest, sizeof(closest));
+	if (!store_count(st))
+		snprintf(closest, sizeof(closest), "none (this coreprobe carries no BTF blobs: section %s missing, e.g. removed by llvm-strip)",
+			 CP_STORE_SECTION);
 	return cp_error(CP_ENOBTF, "no BTF for kernel %s%s%s (%s): closest embedded: %s; add this kernel's BTF with `coreprobe btf add --kernel %s=FILE -o NEW` or pass --kernel-btf FILE",
 			h->release, h->build_id_len ? ", build-id " : "", h->build_id_hex,
 			no_sysfs && sysfs_present ? "sysfs BTF skipped by --no-sysfs-btf" : "no /sys/kernel/btf/vmlinux",
