@@ -5,6 +5,7 @@
  *                                        its modules' split BTF (bpftool's min_core_btf
  *                                        reads no split BTF)
  *   mkstore notes-build-id FILE          the GNU build-id in a file of ELF notes
+ *   mkstore replace EXE STORE OUT        a copy of EXE carrying STORE as its blob store
  *   mkstore pack OUT LIST                the blob store (src/blobstore.h) from LIST lines:
  *       kernel RELEASE BUILD-ID|- DISTRO VERSION ARCH FILE
  *       app NAME BUILD-ID FILE
@@ -13,6 +14,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,8 +165,27 @@ static int notes_build_id(int argc, char **argv)
 	return 0;
 }
 
+static int replace(int argc, char **argv)
+{
+	size_t n;
+	void *store;
+	int fd, err;
+
+	if (argc != 5 || !(store = read_file(argv[3], &n)))
+		return fail("usage: replace EXE STORE OUT");
+	fd = open(argv[4], O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);	/* libelf rewrites it in place */
+	if (fd < 0)
+		return fail(argv[4]);
+	err = elf_copy_replace_section(argv[2], fd, argv[4], CP_STORE_SECTION, store, n);
+	close(fd);
+	free(store);
+	return err ? fail("replace") : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "replace"))
+		return replace(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "notes-build-id"))
 		return notes_build_id(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "flatten"))

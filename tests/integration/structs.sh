@@ -127,3 +127,19 @@ if grep -q '"a":1,"c":3,"sum":4' "$TMP/root.out"; then
 else
 	notok "empty root: $(cat "$TMP/root.out" "$TMP/root.err" | head -c 400)"
 fi
+
+# -- the perf-buffer transport (kernels without ring buffers; forced here) prints the same
+for mode in ring perf; do
+	args=()
+	[ $mode = perf ] && args=(--perfbuf)
+	if tracer_start "$TMP/t-$mode.out" "$TMP/t-$mode.err" "$CP" "${args[@]}" structs -c 3 "$T/demo_v2"; then
+		"$T/demo_v2" 3 >/dev/null
+		tracer_wait 10
+	fi
+	sed 's/^[0-9]* *//' "$TMP/t-$mode.out" >"$TMP/t-$mode.norm"	# drop the pid column
+done
+if [ "$(wc -l <"$TMP/t-perf.norm")" = 4 ] && cmp -s "$TMP/t-ring.norm" "$TMP/t-perf.norm"; then
+	ok "--perfbuf: perf-buffer transport gives the same output as the ring buffer"
+else
+	notok "--perfbuf output differs: $(diff "$TMP/t-ring.norm" "$TMP/t-perf.norm" | head -c 300)"
+fi
