@@ -49,24 +49,23 @@ struct ssl3_state_st {
 	unsigned char server_app_traffic_secret[SSL_SECRET_MAX];	\
 	unsigned char exporter_master_secret[SSL_SECRET_MAX]
 
+/* What the three families name alike; S3 is how each holds the SSL3 state. */
+#define SSL_CONN_FIELDS(S3)							\
+	int version;								\
+	struct bio_st *rbio;							\
+	struct bio_st *wbio;							\
+	S3;									\
+	struct ssl_session_st *session;						\
+	TLS13_SECRETS
+
 /* 1.1.1: the SSL3 state hangs off a pointer */
 struct ssl_st___v111 {
-	int version;
-	struct bio_st *rbio;
-	struct bio_st *wbio;
-	struct ssl3_state_st *s3;
-	struct ssl_session_st *session;
-	TLS13_SECRETS;
+	SSL_CONN_FIELDS(struct ssl3_state_st *s3);
 } __attribute__((preserve_access_index));
 
 /* 3.0, 3.1: the SSL3 state is embedded (an anonymous struct in OpenSSL) */
 struct ssl_st___v30 {
-	int version;
-	struct bio_st *rbio;
-	struct bio_st *wbio;
-	struct ssl3_state_st s3;
-	struct ssl_session_st *session;
-	TLS13_SECRETS;
+	SSL_CONN_FIELDS(struct ssl3_state_st s3);
 } __attribute__((preserve_access_index));
 
 /* 3.2+: SSL is a small header; a TLS connection (type 0) is a ssl_connection_st that starts
@@ -77,12 +76,7 @@ struct ssl_st___hdr {
 
 struct ssl_connection_st {
 	struct ssl_st___hdr ssl;
-	int version;
-	struct bio_st *rbio;
-	struct bio_st *wbio;
-	struct ssl3_state_st s3;
-	struct ssl_session_st *session;
-	TLS13_SECRETS;
+	SSL_CONN_FIELDS(struct ssl3_state_st s3);
 } __attribute__((preserve_access_index));
 
 #define SSL_TYPE_SSL_CONNECTION 0
