@@ -37,6 +37,8 @@ CORE_SRC := src/common.c src/elfinfo.c src/hostinfo.c src/blobstore.c src/btfmer
 APP_SRC := main.c tools/btfcmd.c tools/objects.c $(addprefix tools/,$(addsuffix .c,$(TOOLS)))
 BPF_OBJS := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(TOOLS))
 SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(TOOLS))
+# helpers of the kernel tools (attach-type fallback, tc hooks, addresses, histograms)
+CORE_SRC += src/attach.c src/tchook.c src/netutil.c src/hist.c src/userdb.c
 CORE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRC))
 APP_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(APP_SRC))
 
