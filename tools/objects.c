@@ -2,8 +2,10 @@
 #include "tools/objects.h"
 
 #include "structs.skel.h"
+#include "tcprtt.skel.h"
 
 const struct cp_object cp_objects[] = {
 	{ "structs", structs_bpf__elf_bytes },
+	{ "tcprtt", tcprtt_bpf__elf_bytes },
 };
 const int cp_n_objects = sizeof(cp_objects) / sizeof(cp_objects[0]);
