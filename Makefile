@@ -31,7 +31,7 @@ LDFLAGS := -static -Wl,--gc-sections -L$(DEPS)/lib
 LDLIBS := -lbpf -lelf -lz -lmbedcrypto
 
 # One row per tool: bpf/<tool>.bpf.c + bpf/<tool>.h + tools/<tool>.c
-TOOLS := structs tcprtt ipsetaudit
+TOOLS := structs tcprtt ipsetaudit flowlat
 CORE_SRC := src/common.c src/elfinfo.c src/hostinfo.c src/blobstore.c src/btfmerge.c \
 	src/btfpick.c src/tracer.c
 APP_SRC := main.c tools/btfcmd.c tools/objects.c $(addprefix tools/,$(addsuffix .c,$(TOOLS)))

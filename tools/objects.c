@@ -4,10 +4,12 @@
 #include "structs.skel.h"
 #include "tcprtt.skel.h"
 #include "ipsetaudit.skel.h"
+#include "flowlat.skel.h"
 
 const struct cp_object cp_objects[] = {
 	{ "structs", structs_bpf__elf_bytes },
 	{ "tcprtt", tcprtt_bpf__elf_bytes },
 	{ "ipsetaudit", ipsetaudit_bpf__elf_bytes },
+	{ "flowlat", flowlat_bpf__elf_bytes },
 };
 const int cp_n_objects = sizeof(cp_objects) / sizeof(cp_objects[0]);

@@ -8,6 +8,7 @@
 int do_structs(int argc, char **argv);
 int do_tcprtt(int argc, char **argv);
 int do_ipsetaudit(int argc, char **argv);
+int do_flowlat(int argc, char **argv);
 int do_btf(int argc, char **argv);
 
 /* Options every command accepts after its name too (libbpf-tools style): -v, -j/--json, -h. */
