@@ -162,14 +162,24 @@ static __always_inline int audit(void *ctx, __u8 op, struct sk_buff *skb, const 
 	return 0;
 }
 
-/* fentry: arguments come from the context array, and the verifier rejects reading past the
- * function's own argument count. The branch below is a constant after relocation, so only the
- * reads of this kernel's signature are ever verified. */
-#define FENTRY_AUDIT(op)                                                                          \
-	do {                                                                                      \
-		if (bpf_core_type_exists(struct nfnl_info))                                       \
-			return audit(ctx, op, (void *)ctx[0], NULL, (const void *)ctx[2]);        \
-		return audit(ctx, op, (void *)ctx[2], (const void *)ctx[3], (const void *)ctx[4]); \
+/* fentry: the typed context would give the sk_buff, but the verifier refuses to read an
+ * argument that points to pointers (attr[]) from it ("arg type PTR is not a struct"), so every
+ * argument is fetched with bpf_get_func_arg() (5.17+; kernels without it fall back to kprobe).
+ * The branch is a constant after relocation: only this kernel's signature is ever verified. */
+static __always_inline __u64 func_arg(void *ctx, __u32 n)
+{
+	__u64 v = 0;
+
+	bpf_get_func_arg(ctx, n, &v);
+	return v;
+}
+
+#define FENTRY_AUDIT(op)                                                                            \
+	do {                                                                                        \
+		if (bpf_core_type_exists(struct nfnl_info))                                         \
+			return audit(ctx, op, (void *)func_arg(ctx, 0), NULL, (const void *)func_arg(ctx, 2)); \
+		return audit(ctx, op, (void *)func_arg(ctx, 2), (const void *)func_arg(ctx, 3),     \
+			     (const void *)func_arg(ctx, 4));                                       \
 	} while (0)
 
 SEC("fentry/ip_set_create")
