@@ -39,6 +39,9 @@ static int attach_clsact(struct cp_tc *t, const char *ifname, const struct bpf_p
 	int err = bpf_tc_hook_create(&hook);
 
 	/* An existing clsact qdisc belongs to someone else: use it, but never delete it. */
+	if (err == -ENOENT)	/* the qdisc kind is unknown: sch_ingress not built or loaded */
+		return cp_error(CP_ENOFEAT, "%s: this kernel has no clsact qdisc (%s): load it (modprobe sch_ingress)",
+				ifname, strerror(-err));
 	if (err && err != -EEXIST)
 		return cp_bpf_error(err, "creating the clsact qdisc");
 	t->own_qdisc = !err;
@@ -54,11 +57,13 @@ static int attach_clsact(struct cp_tc *t, const char *ifname, const struct bpf_p
 		err = bpf_tc_attach(&h, &t->opts[i]);
 		if (err) {
 			cp_tc_detach(t);
+			if (err == -ENOENT)	/* the classifier kind is unknown */
+				return cp_error(CP_ENOFEAT, "%s: this kernel has no bpf tc classifier (%s): load it (modprobe cls_bpf)",
+						ifname, strerror(-err));
 			return cp_bpf_error(err, i ? "attaching the egress tc filter" : "attaching the ingress tc filter");
 		}
 		t->filters[i] = true;
 	}
-	(void)ifname;
 	return 0;
 }
 
