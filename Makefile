@@ -188,3 +188,11 @@ $(BUILD)/unit: tests/unit/unit.c $(CORE_SRC) $(wildcard src/*.h) $(DEPS)/.done
 
 test-unit: $(BUILD)/unit
 	$(BUILD)/unit
+
+# ---- kernel tools: known loopback traffic for their tests (static musl: the test VMs have
+# busybox only)
+$(BUILD)/targets/nettraffic: tests/targets/nettraffic.c $(DEPS)/.done
+	@mkdir -p $(@D)
+	$(CC) -static -O2 -Wall $< -o $@
+
+test test-integration test-vm: $(BUILD)/targets/nettraffic
