@@ -71,7 +71,8 @@ struct tcprtt_state {
 	struct cp_load load;
 	enum cp_attach_type type;
 	char target[256];
-	long printed;		/* histograms printed */
+	long intervals;		/* interval ends reached (what -c counts) */
+	long printed;		/* histograms printed (one per key and interval) */
 	unsigned long long samples;
 };
 
@@ -273,9 +274,10 @@ static void print_hists(struct tcprtt_state *s)
 		keys[n] = k;
 		prev = &keys[n++];
 	}
+	s->intervals++;
 	qsort(keys, n, sizeof(keys[0]), cmp_keys);
 	if (!n)
-		return;
+		return;	/* an interval without samples prints nothing, as a quiet network should */
 	if (!env.json) {
 		time_t now = time(NULL);
 		char ts[32];
@@ -303,6 +305,7 @@ static void print_hists(struct tcprtt_state *s)
 			       h.count ? (double)h.sum / h.count : 0.0);
 			cp_hist_json(stdout, h.slots, TCPRTT_SLOTS);
 			printf("}\n");
+			s->printed++;
 			continue;
 		}
 		if (te->key_by)
@@ -313,8 +316,8 @@ static void print_hists(struct tcprtt_state *s)
 		if (te->avg)
 			printf("average %.3f %s over %llu samples\n", h.count ? (double)h.sum / h.count : 0.0, unit(te),
 			       (unsigned long long)h.count);
+		s->printed++;
 	}
-	s->printed++;
 	fflush(stdout);
 }
 
@@ -339,7 +342,7 @@ static int hist_loop(struct tcprtt_state *s)
 			break;
 		if (next && t >= next) {
 			print_hists(s);
-			if (s->run->max_events && s->printed >= s->run->max_events)
+			if (s->run->max_events && s->intervals >= s->run->max_events)
 				return 0;
 			next += s->te->interval;
 			continue;
@@ -429,7 +432,8 @@ int do_tcprtt(int argc, char **argv)
 	} else {
 		err = hist_loop(&s);
 		if (env.json)
-			printf("{\"summary\":{\"histograms\":%ld,\"samples\":%llu}}\n", s.printed, s.samples);
+			printf("{\"summary\":{\"intervals\":%ld,\"histograms\":%ld,\"samples\":%llu}}\n", s.intervals,
+			       s.printed, s.samples);
 	}
 out:
 	attempt_free(&s);
