@@ -271,3 +271,11 @@ rc=$?
 	ok "flowlat without -i: exit 2, one JSON error line" || notok "flowlat without -i: exit $rc: $out"
 expect_error "flowlat --hook xdp: exit 2" 2 "^coreprobe: --hook xdp: use tcx or clsact$" "$CP" flowlat -i lo --hook xdp
 expect_error "flowlat -p 0: exit 2" 2 "^coreprobe: -p 0: expected a port number from 1 to 65535$" "$CP" flowlat -i lo -p 0
+
+# ================================================================ privilege
+# tc hooks and sockops are network configuration: CAP_NET_ADMIN is named; tracing alone not
+NOPRIV=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
+expect_error "flowlat unprivileged: exit 4 naming CAP_NET_ADMIN" 4 "^coreprobe: missing privilege: .*CAP_NET_ADMIN" "${NOPRIV[@]}" "$CP" flowlat -i lo
+expect_error "tcprtt --attach sockops unprivileged: exit 4 naming CAP_NET_ADMIN" 4 "^coreprobe: missing privilege: .*CAP_NET_ADMIN" "${NOPRIV[@]}" "$CP" tcprtt --attach sockops
+expect_error "tcprtt unprivileged: exit 4" 4 "^coreprobe: missing privilege: tracing needs CAP_BPF and CAP_PERFMON \(or CAP_SYS_ADMIN\)" "${NOPRIV[@]}" "$CP" tcprtt
+expect_error "ipsetaudit unprivileged: exit 4" 4 "^coreprobe: missing privilege: tracing needs" "${NOPRIV[@]}" "$CP" ipsetaudit
