@@ -77,6 +77,9 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/%.h bpf/events.bpf.h $(BUILD)/vmlinux.h $(
 	@mkdir -p $(@D)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -I$(DEPS)/include -Ibpf \
 		-Wall -Wno-unused-function -c $< -o $@
+	# DWARF is for humans; the skeleton embeds the whole object, and kernel structs' debug
+	# info made it ~0.8 MB per kernel tool (BTF and CO-RE records are kept)
+	llvm-strip -g $@
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
