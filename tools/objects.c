@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "tools/objects.h"
 
-#include "structs.skel.h"
 #include "tcprtt.skel.h"
 #include "ipsetaudit.skel.h"
 #include "flowlat.skel.h"
+#include "structs.skel.h"
 
 const struct cp_object cp_objects[] = {
-	{ "structs", structs_bpf__elf_bytes },
 	{ "tcprtt", tcprtt_bpf__elf_bytes },
 	{ "ipsetaudit", ipsetaudit_bpf__elf_bytes },
 	{ "flowlat", flowlat_bpf__elf_bytes },
+	{ "structs", structs_bpf__elf_bytes },
 };
 const int cp_n_objects = sizeof(cp_objects) / sizeof(cp_objects[0]);
