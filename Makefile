@@ -31,12 +31,14 @@ LDFLAGS := -static -Wl,--gc-sections -L$(DEPS)/lib
 LDLIBS := -lbpf -lelf -lz -lmbedcrypto
 
 # One row per tool: bpf/<tool>.bpf.c + bpf/<tool>.h + tools/<tool>.c
-TOOLS := structs sslsniff
+TOOLS := structs sslsniff tcprtt ipsetaudit flowlat
 CORE_SRC := src/common.c src/elfinfo.c src/hostinfo.c src/blobstore.c src/btfmerge.c \
 	src/btfpick.c src/tracer.c src/tlskeys.c
 APP_SRC := main.c tools/btfcmd.c tools/objects.c $(addprefix tools/,$(addsuffix .c,$(TOOLS)))
 BPF_OBJS := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(TOOLS))
 SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(TOOLS))
+# helpers of the kernel tools (attach-type fallback, tc hooks, addresses, histograms)
+CORE_SRC += src/attach.c src/tchook.c src/netutil.c src/hist.c src/userdb.c
 CORE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRC))
 APP_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(APP_SRC))
 
@@ -79,6 +81,9 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/%.h bpf/events.bpf.h $(BUILD)/vmlinux.h $(
 	@mkdir -p $(@D)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -I$(DEPS)/include -Ibpf \
 		-Wall -Wno-unused-function -c $< -o $@
+	# DWARF is for humans; the skeleton embeds the whole object, and kernel structs' debug
+	# info made it ~0.8 MB per kernel tool (BTF and CO-RE records are kept)
+	llvm-strip -g $@
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
@@ -194,3 +199,11 @@ $(BUILD)/unit: tests/unit/unit.c $(CORE_SRC) $(wildcard src/*.h) $(DEPS)/.done
 
 test-unit: $(BUILD)/unit
 	$(BUILD)/unit
+
+# ---- kernel tools: known loopback traffic for their tests (static musl: the test VMs have
+# busybox only)
+$(BUILD)/targets/nettraffic: tests/targets/nettraffic.c $(DEPS)/.done
+	@mkdir -p $(@D)
+	$(CC) -static -O2 -Wall $< -o $@
+
+test test-integration test-vm: $(BUILD)/targets/nettraffic

@@ -28,6 +28,9 @@ static const struct cmd cmds[] = {
 	{ "structs", do_structs, "structs [-p PID] [-c COUNT] [-d SECONDS] BINARY   add_test(struct data *): pid comm a c a+c" },
 	{ "sslsniff", do_sslsniff, "sslsniff [-p PID] [--lib PATH]... [-x] [--max-bytes N] [--keylog FILE] [-c N] [-d S]   TLS plaintext + key log" },
 	{ "btf", do_btf, "btf { list | which [BINARY] | merge VMLINUX APP OUT | add ... -o NEW }" },
+	{ "tcprtt", do_tcprtt, "tcprtt [-i INTERVAL] [-d SECONDS] [-m] [-e] [-b|-B] [-p|-P PORT] [-a|-A ADDR] [--events] [--attach TYPE]   TCP smoothed RTT" },
+	{ "ipsetaudit", do_ipsetaudit, "ipsetaudit [-c COUNT] [-d SECONDS] [--attach TYPE]   ipset set creation/destruction: who, set, type, family" },
+	{ "flowlat", do_flowlat, "flowlat -i IFACE [-p PORT] [-c COUNT] [-d SECONDS] [--hook tcx|clsact]   per-flow packet/reply latency at tc" },
 };
 
 static const char usage[] =

@@ -43,6 +43,12 @@ int cp_run_init(struct cp_run *r, const char *const *modules)
 	host_info_read(&r->host);
 	if ((err = store_open_self(&r->store)))
 		return err;
+	if (r->no_kernel_btf) {
+		if (env.verbose)
+			fprintf(stderr, "coreprobe: kernel %s: no kernel BTF needed (no CO-RE relocation)\n", r->host.release);
+		r->use_ringbuf = !cp_force_perfbuf && libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) > 0;
+		return 0;
+	}
 	if ((err = kbtf_choose(&r->store, &r->host, env.kernel_btf, env.no_sysfs_btf, sysfs_btf_present(),
 			       &r->kernel.choice)))
 		return err;
@@ -79,6 +85,8 @@ int cp_load_begin(struct cp_run *r, struct cp_load *l, struct bpf_object_open_op
 
 	memset(l, 0, sizeof(*l));
 	l->handoff.fd = -1;
+	if (r->no_kernel_btf)
+		return 0;	/* libbpf relocates nothing: no custom BTF */
 	btf_set_init(&l->set, &r->kernel);
 	if ((err = btf_handoff_open(&l->handoff)))
 		return err;
@@ -155,8 +163,13 @@ static void events_configure(struct cp_run *r, struct bpf_object *obj)
 
 int cp_load_prepare(struct cp_run *r, struct cp_load *l, struct bpf_object *obj)
 {
-	int err = btf_handoff_fill(&l->handoff, &l->set, obj);
+	int err;
 
+	if (r->no_kernel_btf) {
+		events_configure(r, obj);
+		return 0;
+	}
+	err = btf_handoff_fill(&l->handoff, &l->set, obj);
 	if (err)
 		return err;
 	if (env.verbose)

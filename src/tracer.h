@@ -23,6 +23,10 @@ struct cp_run {
 	double duration;		/* -d seconds; 0 = until a signal */
 	long events;			/* delivered so far */
 	unsigned long long lost;	/* dropped by the kernel side or the perf buffer */
+	/* Set before cp_run_init by a tool whose BPF objects have no CO-RE relocation (they read
+	 * only UAPI contexts and packet bytes): no kernel BTF is picked, required or handed over,
+	 * so the tool also runs where coreprobe has no BTF for the kernel. */
+	bool no_kernel_btf;
 };
 
 /* Global hidden option: force the perf-buffer path (tests it on new kernels). */

@@ -295,3 +295,50 @@ run_cases() {
 		fi
 	done
 }
+
+# ---- helpers of the kernel-tool cases (40-tcprtt, 50-ipsetaudit, 60-flowlat)
+
+# tool_path NAME: a helper binary of the kernel-tool cases: $T/NAME in the VMs, the build tree's
+# build/targets/NAME on the host rows, else the system's (ipset, tc, tcprtt).
+tool_path() {
+	for _tp in "$T/$1" "$VMDIR/../../build/targets/$1" "/usr/sbin/$1" "/sbin/$1" "/usr/bin/$1"; do
+		[ -x "$_tp" ] && { echo "$_tp"; return 0; }
+	done
+	return 1
+}
+
+# kernel_at_least MAJOR MINOR: the running kernel's version is at least MAJOR.MINOR. (The tests
+# may use version numbers to state what they expect; coreprobe itself never does.)
+kernel_at_least() {
+	_ka=${KREL%%-*}
+	_kmaj=${_ka%%.*}
+	_kmin=${_ka#*.}
+	_kmin=${_kmin%%.*}
+	[ "$_kmaj" -gt "$1" ] || { [ "$_kmaj" -eq "$1" ] && [ "$_kmin" -ge "$2" ]; }
+}
+
+have_kprobes() {
+	[ -e /sys/bus/event_source/devices/kprobe/type ] && return 0
+	_hk=$(tracefs_dir) && [ -e "$_hk/kprobe_events" ]
+}
+
+# expect_one_line OUT ERR WANT-EXIT PATTERN...: after a tracer run that ended with TRACER_RC,
+# prints "ok" or why not: exit WANT-EXIT, exactly one stderr line containing every PATTERN,
+# nothing on stdout.
+expect_one_line() {
+	_el_o=$1 _el_e=$2 _el_want=$3
+	shift 3
+	[ "$TRACER_RC" = "$_el_want" ] || { echo "exit $TRACER_RC, want $_el_want: $(head -c 300 "$_el_e" "$_el_o" | tr '\n' ' ')"; return 1; }
+	_el_n=$(wc -l <"$_el_e" | tr -d ' ')
+	[ "$_el_n" = 1 ] || { echo "$_el_n stderr lines, want 1: $(head -c 300 "$_el_e" | tr '\n' '|')"; return 1; }
+	[ -s "$_el_o" ] && { echo "printed on stdout: $(head -c 200 "$_el_o" | tr '\n' ' ')"; return 1; }
+	for _el_p in "$@"; do
+		grep -qF -- "$_el_p" "$_el_e" || { echo "error line lacks '$_el_p': $(cat "$_el_e")"; return 1; }
+	done
+	echo ok
+}
+
+# json_all FILE KEY: every numeric or string value of "KEY" in FILE, one per line.
+json_all() {
+	sed -n "s/\"$2\":/\\n\"$2\":/g; p" "$1" | sed -n "s/^\"$2\":\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p"
+}

@@ -124,7 +124,9 @@ mkdir -p "$OUT" "$DEBS"
 # ---------------------------------------------------------------- build
 if [ "$BUILD" = 1 ]; then
 	note "make coreprobe and the demo targets"
-	make -C "$ROOT" coreprobe $(printf 'build/targets/%s ' $DEMOS) >"$OUT/make.log" 2>&1 ||
+	# plus the extra binaries the build makes (extra-bins.list entries under build/)
+	make -C "$ROOT" coreprobe $(printf 'build/targets/%s ' $DEMOS) \
+		$(grep -v '^[[:space:]]*#' "$VM/extra-bins.list" | awk '$1 ~ /^build\// { print $1 }') >"$OUT/make.log" 2>&1 ||
 		{ tail -n 20 "$OUT/make.log" >&2; die "make failed (build/vm/make.log)"; }
 fi
 [ -x "$ROOT/coreprobe" ] || die "no ./coreprobe"
