@@ -186,3 +186,5 @@ $(BUILD)/unit: tests/unit/unit.c $(CORE_SRC) $(wildcard src/*.h) $(DEPS)/.done
 
 test-unit: $(BUILD)/unit
 	$(BUILD)/unit
+
+include tests/hardening.mk
