@@ -335,7 +335,8 @@ int elf_read_section(const char *path, const char *name, void **data, size_t *si
 		close(fd);
 		return cp_error(CP_ERUNTIME, "%s: cannot read section %s", path, name);
 	}
-	memcpy(*data, d->d_buf, d->d_size);
+	if (d->d_size)		/* an empty section has no buffer (d_buf NULL) */
+		memcpy(*data, d->d_buf, d->d_size);
 	*size = d->d_size;
 	elf_end(elf);
 	close(fd);
