@@ -65,6 +65,10 @@ int abtf_choose(const struct cp_store *st, const char *target, const struct elf_
 		const char *file, struct abtf_choice *c);
 const char *abtf_source_name(enum abtf_source s);
 
+/* Parses a BTF file given on the command line or found in a target: raw BTF, or the .BTF
+ * section of an ELF (checked like any target). NULL with errno set on failure (libbpf style). */
+struct btf *cp_btf_parse(const char *path);
+
 /* The kernel's BTF (+ module split BTFs), loaded once and shared by every load of a run. */
 struct kernel_btf {
 	struct kbtf_choice choice;

@@ -228,7 +228,8 @@ int elf_inspect_fd(int fd, const char *path, struct elf_info *info)
 	}
 	find_build_id(elf, info);
 	hex_encode(info->build_id, info->build_id_len, info->build_id_hex);
-	info->has_btf = find_section(elf, ".BTF", &sh) != NULL;
+	/* a NOBITS .BTF has no bytes in the file: no BTF */
+	info->has_btf = find_section(elf, ".BTF", &sh) != NULL && sh.sh_type != SHT_NOBITS;
 	elf_end(elf);
 	return 0;
 }
