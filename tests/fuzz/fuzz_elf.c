@@ -4,7 +4,6 @@
  * elf_has_function: both symbol tables) and to an ELF it reads a section of (elf_read_section
  * of its own blob store, which then goes to store_parse; a target's .BTF, which libbpf parses).
  * The input is written to a memfd so that the code runs on a real file descriptor and path. */
-#define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
