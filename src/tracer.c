@@ -221,12 +221,25 @@ int cp_check_privilege(bool net)
 			net ? " and CAP_NET_ADMIN" : "");
 }
 
+static bool have_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { 0 };
+
+	return syscall(SYS_capget, &hdr, d) || have_cap(d, CAP_SYS_ADMIN);
+}
+
 int cp_bpf_error(int err, const char *what)
 {
 	err = err < 0 ? -err : err;
 	if (err == EPERM || err == EACCES) {
 		if (cp_check_privilege(false))
 			return cp_errcode();
+		/* Measured on a 6.18 kernel: CAP_BPF + CAP_PERFMON load the program, but creating
+		 * the uprobe perf event still fails with EACCES without CAP_SYS_ADMIN. */
+		if (!have_sys_admin())
+			return cp_error(CP_EPRIV, "missing privilege: %s: the kernel refused (%s) with CAP_BPF and CAP_PERFMON: this kernel also wants CAP_SYS_ADMIN for it: run as root or grant it (e.g. setpriv --inh-caps +sys_admin --ambient-caps +sys_admin)",
+					what, strerror(err));
 		return cp_error(CP_ENOFEAT, "%s: the kernel refused (%s) although coreprobe has the capabilities: kernel lockdown or a security module forbids it",
 				what, strerror(err));
 	}
