@@ -187,6 +187,7 @@ int abtf_choose(const struct cp_store *st, const char *target, const struct elf_
 	}
 	if (ei->has_btf) {
 		c->source = ABTF_SECTION;
+		c->read_path = ei->read_path;
 		return 0;
 	}
 	if (!ei->build_id_len)
@@ -333,7 +334,7 @@ int btf_set_load_app(struct btf_set *set, const struct cp_store *st, const char 
 		err = blob_btf(st, c->entry, NULL, &b);
 		break;
 	case ABTF_SECTION:
-		b = cp_btf_parse(target);
+		b = cp_btf_parse(c->read_path ? c->read_path : target);
 		if ((err = libbpf_get_error(b)))
 			err = cp_error(CP_EUSAGE, "%s: its .BTF section does not parse (%s)", target, strerror(-err));
 		break;

@@ -57,6 +57,7 @@ struct abtf_choice {
 	enum abtf_source source;
 	const struct cp_store_entry *entry;
 	const char *file;
+	const char *read_path;	/* ABTF_SECTION: read the target's .BTF here (elf_info.read_path) */
 };
 
 /* The application BTF for a target: --app-btf, the embedded blob of its build-id, its own
