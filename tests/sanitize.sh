@@ -11,7 +11,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 A=build/asan
 R=$A/reports
-INTEGRATION=${SANITIZE_INTEGRATION:-tests/integration/structs.sh}
+INTEGRATION=${SANITIZE_INTEGRATION:-tests/integration/structs.sh tests/integration/badinputs.sh tests/integration/files.sh}
 
 if ! make -s asan-bins >"$A.build.log" 2>&1; then
 	echo "not ok - sanitizer builds: $(tail -n 3 "$A.build.log" | tr '\n' ' ')"
