@@ -3,6 +3,7 @@
 #   make demo       build, then trace the demo targets on an embedded default
 #   make test       every test: unit, integration (root), VM matrix, short fuzz, sanitizers
 #   make bench      performance measurements (table + JSON)
+#   make fuzz       every libFuzzer harness to 10^6 runs (tests/hardening.mk, tests/fuzz/)
 #   make BTF_ARCHIVE=DIR   embed the kernels of a BTFhub-archive checkout instead of the
 #                          default Debian set (the build host's own kernel is always added)
 
