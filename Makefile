@@ -3,6 +3,7 @@
 #   make demo       build, then trace the demo targets on an embedded default
 #   make test       every test: unit, integration (root), VM matrix, short fuzz, sanitizers
 #   make bench      performance measurements (table + JSON)
+#   make fuzz       every libFuzzer harness to 10^6 runs (tests/hardening.mk, tests/fuzz/)
 #   make BTF_ARCHIVE=DIR   embed the kernels of a BTFhub-archive checkout instead of the
 #                          default Debian set (the build host's own kernel is always added)
 
@@ -33,7 +34,7 @@ LDLIBS := -lbpf -lelf -lz -lmbedcrypto
 # One row per tool: bpf/<tool>.bpf.c + bpf/<tool>.h + tools/<tool>.c
 TOOLS := structs sslsniff tcprtt ipsetaudit flowlat
 CORE_SRC := src/common.c src/elfinfo.c src/hostinfo.c src/blobstore.c src/btfmerge.c \
-	src/btfpick.c src/tracer.c src/tlskeys.c
+	src/btfpick.c src/tracer.c src/tlskeys.c src/outfile.c
 APP_SRC := main.c tools/btfcmd.c tools/objects.c $(addprefix tools/,$(addsuffix .c,$(TOOLS)))
 BPF_OBJS := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(TOOLS))
 SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(TOOLS))
@@ -207,3 +208,5 @@ $(BUILD)/targets/nettraffic: tests/targets/nettraffic.c $(DEPS)/.done
 	$(CC) -static -O2 -Wall $< -o $@
 
 test test-integration test-vm: $(BUILD)/targets/nettraffic
+
+include tests/hardening.mk

@@ -13,6 +13,7 @@
 
 #include "src/blobstore.h"
 #include "src/common.h"
+#include "src/outfile.h"
 #include "src/tracer.h"
 #include "tools/tools.h"
 
@@ -42,6 +43,8 @@ static const char usage[] =
 	"  --kernel-btf F   kernel BTF to relocate against (raw BTF or ELF with .BTF)\n"
 	"  --app-btf F      application BTF for the traced binary\n"
 	"  --no-sysfs-btf   ignore /sys/kernel/btf/vmlinux (use an embedded blob)\n"
+	"  --output FILE    events to FILE instead of stdout: appended, created 0600, never\n"
+	"                   through a symlink\n"
 	"\n"
 	"exit codes: 0 ok, 1 runtime failure, 2 usage or bad input, 3 no matching BTF,\n"
 	"            4 missing privilege, 5 kernel lacks a needed feature\n"
@@ -104,12 +107,15 @@ static int print_version(void)
 
 static int run(int argc, char **argv)
 {
+	enum { OPT_OUTPUT = OPT_TOOL_BASE - 1 };	/* global only: `btf add` has its own --output */
 	static const struct option opts[] = {
 		CP_COMMON_LONGOPTS,
 		{ "version", no_argument, 0, 'V' },
+		{ "output", required_argument, 0, OPT_OUTPUT },
 		{ 0 }
 	};
-	int c;
+	const char *output = NULL;
+	int c, err;
 
 	/* "+": global options stop at the command name */
 	while ((c = getopt_long(argc, argv, "+" CP_COMMON_SHORTOPTS "V", opts, NULL)) != -1) {
@@ -121,6 +127,10 @@ static int run(int argc, char **argv)
 			continue;
 		if (c == 'V')
 			return print_version();
+		if (c == OPT_OUTPUT) {
+			output = optarg;
+			continue;
+		}
 		print_usage(stderr);
 		return cp_error(CP_EUSAGE, "unknown or incomplete global option (see coreprobe -h)");
 	}
@@ -128,6 +138,8 @@ static int run(int argc, char **argv)
 		print_usage(stderr);
 		return cp_error(CP_EUSAGE, "no command given (see coreprobe -h)");
 	}
+	if (output && (err = outfile_redirect_stdout(output)))
+		return err;
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
 		if (strcmp(argv[optind], cmds[i].name))
 			continue;

@@ -3,7 +3,13 @@
 # derivation) a minimal Mbed TLS libmbedcrypto — all from pinned Debian source packages fetched
 # with `apt-get source`. No third-party code lives in this repository: this script is the recipe.
 #
-# usage: libbpf/build.sh OUTDIR
+# usage: libbpf/build.sh OUTDIR [MODE]
+#   MODE musl (default): what the shipped static coreprobe links.
+#   MODE glibc:          the same sources built with clang for glibc, uninstrumented (valgrind).
+#   MODE glibc-san:      the same, with ASan and libFuzzer coverage hooks (make fuzz and
+#                        tests/sanitize.sh): bugs our hostile inputs trigger inside libbpf or
+#                        libelf are then caught too, and the fuzzer sees their branches.
+#   Debian's own libbpf-dev is another libbpf version: testing against it would test other code.
 #   OUTDIR/include  musl-visible headers: kernel UAPI (linux/ asm/ asm-generic/), zlib, libelf,
 #                   libbpf (bpf/), mbedtls/
 #   OUTDIR/lib      libbpf.a libelf.a libz.a libmbedcrypto.a
@@ -16,12 +22,20 @@ ELFUTILS=elfutils=0.188-2.1        # bookworm
 ZLIB=zlib=1:1.2.13.dfsg-1          # bookworm
 MBEDTLS=mbedtls=2.28.3-1           # bookworm
 
-OUT=${1:?usage: $0 OUTDIR}
+OUT=${1:?usage: $0 OUTDIR [musl|glibc|glibc-san]}
+MODE=${2:-musl}
 CACHE=${COREPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coreprobe}
 SRC=$CACHE/src
 JOBS=$(nproc 2>/dev/null || echo 2)
-CC=musl-gcc
-command -v $CC >/dev/null || { echo "libbpf/build.sh: musl-gcc missing: run scripts/setup.sh" >&2; exit 1; }
+case $MODE in
+musl) CC=musl-gcc; SAN= ;;
+glibc) CC=clang; SAN=-gdwarf-4 ;;
+# UBSan is left to our own code: libelf's deliberate unaligned reads would drown it.
+# DWARF 4: valgrind 3.19 cannot read clang 14's DWARF 5.
+glibc-san) CC=clang; SAN="-gdwarf-4 -fsanitize=address -fsanitize=fuzzer-no-link" ;;
+*) echo "libbpf/build.sh: unknown mode $MODE (musl, glibc, glibc-san)" >&2; exit 2 ;;
+esac
+command -v $CC >/dev/null || { echo "libbpf/build.sh: $CC missing: run scripts/setup.sh" >&2; exit 1; }
 
 # Built in a private directory and renamed into place when complete: a concurrent build (another
 # worktree) never sees, or removes, a half-built OUTDIR.
@@ -59,7 +73,7 @@ for d in linux asm-generic; do cp -r /usr/include/$d "$OUT/include/"; done
 cp -r /usr/include/$(gcc -print-multiarch)/asm "$OUT/include/"
 
 INC=-I$OUT/include
-CFLAGS_DEP="-O2 -fPIC -ffunction-sections -fdata-sections"
+CFLAGS_DEP="-O2 -fPIC -ffunction-sections -fdata-sections $SAN"
 
 # zlib
 unpack "$ZLIB" "$BUILD/zlib"
@@ -67,12 +81,15 @@ unpack "$ZLIB" "$BUILD/zlib"
 	make -s -j"$JOBS" libz.a >/dev/null && make -s install >/dev/null)
 
 # libelf: elfutils' configure probes for argp/fts/obstack, which musl lacks; libelf itself uses
-# none of them, so tell configure they are present and build only libelf.a.
+# none of them, so tell configure they are present and build only libelf.a. Its __thread probe
+# links a -z defs shared object, which an ASan build cannot (the runtime comes with the program);
+# every compiler used here has __thread, so say so.
 unpack "$ELFUTILS" "$BUILD/elfutils"
 (cd "$BUILD/elfutils" &&
-	CC=$CC CFLAGS="$CFLAGS_DEP $INC -Wno-error" LDFLAGS="-L$OUT/lib" \
+	CC=$CC CFLAGS="$CFLAGS_DEP $INC -Wno-error" LDFLAGS="-L$OUT/lib $SAN" \
 	ac_cv_search_argp_parse="none required" ac_cv_search_fts_close="none required" \
 	ac_cv_search__obstack_free="none required" \
+	ac_cv_tls=yes \
 	./configure --disable-debuginfod --disable-libdebuginfod --disable-nls \
 		--disable-symbol-versioning --without-bzlib --without-lzma --without-zstd \
 		--prefix="$OUT" >"$BUILD/elfutils.configure.log" 2>&1 &&

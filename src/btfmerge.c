@@ -442,7 +442,8 @@ static int finish(struct out *o, void **raw, size_t *size, struct merge_stats *s
 	if (!buf)
 		return cp_error(CP_ERUNTIME, "out of memory");
 	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), o->types, o->types_len);
+	if (o->types_len)	/* nothing kept: types is NULL, and memcpy from NULL is undefined */
+		memcpy(buf + sizeof(h), o->types, o->types_len);
 	memcpy(buf + sizeof(h) + o->types_len, o->strs, o->strs_len);
 	*raw = buf;
 	*size = total;

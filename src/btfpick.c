@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -189,6 +190,7 @@ int abtf_choose(const struct cp_store *st, const char *target, const struct elf_
 	}
 	if (ei->has_btf) {
 		c->source = ABTF_SECTION;
+		c->read_path = ei->read_path;
 		return 0;
 	}
 	if (!ei->build_id_len)
@@ -198,9 +200,39 @@ int abtf_choose(const struct cp_store *st, const char *target, const struct elf_
 			target, ei->build_id_hex, target);
 }
 
+struct btf *cp_btf_parse(const char *path)
+{
+	unsigned char magic[SELFMAG];
+	void *data;
+	size_t n;
+	ssize_t got;
+	struct btf *b;
+	int fd, err;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	got = pread(fd, magic, sizeof(magic), 0);
+	close(fd);
+	if (got != (ssize_t)sizeof(magic) || memcmp(magic, ELFMAG, SELFMAG))
+		return btf__parse_raw(path);
+	/* Not btf__parse_elf(): libbpf trusts the section header, and a .BTF of type NOBITS
+	 * made it copy from a NULL pointer (found by tests/fuzz/fuzz_elf). elf_read_section()
+	 * checks the file like any target first. */
+	err = elf_read_section(path, ".BTF", &data, &n);
+	if (err) {
+		errno = err == -1 ? ENODATA : EINVAL;
+		return NULL;
+	}
+	b = btf__new(data, n);
+	err = errno;
+	free(data);
+	errno = err;
+	return b;
+}
+
 static int parse_btf_file(const char *path, const char *what, struct btf **out)
 {
-	struct btf *b = btf__parse(path, NULL);
+	struct btf *b = cp_btf_parse(path);
 	int err = libbpf_get_error(b);
 
 	if (err) {
@@ -305,7 +337,7 @@ int btf_set_load_app(struct btf_set *set, const struct cp_store *st, const char 
 		err = blob_btf(st, c->entry, NULL, &b);
 		break;
 	case ABTF_SECTION:
-		b = btf__parse_elf(target, NULL);
+		b = cp_btf_parse(c->read_path ? c->read_path : target);
 		if ((err = libbpf_get_error(b)))
 			err = cp_error(CP_EUSAGE, "%s: its .BTF section does not parse (%s)", target, strerror(-err));
 		break;

@@ -57,6 +57,7 @@ struct abtf_choice {
 	enum abtf_source source;
 	const struct cp_store_entry *entry;
 	const char *file;
+	const char *read_path;	/* ABTF_SECTION: read the target's .BTF here (elf_info.read_path) */
 };
 
 /* The application BTF for a target: --app-btf, the embedded blob of its build-id, its own
@@ -64,6 +65,10 @@ struct abtf_choice {
 int abtf_choose(const struct cp_store *st, const char *target, const struct elf_info *ei,
 		const char *file, struct abtf_choice *c);
 const char *abtf_source_name(enum abtf_source s);
+
+/* Parses a BTF file given on the command line or found in a target: raw BTF, or the .BTF
+ * section of an ELF (checked like any target). NULL with errno set on failure (libbpf style). */
+struct btf *cp_btf_parse(const char *path);
 
 /* The kernel's BTF (+ module split BTFs), loaded once and shared by every load of a run. */
 struct kernel_btf {

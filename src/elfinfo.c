@@ -228,7 +228,8 @@ int elf_inspect_fd(int fd, const char *path, struct elf_info *info)
 	}
 	find_build_id(elf, info);
 	hex_encode(info->build_id, info->build_id_len, info->build_id_hex);
-	info->has_btf = find_section(elf, ".BTF", &sh) != NULL;
+	/* a NOBITS .BTF has no bytes in the file: no BTF */
+	info->has_btf = find_section(elf, ".BTF", &sh) != NULL && sh.sh_type != SHT_NOBITS;
 	elf_end(elf);
 	return 0;
 }
@@ -335,7 +336,8 @@ int elf_read_section(const char *path, const char *name, void **data, size_t *si
 		close(fd);
 		return cp_error(CP_ERUNTIME, "%s: cannot read section %s", path, name);
 	}
-	memcpy(*data, d->d_buf, d->d_size);
+	if (d->d_size)		/* an empty section has no buffer (d_buf NULL) */
+		memcpy(*data, d->d_buf, d->d_size);
 	*size = d->d_size;
 	elf_end(elf);
 	close(fd);

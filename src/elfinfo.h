@@ -18,6 +18,10 @@ struct elf_info {
 	bool has_btf;			/* a .BTF section is present */
 	dev_t dev;			/* identity of the file inspected (time-of-check) */
 	ino_t ino;
+	/* Set by a caller that keeps the inspected fd open: a name of that very file
+	 * (/proc/self/fd/N) for every later read and for the attach, so that a rename over the
+	 * target's path cannot substitute another file. NULL: the path itself. */
+	const char *read_path;
 };
 
 /* Opens PATH, checks it is a complete ELF for this machine, reads build-id and .BTF presence.

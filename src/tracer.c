@@ -232,12 +232,25 @@ int cp_check_privilege(bool net)
 			net ? " and CAP_NET_ADMIN" : "");
 }
 
+static bool have_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { 0 };
+
+	return syscall(SYS_capget, &hdr, d) || have_cap(d, CAP_SYS_ADMIN);
+}
+
 int cp_bpf_error(int err, const char *what)
 {
 	err = err < 0 ? -err : err;
 	if (err == EPERM || err == EACCES) {
 		if (cp_check_privilege(false))
 			return cp_errcode();
+		/* Measured on a 6.18 kernel: CAP_BPF + CAP_PERFMON load the program, but creating
+		 * the uprobe perf event still fails with EACCES without CAP_SYS_ADMIN. */
+		if (!have_sys_admin())
+			return cp_error(CP_EPRIV, "missing privilege: %s: the kernel refused (%s) with CAP_BPF and CAP_PERFMON: this kernel also wants CAP_SYS_ADMIN for it: run as root or grant it (e.g. setpriv --inh-caps +sys_admin --ambient-caps +sys_admin)",
+					what, strerror(err));
 		return cp_error(CP_ENOFEAT, "%s: the kernel refused (%s) although coreprobe has the capabilities: kernel lockdown or a security module forbids it",
 				what, strerror(err));
 	}
@@ -264,7 +277,10 @@ static void on_pb_lost(void *ctx, int cpu, __u64 cnt)
 {
 	struct cp_events *ev = ctx;
 
-	ev->run->lost += cnt;
+	/* The kernel side counts each failed bpf_perf_event_output() in events_dropped; these
+	 * are the same losses seen from the ring. Adding both counted every loss twice. */
+	if (!ev->dropped)
+		ev->run->lost += cnt;
 }
 
 int cp_events_open(struct cp_events *ev, struct cp_run *r, struct bpf_object *obj, cp_event_fn fn, void *ctx)
@@ -381,10 +397,12 @@ static void on_signal(int sig)
 
 void cp_signals_install(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 
-	/* no SA_RESTART: a signal ends the poll at once. Installed explicitly because a shell's
-	 * background jobs start with SIGINT ignored. */
+	/* A signal ends the poll at once: epoll_wait() is never restarted, SA_RESTART or not.
+	 * SA_RESTART is for the write(2) of events to a slow stdout (a pipe): interrupted, stdio
+	 * dropped the buffered lines of events already counted. Installed explicitly because a
+	 * shell's background jobs start with SIGINT ignored. */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -22,6 +22,9 @@ cleanup_tracers() {
 tracer_start() {
 	local out=$1 err=$2
 	shift 2
+	# emptied here, not by the redirection in the child: that one may come after the first
+	# grep below, which would then see the previous tracer's "Tracing" line
+	: >"$out"; : >"$err"
 	"$@" >"$out" 2>"$err" &
 	TRACER_PID=$!
 	TRACERS+=("$TRACER_PID")

@@ -209,7 +209,7 @@ out:
 
 static int parse_btf(const char *path, const char *what, struct btf **out)
 {
-	struct btf *b = btf__parse(path, NULL);
+	struct btf *b = cp_btf_parse(path);
 	int err = libbpf_get_error(b);
 
 	if (err == -ENOENT)

@@ -87,7 +87,12 @@ static int on_event(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
-/* The file attached must be the file whose build-id picked the BTF. */
+/* The file attached must be the file whose build-id picked the BTF. With /proc, everything
+ * after the inspection (symbol check, the target's own .BTF, libbpf's symbol lookup and the
+ * kernel's uprobe path lookup) goes through /proc/self/fd/N of the inspected fd, so it is that
+ * file whatever is renamed over the path meanwhile; the path is then checked to still name it,
+ * else the user's PATH now means another program: refuse rather than trace the old one.
+ * Without /proc the attach resolves the path again and this check is all there is. */
 static int check_same_file(const char *path, const struct elf_info *ei)
 {
 	struct stat st;
@@ -108,6 +113,8 @@ int do_structs(int argc, char **argv)
 	struct cp_load load = { 0 };
 	struct cp_run run = { 0 };
 	struct elf_info ei;
+	char fd_path[32];
+	const char *target;
 	int err, fd = -1;
 
 	if ((err = parse_args(argc, argv, &se, &run)))
@@ -120,14 +127,17 @@ int do_structs(int argc, char **argv)
 	fd = open(se.binary, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return elf_inspect(se.binary, &ei);	/* records the right message */
-	err = elf_inspect_fd(fd, se.binary, &ei);
-	close(fd);
-	if (err)
-		return err;
-	err = elf_has_function(se.binary, SYMBOL);
-	if (err <= 0)
-		return err < 0 ? -err : cp_error(CP_EUSAGE, "%s: no function %s in its symbol tables: give a build of the demo target (tests/targets) that exports it",
-						 se.binary, SYMBOL);
+	if ((err = elf_inspect_fd(fd, se.binary, &ei)))
+		goto out;
+	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", fd);
+	target = access(fd_path, R_OK) == 0 ? fd_path : se.binary;
+	ei.read_path = target == fd_path ? fd_path : NULL;
+	err = elf_has_function(target, SYMBOL);
+	if (err <= 0) {
+		err = err < 0 ? -err : cp_error(CP_EUSAGE, "%s: no function %s in its symbol tables: give a build of the demo target (tests/targets) that exports it",
+						se.binary, SYMBOL);
+		goto out;
+	}
 
 	if ((err = cp_run_init(&run, NULL)))
 		goto out;
@@ -147,7 +157,7 @@ int do_structs(int argc, char **argv)
 		err = cp_bpf_error(err, "loading the BPF program (CO-RE relocation against the merged BTF)");
 		goto out;
 	}
-	link = bpf_program__attach_uprobe_opts(skel->progs.add_test, se.pid ? se.pid : -1, se.binary, 0, &uprobe_opts);
+	link = bpf_program__attach_uprobe_opts(skel->progs.add_test, se.pid ? se.pid : -1, target, 0, &uprobe_opts);
 	if (!link) {
 		err = cp_bpf_error(errno, "attaching the uprobe to " SYMBOL);
 		goto out;
@@ -167,5 +177,7 @@ out:
 	structs_bpf__destroy(skel);
 	cp_load_free(&load);
 	cp_run_free(&run);
+	if (fd >= 0)
+		close(fd);
 	return err;
 }
