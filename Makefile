@@ -186,3 +186,8 @@ $(BUILD)/unit: tests/unit/unit.c $(CORE_SRC) $(wildcard src/*.h) $(DEPS)/.done
 
 test-unit: $(BUILD)/unit
 	$(BUILD)/unit
+
+# ---- benchmarks: bench/run.sh prints a table and writes build/bench/results.json ----
+include bench/bench.mk
+bench: $(BENCH_DEPS)
+	bash bench/run.sh

@@ -1,0 +1,35 @@
+# The helpers of `make bench` and `make bench-archive` (included by the Makefile). The static
+# musl ones link the same libbpf as coreprobe, so they compare like with like; tlspair links the
+# system's libssl (the build coreprobe sslsniff has a blob for); the harness is plain glibc.
+BENCH := $(BUILD)/bench
+BENCH_BINS := $(BENCH)/harness $(BENCH)/loader $(BENCH)/tlspair $(BENCH)/btfparse $(BENCH)/pick
+BENCH_DEPS := coreprobe $(BUILD)/coreprobe-nohost $(BUILD)/targets/demo_v1 $(BUILD)/btf/demo_v1.btf \
+	$(BUILD)/bpf/structs.bpf.o $(BENCH_BINS)
+
+.PHONY: bench-archive
+
+$(BENCH)/harness: bench/harness.c | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	gcc -O2 -Wall -Wextra $< -o $@
+
+$(BENCH)/floor.bpf.o: bench/floor.bpf.c bpf/structs.h $(DEPS)/.done
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -target bpf -I. -I$(DEPS)/include -Wall -c $< -o $@
+
+$(BENCH)/floor.skel.h: $(BENCH)/floor.bpf.o
+	$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+
+$(BENCH)/loader: bench/loader.c $(BUILD)/structs.skel.h $(BENCH)/floor.skel.h $(DEPS)/.done
+	$(CC) $(CFLAGS) -I$(BENCH) $(LDFLAGS) $< -lbpf -lelf -lz -o $@
+
+$(BENCH)/btfparse: bench/btfparse.c $(DEPS)/.done
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< -lbpf -lelf -lz -o $@
+
+$(BENCH)/pick: bench/pick.c $(CORE_OBJS) $(DEPS)/.done
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(CORE_OBJS) $(LDLIBS) -o $@
+
+$(BENCH)/tlspair: bench/tlspair.c | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	gcc -O2 -Wall $< -o $@ -lssl -lcrypto
