@@ -33,3 +33,29 @@ $(BENCH)/pick: bench/pick.c $(CORE_OBJS) $(DEPS)/.done
 $(BENCH)/tlspair: bench/tlspair.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	gcc -O2 -Wall $< -o $@ -lssl -lcrypto
+
+# make bench-archive (opt-in): every x86_64 Debian kernel image of the configured suites — the
+# first run downloads ~100 packages (~7 GB, cached in $(CACHE)/debs) — minimized against all
+# BPF objects like the default set (embed/mkblobs.sh) and embedded in one coreprobe, which is
+# then measured: blob bytes, distinct blobs, pick time, stripped size (build/bench/archive.json,
+# shown by the next make bench). Delete $(BENCH_ARCHIVE)/.done to pick up new kernels.
+BENCH_ARCHIVE ?= $(CACHE)/btfarchive-all
+
+$(BENCH_ARCHIVE)/.done: | $(SETUP_STAMP)
+	bash bench/archive.sh fetch $(BENCH_ARCHIVE)
+	@touch $@
+
+$(BENCH)/archive/store.bin: embed/mkblobs.sh $(BUILD)/mkstore $(BPF_OBJS) $(BENCH_ARCHIVE)/.done \
+		$(BUILD)/hostbtf/.done $(BUILD)/appbtf/.done
+	@mkdir -p $(@D)
+	BPFTOOL=$(BPFTOOL) sh embed/mkblobs.sh $@ $(BENCH)/archive/work $(BUILD)/mkstore "$(BPF_OBJS)" \
+		"$(BUILD)/hostbtf $(BENCH_ARCHIVE)" "btfs/app $(BUILD)/appbtf"
+
+$(BENCH)/archive/store.o: embed/store.S $(BENCH)/archive/store.bin
+	$(CC) -c -DSTORE_BIN='"$(BENCH)/archive/store.bin"' $< -o $@
+
+$(BENCH)/coreprobe-archive: $(CORE_OBJS) $(APP_OBJS) $(BENCH)/archive/store.o
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+bench-archive: $(BENCH)/coreprobe-archive $(BENCH_DEPS)
+	bash bench/archive.sh measure $(BENCH)/coreprobe-archive

@@ -8,7 +8,8 @@
 #   BENCH_EVENT_RUNS  runs per per-event variant (default 20)
 #   BENCH_CALLS       add_test calls per per-event run (default 1000000)
 #   BENCH_SSL_RUNS    runs per sslsniff load step (default 5)
-#   BENCH_ONLY        space-separated subset of: startup events sslsniff micro (default: all)
+#   BENCH_ONLY        space-separated subset of: startup events sslsniff micro profile
+#                     (default: all)
 #
 # The machine is shared and noisy (2 cores, other builds, qemu): every group runs its variants
 # round-robin in the same rounds, so noise hits them alike; compare ratios and medians, and see
@@ -20,7 +21,7 @@ RUNS=${BENCH_RUNS:-20}
 EVENT_RUNS=${BENCH_EVENT_RUNS:-20}
 CALLS=${BENCH_CALLS:-1000000}
 SSL_RUNS=${BENCH_SSL_RUNS:-5}
-ONLY=${BENCH_ONLY:-startup events sslsniff micro}
+ONLY=${BENCH_ONLY:-startup events sslsniff micro profile}
 OUT=build/bench
 H=$OUT/harness
 T=$PWD/build/targets/demo_v1
@@ -47,6 +48,7 @@ echo '{}' >$OUT/startup.json
 echo '{}' >$OUT/events.json
 echo '[]' >$OUT/sslsniff.json
 echo '{}' >$OUT/micro.json
+echo '{}' >$OUT/profile.json
 
 # ---- 1+2+5. start-up (exec -> "Tracing" line) and peak RSS, peers alongside ----
 if want startup; then
@@ -103,6 +105,33 @@ if want micro; then
 	} | jq -s '{btfparse: .[0], pick_default: .[1], pick_nohost: .[2]}' >$OUT/micro.json
 fi
 
+# ---- profile: where exec -> attached goes (kernel side by syscall, user side by function) ----
+if want profile; then
+	echo "bench: profile (strace, callgrind)" >&2
+	P=$OUT/profile
+	rm -rf $P && mkdir -p $P
+	for i in $(seq 10); do
+		strace -T -o $P/a.$i ./coreprobe structs -d 0.05 "$T" >/dev/null 2>&1
+		strace -T -o $P/n.$i build/coreprobe-nohost structs -d 0.05 "$T" >/dev/null 2>&1
+		BENCH_ONESHOT=1 strace -T -o $P/d.$i $OUT/loader min $OUT/min.btf "$T" >/dev/null 2>&1
+	done
+	cg() { valgrind --tool=callgrind --callgrind-out-file="$P/$1.cg" "${@:2}" >/dev/null 2>&1; }
+	cg a ./coreprobe structs -d 0.05 "$T"
+	cg n build/coreprobe-nohost structs -d 0.05 "$T"
+	BENCH_ONESHOT=1 cg d $OUT/loader min $OUT/min.btf "$T"
+	BENCH_ONESHOT=1 cg c $OUT/loader seed $SYSFS build/btf/demo_v1.btf $OUT/seed.btf "$T"
+	rm -f $OUT/seed.btf
+	{
+		python3 bench/phases.py strace a_default $P/a.*[0-9]
+		python3 bench/phases.py strace a_nohost_sysfs $P/n.*[0-9]
+		python3 bench/phases.py strace d_floor $P/d.*[0-9]
+		python3 bench/phases.py callgrind a_default $P/a.cg
+		python3 bench/phases.py callgrind a_nohost_sysfs $P/n.cg
+		python3 bench/phases.py callgrind d_floor $P/d.cg
+		python3 bench/phases.py callgrind c_seed $P/c.cg
+	} | jq -s '{kernel_ms: .[0:3], user_instructions: .[3:7]}' >$OUT/profile.json
+fi
+
 LOAD_AFTER=$(loadavg)
 CMD="make bench"
 for v in BENCH_RUNS BENCH_EVENT_RUNS BENCH_CALLS BENCH_SSL_RUNS BENCH_ONLY; do
@@ -121,6 +150,7 @@ jq -n \
 	--arg cmd "$CMD" \
 	--slurpfile startup $OUT/startup.json --slurpfile events $OUT/events.json \
 	--slurpfile ssl $OUT/sslsniff.json --slurpfile micro $OUT/micro.json \
+	--slurpfile profile $OUT/profile.json \
 	--slurpfile archive "$( [ -s $ARCHIVE ] && echo $ARCHIVE || echo $OUT/archive-none.json)" \
 	-f bench/results.jq >$OUT/results.json
 rm -f $OUT/archive-none.json

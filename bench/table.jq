@@ -24,6 +24,7 @@ def yes: if . == null then "–" elif . then "**met**" else "**missed**" end;
 "",
 "### Start-up (exec → `Tracing` line, i.e. attached) and peak RSS — `structs` demo, \($r.meta.runs) runs each, round-robin",
 "",
+if ($r.startup | length) == 0 then "(not run)" else (
 "| variant | exec→attached ms | × (d) | × (d), mins | peak RSS at attach (VmHWM) KB | × (d) | CPU ms |",
 "|---|---|---|---|---|---|---|",
 ($r.startup | to_entries[] |
@@ -33,25 +34,46 @@ def yes: if . == null then "–" elif . then "**met**" else "**missed**" end;
 		"| \(.key | lbl) | fails here: \(.value.error // "no run" | .[0:160]) | | | | | |"
 	end),
 "",
-"The kernel's sysfs BTF is \($r.meta.sysfs_btf_bytes / 1024 | n(0)) KB; RSS above the floor, in kernel-BTF sizes: sysfs path \($r.startup_ratios.a_nohost_sysfs.hwm_over_floor_in_kernel_btfs | n(2)), `--kernel-btf` \($r.startup_ratios.a_sysfs_forced.hwm_over_floor_in_kernel_btfs | n(2)), seed \($r.startup_ratios.c_seed.hwm_over_floor_in_kernel_btfs | n(2)).",
+"The kernel's sysfs BTF is \($r.meta.sysfs_btf_bytes / 1024 | n(0)) KB; RSS above the floor, in kernel-BTF sizes: sysfs path \($r.startup_ratios.a_nohost_sysfs.hwm_over_floor_in_kernel_btfs | n(2)), `--kernel-btf` \($r.startup_ratios.a_sysfs_forced.hwm_over_floor_in_kernel_btfs | n(2)), seed \($r.startup_ratios.c_seed.hwm_over_floor_in_kernel_btfs | n(2)). The marker line comes after the uprobe is attached in every row (bpftrace: its BEGIN probe fires after attach, checked by catching a call made right after the line)."
+) end,
 "",
 "### Per-event cost — `demo_v1 \($r.meta.calls)`, \($r.meta.event_runs) runs each",
 "",
+if ($r.per_event | length) <= 1 then "(not run)" else (
 "| variant | wall ms | added µs per call | × floor | events delivered | lost |",
 "|---|---|---|---|---|---|",
 ($r.per_event | to_entries[] | select(.key != "added_us_per_call") |
 	if .value.runs > 0 then
 		"| \(.key | lbl) | \(mmm(.value.target_ms; 1)) | \($r.per_event.added_us_per_call[.key] | n(3)) | \(if .key == "untraced" then "" else (($r.per_event.added_us_per_call[.key] / $r.per_event.added_us_per_call.floor) | n(3)) end) | \(.value.events_total // "") | \(.value.lost_total // "") |"
-	else "| \(.key | lbl) | fails: \(.value.error // "no run" | .[0:160]) | | | | |" end),
+	else "| \(.key | lbl) | fails: \(.value.error // "no run" | .[0:160]) | | | | |" end)
+) end,
 "",
 "### sslsniff — 1 KiB `SSL_write`s, 2 client/server pairs on loopback (system libssl), \($r.meta.ssl_runs) runs per step",
 "",
+if ($r.sslsniff | length) == 0 then "(not run)" else (
 "| offered writes/s per pair | writes per run | untraced ms | traced ms | events/s delivered (SSL_write + SSL_read) | lost per run | lost % |",
 "|---|---|---|---|---|---|---|",
 ($r.sslsniff[] |
 	"| \(if .rate_per_pair == 0 then "max" else .rate_per_pair end) | \(.offered_writes) | \(.untraced_ms | n(0)) | \(.traced_ms | n(0)) | \(.events_per_s | n(0)) | \(.lost_per_run | n(0)) | \(.loss_pct | n(2)) |"),
 "",
-"Highest delivery rate with zero loss: \($r.sslsniff_zero_loss_events_per_s | n(0)) events/s. sslsniff start-up in these runs: \([$r.sslsniff[].attach_ms | select(. != null)] | if length > 0 then (sort | .[length / 2 | floor] | n(1)) else "–" end) ms, peak RSS \([$r.sslsniff[].hwm_kb | select(. != null)] | if length > 0 then (sort | .[length / 2 | floor] | n(0)) else "–" end) KB.",
+""
+) end,
+if ($r.sslsniff | length) == 0 then empty else
+"Highest delivery rate with zero loss: \($r.sslsniff_zero_loss_events_per_s | n(0)) events/s. sslsniff start-up in these runs: \([$r.sslsniff[].attach_ms | select(. != null)] | if length > 0 then (sort | .[length / 2 | floor] | n(1)) else "–" end) ms, peak RSS \([$r.sslsniff[].hwm_kb | select(. != null)] | if length > 0 then (sort | .[length / 2 | floor] | n(0)) else "–" end) KB." end,
+"",
+"### Where exec→attached goes (profile: strace -T, 10 runs; callgrind, 1 run)",
+"",
+if ($r.profile.kernel_ms // null) == null then "(not run)" else (
+"| kernel time in syscalls, ms: median [min] | \($r.profile.kernel_ms | map(.name | lbl | split(" (")[0] | split(":")[0]) | join(" | ")) |",
+"|---|\($r.profile.kernel_ms | map("---") | join("|"))|",
+(($r.profile.kernel_ms[0] | keys_unsorted - ["name", "runs", "unit"])[] as $ph |
+ "| \($ph) | \($r.profile.kernel_ms | map(if .[$ph] == null then "–" else "\(.[$ph].median | n(2)) [\(.[$ph].min | n(2))]" end) | join(" | ")) |"),
+"",
+"| user instructions (callgrind, inclusive), thousands | \($r.profile.user_instructions | map(.name | lbl | split(" (")[0] | split(":")[0]) | join(" | ")) |",
+"|---|\($r.profile.user_instructions | map("---") | join("|"))|",
+((["total"] + ($r.profile.user_instructions | map(keys_unsorted - ["name", "unit", "total"]) | add | unique))[] as $ph |
+ "| \($ph) | \($r.profile.user_instructions | map(if .[$ph] == null then "–" else (.[$ph] / 1000 | round | tostring) end) | join(" | ")) |")
+) end,
 "",
 "### Where the kernel-BTF time goes (micro-benchmarks, medians of \($r.meta.runs))",
 "",
