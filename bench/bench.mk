@@ -20,6 +20,7 @@ $(BENCH)/floor.skel.h: $(BENCH)/floor.bpf.o
 	$(BPFTOOL) gen skeleton $< name floor_bpf > $@
 
 $(BENCH)/loader: bench/loader.c $(BUILD)/structs.skel.h $(BENCH)/floor.skel.h $(DEPS)/.done
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -I$(BENCH) $(LDFLAGS) $< -lbpf -lelf -lz -o $@
 
 $(BENCH)/btfparse: bench/btfparse.c $(DEPS)/.done

@@ -9,11 +9,14 @@
  *   target_ms   with --target: wall time of one run of the target while the tracer is attached
  *   events/lost the tracer's {"summary":{"events":N,"lost":M}} line on stdout, if it prints one
  *
- * Variants run round-robin (the starting variant rotates every round) so that the noise of a
- * shared machine spreads over all of them instead of biasing the ones measured last.
+ * Every round runs each variant once, in a fresh random order (fixed seed: reproducible), so
+ * the noise of a shared machine spreads over all of them and no variant always follows the
+ * same one. Each run starts SETTLE ms after the previous one ended: a tracer's exit leaves
+ * RCU work behind (uprobe and BPF teardown), and attaching a uprobe waits for an RCU grace
+ * period, so without the pause a run pays for its predecessor's exit.
  *
- * usage: harness [-n RUNS] [-w WARMUP] [-m MARKER] [-t TIMEOUT_S] [--target ARGV... ---]
- *                [-o OUT.json] NAME= ARGV... [NAME2= ARGV...]...
+ * usage: harness [-n RUNS] [-w WARMUP] [-m MARKER] [-t TIMEOUT_S] [-s SETTLE_MS]
+ *                [--target ARGV... ---] [-o OUT.json] NAME= ARGV... [NAME2= ARGV...]...
  *   A token ending in '=' starts a variant. "NAME@stdout=" looks for the marker on stdout too
  *   (bpftrace prints there). "NAME=" followed directly by "-" (or nothing) is "no tracer": only
  *   the target is timed. Output: one JSON object {"NAME": {...stats...}, ...}.
@@ -62,6 +65,7 @@ static int n_vars;
 static char *target[MAX_ARGS];
 static const char *marker = "Tracing";
 static double timeout_s = 30;
+static int settle_ms = 100;
 static char outdir[256] = "/dev/shm";
 
 static double now_ms(void)
@@ -154,6 +158,7 @@ static void run_one(struct variant *v)
 	double t0, deadline;
 	pid_t pid;
 
+	usleep(settle_ms * 1000);
 	if (v->none) {
 		if (run_target(&smp.target_ms)) {
 			fail(v, "%s", "target failed");
@@ -314,7 +319,7 @@ static void write_json(FILE *f)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: harness [-n RUNS] [-w WARMUP] [-m MARKER] [-t TIMEOUT_S] [--target ARGV... ---] [-o OUT.json] NAME= ARGV... [NAME2= ARGV...]...\n");
+	fprintf(stderr, "usage: harness [-n RUNS] [-w WARMUP] [-m MARKER] [-t TIMEOUT_S] [-s SETTLE_MS] [--target ARGV... ---] [-o OUT.json] NAME= ARGV... [NAME2= ARGV...]...\n");
 	exit(2);
 }
 
@@ -334,6 +339,8 @@ int main(int argc, char **argv)
 			marker = argv[++i];
 		else if (!strcmp(argv[i], "-t") && i + 1 < argc)
 			timeout_s = atof(argv[++i]);
+		else if (!strcmp(argv[i], "-s") && i + 1 < argc)
+			settle_ms = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "-o") && i + 1 < argc)
 			out = argv[++i];
 		else if (!strcmp(argv[i], "--target")) {
@@ -376,9 +383,20 @@ int main(int argc, char **argv)
 	if (access("/dev/shm", W_OK))
 		snprintf(outdir, sizeof(outdir), "/tmp");
 	/* Warm-up rounds (page cache, first-use kernel paths) are run and thrown away. */
+	srand(12345);
 	for (int r = 0; r < warmup + runs; r++) {
+		int order[MAX_VARIANTS];
+
+		for (int j = 0; j < n_vars; j++)
+			order[j] = j;
+		for (int j = n_vars - 1; j > 0; j--) {	/* Fisher-Yates */
+			int k = rand() % (j + 1), x = order[j];
+
+			order[j] = order[k];
+			order[k] = x;
+		}
 		for (int j = 0; j < n_vars; j++) {
-			struct variant *v = &vars[(j + r) % n_vars];
+			struct variant *v = &vars[order[j]];
 			int ok = v->n_ok, bad = v->n_fail;
 
 			if (r < warmup && v->n_ok < runs) {

@@ -12,8 +12,8 @@
 #                     (default: all)
 #
 # The machine is shared and noisy (2 cores, other builds, qemu): every group runs its variants
-# round-robin in the same rounds, so noise hits them alike; compare ratios and medians, and see
-# the load average recorded before and after.
+# in the same rounds (shuffled each round, 100 ms apart), so noise hits them alike; compare
+# ratios and medians, and see the load average recorded before and after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -22,7 +22,7 @@ def yes: if . == null then "–" elif . then "**met**" else "**missed**" end;
 "",
 "Command: `\($r.meta.command)` — \($r.meta.date), git \($r.meta.git), kernel \($r.meta.kernel), \($r.meta.cpus) × \($r.meta.cpu); load average \($r.meta.load_before) before, \($r.meta.load_after) after. Shared, noisy machine: medians [min–max], goals are ratios of medians.",
 "",
-"### Start-up (exec → `Tracing` line, i.e. attached) and peak RSS — `structs` demo, \($r.meta.runs) runs each, round-robin",
+"### Start-up (exec → `Tracing` line, i.e. attached) and peak RSS — `structs` demo, \($r.meta.runs) runs each, in shuffled rounds",
 "",
 if ($r.startup | length) == 0 then "(not run)" else (
 "| variant | exec→attached ms | × (d) | × (d), mins | peak RSS at attach (VmHWM) KB | × (d) | CPU ms |",
