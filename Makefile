@@ -210,3 +210,8 @@ $(BUILD)/targets/nettraffic: tests/targets/nettraffic.c $(DEPS)/.done
 test test-integration test-vm: $(BUILD)/targets/nettraffic
 
 include tests/hardening.mk
+
+# ---- benchmarks: bench/run.sh prints a table and writes build/bench/results.json ----
+include bench/bench.mk
+bench: $(BENCH_DEPS)
+	bash bench/run.sh

@@ -95,6 +95,7 @@ cpio busybox-static qemu-system-x86
 tshark openssl perl
 iproute2 ipset libcap2-bin util-linux procps kmod
 valgrind libclang-rt-14-dev
+libssl-dev jq strace
 libelf-dev libzstd-dev zlib1g-dev
 bpftrace libbpf-tools bpfcc-tools
 "

@@ -2,10 +2,14 @@
 /* Merging and pruning BTF for CO-RE; see btfmerge.h for what and why. */
 #include <bpf/btf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/btf.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "btfmerge.h"
 #include "common.h"
@@ -13,7 +17,8 @@
 enum keep { KEEP_NONE = 0, KEEP_SHELL = 1, KEEP_FULL = 2 };
 
 struct src_state {
-	const struct btf *btf;
+	const struct btf *btf;	/* or raw */
+	const struct btf_raw *raw;
 	int base;		/* index of the source this split BTF extends, or -1 */
 	uint32_t start, end;	/* own type ids: [start, end) */
 	uint8_t *keep;		/* per own id - start */
@@ -27,7 +32,15 @@ struct src_state {
 struct nameset {
 	struct { const char *s; uint32_t len; } *slot;
 	uint32_t cap, n;
+	uint64_t first[4];	/* first bytes of the names held: rules most kernel names out */
 };
+
+static bool nameset_may_hold(const struct nameset *ns, const char *s)
+{
+	unsigned char c = s[0];
+
+	return ns->first[c >> 6] >> (c & 63) & 1;
+}
 
 static uint32_t hash_name(const char *s, uint32_t len)
 {
@@ -57,6 +70,7 @@ static int nameset_add(struct nameset *ns, const char *s, uint32_t len)
 			ns->slot[i].s = s;
 			ns->slot[i].len = len;
 			ns->n++;
+			ns->first[(unsigned char)s[0] >> 6] |= 1ull << ((unsigned char)s[0] & 63);
 			return 0;
 		}
 		if (ns->slot[i].len == len && !memcmp(ns->slot[i].s, s, len))
@@ -102,7 +116,7 @@ static bool is_root_kind(const struct btf_type *t)
 }
 
 /* Size of a type's record in raw BTF: the common header plus its kind's trailing data. */
-static size_t type_rec_size(const struct btf_type *t)
+static inline __attribute__((always_inline)) size_t type_rec_size(const struct btf_type *t)
 {
 	size_t base = sizeof(struct btf_type);
 	uint16_t vlen = btf_vlen(t);
@@ -119,6 +133,157 @@ static size_t type_rec_size(const struct btf_type *t)
 	case BTF_KIND_DECL_TAG: return base + sizeof(struct btf_decl_tag);
 	default: return base;
 	}
+}
+
+/* ---- raw BTF read in place ---- */
+
+int btf_raw_init(struct btf_raw *r, const void *data, size_t size, const struct btf_raw *base)
+{
+	const struct btf_header *h = data;
+	uint64_t types_end, strs_end;
+	uint32_t off = 0, n = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (size < sizeof(*h) || h->magic != BTF_MAGIC || h->version != BTF_VERSION ||
+	    h->hdr_len < sizeof(*h) || h->hdr_len > size || (h->hdr_len & 3) || (h->type_off & 3))
+		return -EINVAL;
+	types_end = (uint64_t)h->hdr_len + h->type_off + h->type_len;
+	strs_end = (uint64_t)h->hdr_len + h->str_off + h->str_len;
+	if (types_end > size || strs_end > size || !h->str_len)
+		return -EINVAL;
+	r->types = (const unsigned char *)data + h->hdr_len + h->type_off;
+	r->types_len = h->type_len;
+	r->strs = (const char *)data + h->hdr_len + h->str_off;
+	r->strs_len = h->str_len;
+	/* every offset inside the section then ends in a NUL; offset 0 of a base is "" */
+	if (r->strs[r->strs_len - 1] || (!base && r->strs[0]))
+		return -EINVAL;
+	r->base = base;
+	r->start = base ? base->end : 1;
+	r->str_start = base ? base->str_start + base->strs_len : 0;
+	/* at most one type per header's worth of bytes; one offset per BTF_RAW_STRIDE types */
+	r->offs = malloc((r->types_len / sizeof(struct btf_type) / BTF_RAW_STRIDE + 1) * sizeof(uint32_t));
+	if (!r->offs)
+		return -ENOMEM;
+	while (off < r->types_len) {
+		const struct btf_type *t = (const void *)(r->types + off);
+		size_t sz;
+
+		if (r->types_len - off < sizeof(*t) || btf_kind(t) > BTF_KIND_ENUM64 ||
+		    (sz = type_rec_size(t)) > r->types_len - off) {
+			free(r->offs);
+			r->offs = NULL;
+			return -EINVAL;
+		}
+		if (n++ % BTF_RAW_STRIDE == 0)
+			r->offs[(n - 1) / BTF_RAW_STRIDE] = off;
+		off += sz;
+	}
+	r->end = r->start + n;
+	if (r->end < r->start) {	/* more ids than a u32 holds */
+		free(r->offs);
+		r->offs = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int btf_raw_load(struct btf_raw *r, const char *path, const struct btf_raw *base)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+	size_t len, got = 0;
+	struct stat st;
+	void *mem;
+	bool mapped = true;
+
+	memset(r, 0, sizeof(*r));
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || st.st_size <= 0 || st.st_size > (1 << 30)) {
+		close(fd);
+		return -EINVAL;
+	}
+	len = st.st_size;
+	/* private and read-only: the kernel maps its own BTF pages, no copy and no RSS growth */
+	mem = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (mem == MAP_FAILED) {
+		mapped = false;
+		if (!(mem = malloc(len))) {
+			close(fd);
+			return -ENOMEM;
+		}
+		while (got < len) {	/* sysfs hands out a page per read */
+			ssize_t n = read(fd, (char *)mem + got, len - got);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			got += n;
+		}
+		len = got;
+	}
+	close(fd);
+	if ((err = btf_raw_init(r, mem, len, base))) {
+		if (mapped)
+			munmap(mem, len);
+		else
+			free(mem);
+		return err;
+	}
+	r->mem = mem;
+	r->mem_len = len;
+	r->mapped = mapped;
+	return 0;
+}
+
+void btf_raw_fini(struct btf_raw *r)
+{
+	free(r->offs);
+	if (r->mem && r->mapped)
+		munmap(r->mem, r->mem_len);
+	else
+		free(r->mem);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Own type ids only (the merge asks a split source for its own types). A raw source finds
+ * the nearest indexed type and walks on from it. */
+static const struct btf_type *src_type(const struct src_state *s, uint32_t id)
+{
+	const struct btf_raw *r = s->raw;
+	const unsigned char *p;
+
+	if (!r)
+		return btf__type_by_id(s->btf, id);
+	if (id < r->start || id >= r->end)
+		return NULL;
+	p = r->types + r->offs[(id - r->start) / BTF_RAW_STRIDE];
+	for (uint32_t k = (id - r->start) % BTF_RAW_STRIDE; k; k--)
+		p += type_rec_size((const void *)p);
+	return (const void *)p;
+}
+
+/* Type id of a source when prev is id - 1's (NULL at the first): scans in id order walk a raw
+ * source record by record instead of looking each id up. */
+static const struct btf_type *src_type_next(const struct src_state *s, uint32_t id, const struct btf_type *prev)
+{
+	if (s->raw && prev)
+		return (const void *)((const unsigned char *)prev + type_rec_size(prev));
+	return src_type(s, id);
+}
+
+static const char *src_str(const struct src_state *s, uint32_t off)
+{
+	const struct btf_raw *r = s->raw;
+
+	if (!r)
+		return btf__str_by_offset(s->btf, off);
+	while (r && off < r->str_start)
+		r = r->base;
+	if (!r || off - r->str_start >= r->strs_len)
+		return NULL;
+	return r->strs + (off - r->str_start);
 }
 
 /* Calls fn on every type-id field of the record t (which may be a copy being rewritten). */
@@ -313,7 +478,7 @@ static int mark_all(struct marker *m)
 	while (m->len && !err) {
 		struct mark_item it = m->stack[--m->len];
 		struct src_state *s = &m->s[it.src];
-		const struct btf_type *t = btf__type_by_id(s->btf, it.id);
+		const struct btf_type *t = src_type(s, it.id);
 		uint8_t *k = &s->keep[it.id - s->start];
 
 		if (!t)
@@ -369,7 +534,8 @@ static int emit(struct src_state *s, int n, struct out *o, struct merge_stats *s
 	/* New ids in source order; a split BTF's own types follow its base's. */
 	for (int i = 0; i < n; i++)
 		for (uint32_t id = s[i].start; id < s[i].end; id++)
-			s[i].new_id[id - s[i].start] = s[i].keep[id - s[i].start] ? next++ : 0;
+			if (s[i].keep[id - s[i].start])	/* the rest stays 0 (calloc): untouched */
+				s[i].new_id[id - s[i].start] = next++;
 	if (out_reserve((void **)&o->strs, &o->strs_cap, 1))	/* offset 0 is "" */
 		return -ENOMEM;
 	o->strs[o->strs_len++] = 0;
@@ -377,12 +543,13 @@ static int emit(struct src_state *s, int n, struct out *o, struct merge_stats *s
 	for (int i = 0; i < n; i++) {
 		for (uint32_t id = s[i].start; id < s[i].end; id++) {
 			uint8_t keep = s[i].keep[id - s[i].start];
-			const struct btf_type *t = btf__type_by_id(s[i].btf, id);
+			const struct btf_type *t;
 			struct btf_type *nt;
 			size_t sz;
 
 			if (!keep)
 				continue;
+			t = src_type(&s[i], id);
 			if (keep == KEEP_SHELL && btf_is_composite(t)) {
 				sz = sizeof(struct btf_type);
 				st->shells++;
@@ -405,7 +572,7 @@ static int emit(struct src_state *s, int n, struct out *o, struct merge_stats *s
 				*ref = *ref ? s[owner].new_id[*ref - s[owner].start] : 0;
 			});
 			FOR_EACH_NAME_REF(nt, ref, {
-				const char *name = btf__str_by_offset(s[i].btf, *ref);
+				const char *name = src_str(&s[i], *ref);
 				if (!name)
 					return -EINVAL;
 				off = out_str(o, name);
@@ -416,7 +583,7 @@ static int emit(struct src_state *s, int n, struct out *o, struct merge_stats *s
 			if (s[i].rename && s[i].rename[id - s[i].start]) {
 				char renamed[512];
 
-				snprintf(renamed, sizeof(renamed), "kernel__%s", btf__name_by_offset(s[i].btf, t->name_off));
+				snprintf(renamed, sizeof(renamed), "kernel__%s", src_str(&s[i], t->name_off));
 				if ((off = out_str(o, renamed)) < 0)
 					return -ENOMEM;
 				nt->name_off = off;
@@ -454,22 +621,25 @@ static int finish(struct out *o, void **raw, size_t *size, struct merge_stats *s
 static int states_init(const struct btf_src *srcs, int n, struct src_state *s, struct merge_stats *st)
 {
 	for (int i = 0; i < n; i++) {
-		const struct btf *base = btf__base_btf(srcs[i].btf);
+		const struct btf_raw *raw = srcs[i].btf ? NULL : srcs[i].raw;
+		const struct btf *base = raw ? NULL : btf__base_btf(srcs[i].btf);
+		const struct btf_raw *raw_base = raw ? raw->base : NULL;
 		uint32_t cnt;
 
 		s[i].btf = srcs[i].btf;
+		s[i].raw = raw;
 		s[i].app = srcs[i].app;
 		s[i].base = -1;
 		s[i].start = 1;
-		if (base) {
+		if (base || raw_base) {
 			for (int j = 0; j < i; j++)
-				if (srcs[j].btf == base)
+				if ((base && srcs[j].btf == base) || (raw_base && !srcs[j].btf && srcs[j].raw == raw_base))
 					s[i].base = j;
 			if (s[i].base < 0)
 				return cp_error(CP_ERUNTIME, "BTF %s: its base BTF is not among the inputs", srcs[i].label);
-			s[i].start = btf__type_cnt(base);
+			s[i].start = base ? btf__type_cnt(base) : raw_base->end;
 		}
-		s[i].end = btf__type_cnt(srcs[i].btf);
+		s[i].end = raw ? raw->end : btf__type_cnt(srcs[i].btf);
 		cnt = s[i].end - s[i].start;
 		s[i].keep = calloc(cnt + 1, 1);
 		s[i].rename = calloc(cnt + 1, 1);
@@ -543,14 +713,17 @@ int btf_merge_for_objects(const struct btf *const *locals, int n_locals, const s
 	}
 	/* Names an application defines belong to the application. */
 	for (int i = 0; i < n; i++) {
+		const struct btf_type *t = NULL;
+
 		if (!s[i].app)
 			continue;
 		for (uint32_t id = s[i].start; id < s[i].end; id++) {
-			const struct btf_type *t = btf__type_by_id(s[i].btf, id);
-			const char *name = btf__name_by_offset(s[i].btf, t->name_off);
+			const char *name;
 			uint32_t len;
 
-			if (!is_root_kind(t) || !name || !*name)
+			t = src_type_next(&s[i], id, t);
+			if (!is_root_kind(t) || !(name = src_str(&s[i], t->name_off)) || !*name ||
+			    !nameset_may_hold(&roots, name))
 				continue;
 			len = essential_len(name);
 			if (nameset_has(&roots, name, len) && nameset_add(&app_owned, name, len)) {
@@ -560,12 +733,15 @@ int btf_merge_for_objects(const struct btf *const *locals, int n_locals, const s
 		}
 	}
 	for (int i = 0; i < n && !err; i++) {
+		const struct btf_type *t = NULL;
+
 		for (uint32_t id = s[i].start; id < s[i].end && !err; id++) {
-			const struct btf_type *t = btf__type_by_id(s[i].btf, id);
-			const char *name = btf__name_by_offset(s[i].btf, t->name_off);
+			const char *name;
 			uint32_t len;
 
-			if (!is_root_kind(t) || !name || !*name)
+			t = src_type_next(&s[i], id, t);
+			if (!is_root_kind(t) || !(name = src_str(&s[i], t->name_off)) || !*name ||
+			    !nameset_may_hold(&roots, name))
 				continue;
 			len = essential_len(name);
 			if (!s[i].app && nameset_has(&app_owned, name, len)) {

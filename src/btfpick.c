@@ -263,9 +263,10 @@ static int blob_btf(const struct cp_store *st, const struct cp_store_entry *e, s
 	return 0;
 }
 
-static void set_add_src(struct btf_set *set, struct btf *b, bool app, const char *label)
+static void set_add_src(struct btf_set *set, struct btf *b, const struct btf_raw *raw, bool app,
+			const char *label)
 {
-	set->srcs[set->n_srcs++] = (struct btf_src){ .btf = b, .app = app, .label = label };
+	set->srcs[set->n_srcs++] = (struct btf_src){ .btf = b, .raw = raw, .app = app, .label = label };
 }
 
 int kernel_btf_load(struct kernel_btf *k, const struct cp_store *st, const char *const *modules)
@@ -278,6 +279,10 @@ int kernel_btf_load(struct kernel_btf *k, const struct cp_store *st, const char 
 		err = parse_btf_file(c->file, "--kernel-btf", &k->vmlinux);
 		break;
 	case KBTF_SYSFS:
+		/* in place: no libbpf parse, no copy where sysfs can be mapped (6.16+), one read
+		 * buffer otherwise; libbpf's parser only if the walk does not accept it */
+		if (btf_raw_load(&k->raw, SYSFS_VMLINUX, NULL) == 0)
+			break;
 		err = parse_btf_file(SYSFS_VMLINUX, "kernel BTF", &k->vmlinux);
 		break;
 	case KBTF_BLOB_BUILD_ID: case KBTF_BLOB_RELEASE:
@@ -295,6 +300,12 @@ int kernel_btf_load(struct kernel_btf *k, const struct cp_store *st, const char 
 		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", modules[i]);
 		if (access(path, R_OK))
 			continue;	/* not loaded (or built in): its types are in vmlinux or absent */
+		if (!k->vmlinux) {
+			if ((err = btf_raw_load(&k->raw_modules[k->n_modules], path, &k->raw)))
+				return cp_error(CP_ERUNTIME, "%s: module BTF does not parse (%s)", path, strerror(-err));
+			k->module_names[k->n_modules++] = modules[i];
+			continue;
+		}
 		m = btf__parse_split(path, k->vmlinux);
 		if ((err = libbpf_get_error(m)))
 			return cp_error(CP_ERUNTIME, "%s: module BTF does not parse (%s)", path, strerror(-err));
@@ -306,9 +317,13 @@ int kernel_btf_load(struct kernel_btf *k, const struct cp_store *st, const char 
 
 void kernel_btf_free(struct kernel_btf *k)
 {
-	for (int i = 0; i < k->n_modules; i++)	/* split BTFs before their base */
+	for (int i = 0; i < k->n_modules; i++) {	/* split BTFs before their base */
 		btf__free(k->modules[i]);
+		btf_raw_fini(&k->raw_modules[i]);
+		k->modules[i] = NULL;
+	}
 	btf__free(k->vmlinux);
+	btf_raw_fini(&k->raw);
 	k->vmlinux = NULL;
 	k->n_modules = 0;
 }
@@ -316,9 +331,10 @@ void kernel_btf_free(struct kernel_btf *k)
 void btf_set_init(struct btf_set *set, const struct kernel_btf *k)
 {
 	memset(set, 0, sizeof(*set));
-	set_add_src(set, k->vmlinux, false, "kernel");
+	set_add_src(set, k->vmlinux, k->vmlinux ? NULL : &k->raw, false, "kernel");
 	for (int i = 0; i < k->n_modules; i++)
-		set_add_src(set, k->modules[i], false, k->module_names[i]);
+		set_add_src(set, k->modules[i], k->modules[i] ? NULL : &k->raw_modules[i], false,
+			    k->module_names[i]);
 }
 
 int btf_set_load_app(struct btf_set *set, const struct cp_store *st, const char *target,
@@ -347,7 +363,7 @@ int btf_set_load_app(struct btf_set *set, const struct cp_store *st, const char 
 	if (err)
 		return err;
 	set->apps[set->n_apps++] = b;
-	set_add_src(set, b, true, target);
+	set_add_src(set, b, NULL, true, target);
 	return 0;
 }
 

@@ -73,14 +73,17 @@ struct btf *cp_btf_parse(const char *path);
 /* The kernel's BTF (+ module split BTFs), loaded once and shared by every load of a run. */
 struct kernel_btf {
 	struct kbtf_choice choice;
-	struct btf *vmlinux;
+	struct btf *vmlinux;		/* libbpf's: blobs, --kernel-btf files */
 	struct btf *modules[4];
+	struct btf_raw raw;		/* sysfs: read in place (then vmlinux is NULL) */
+	struct btf_raw raw_modules[4];
 	const char *module_names[4];
 	int n_modules;
 };
 
 /* Loads the chosen kernel BTF; for sysfs, also the split BTF of each listed module present in
- * /sys/kernel/btf (libbpf does not look at module BTF once it is given a custom BTF). */
+ * /sys/kernel/btf (libbpf does not look at module BTF once it is given a custom BTF). The
+ * kernel's own sysfs BTF is read in place (struct btf_raw), never parsed by libbpf. */
 int kernel_btf_load(struct kernel_btf *k, const struct cp_store *st, const char *const *modules);
 void kernel_btf_free(struct kernel_btf *k);
 

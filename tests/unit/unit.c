@@ -636,6 +636,103 @@ static int t_merge_bad_input(void)
 	return 0;
 }
 
+/* Merges local against k (+ app a) once through libbpf's struct btf and once read in place
+ * (struct btf_raw over k's raw bytes): the outputs must be byte for byte the same. */
+static int raw_same(const struct btf *l, const struct btf *k, const struct btf *mod, const struct btf *a,
+		    const char *what)
+{
+	struct btf_raw rk, rm;
+	struct btf_src by_btf[3], by_raw[3];
+	void *out1 = NULL, *out2 = NULL;
+	const void *data;
+	size_t n1, n2;
+	uint32_t sz;
+	int n = 0;
+
+	data = btf__raw_data(k, &sz);
+	CHECK(data && btf_raw_init(&rk, data, sz, NULL) == 0, "%s: raw kernel BTF refused", what);
+	CHECK(rk.end == btf__type_cnt(k), "%s: %u raw types, libbpf %u", what, rk.end, btf__type_cnt(k));
+	by_btf[n] = (struct btf_src){ k, false, "k" };
+	by_raw[n++] = (struct btf_src){ NULL, false, "k", &rk };
+	if (mod) {
+		data = btf__raw_data(mod, &sz);
+		CHECK(data && btf_raw_init(&rm, data, sz, &rk) == 0, "%s: raw split BTF refused", what);
+		CHECK(rm.end == btf__type_cnt(mod), "%s: split ids end at %u, libbpf %u", what, rm.end, btf__type_cnt(mod));
+		by_btf[n] = (struct btf_src){ mod, false, "mod" };
+		by_raw[n++] = (struct btf_src){ NULL, false, "mod", &rm };
+	}
+	if (a) {
+		by_btf[n] = (struct btf_src){ a, true, "a" };
+		by_raw[n++] = (struct btf_src){ a, true, "a" };
+	}
+	CHECK(btf_merge_for_object(l, by_btf, n, &out1, &n1, NULL) == 0, "%s: merge: %s", what, cp_errmsg());
+	CHECK(btf_merge_for_object(l, by_raw, n, &out2, &n2, NULL) == 0, "%s: raw merge: %s", what, cp_errmsg());
+	CHECK(n1 == n2 && !memcmp(out1, out2, n1), "%s: outputs differ (%zu vs %zu bytes)", what, n1, n2);
+	free(out1);
+	free(out2);
+	if (mod)
+		btf_raw_fini(&rm);
+	btf_raw_fini(&rk);
+	return 0;
+}
+
+static int t_merge_raw(void)
+{
+	struct btf *k = kernel_btf(true), *a = small_btf("data", 4), *l = local_btf();
+	struct btf *mod = btf__new_empty_split(k);
+	int sock = btf__find_by_name_kind(k, "sock", BTF_KIND_STRUCT), ptr, ms, err;
+	struct btf_raw r;
+
+	ptr = btf__add_ptr(mod, sock);
+	ms = btf__add_struct(mod, "data", 8);	/* a module type named like a root */
+	btf__add_field(mod, "sk", ptr, 0, 0);
+	(void)ms;
+	if ((err = raw_same(l, k, NULL, a, "kernel + app")) || (err = raw_same(l, k, mod, NULL, "kernel + module")) ||
+	    (err = raw_same(l, k, mod, a, "kernel + module + app")))
+		return err;
+	/* the kernel's own, where there is one: same output both ways */
+	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0) {
+		struct btf *sys = btf__parse("/sys/kernel/btf/vmlinux", NULL);
+		struct btf_raw rs;
+
+		CHECK(!libbpf_get_error(sys), "sysfs BTF does not parse");
+		CHECK(btf_raw_load(&rs, "/sys/kernel/btf/vmlinux", NULL) == 0, "sysfs BTF not read in place");
+		CHECK(rs.end == btf__type_cnt(sys), "sysfs: %u types in place, libbpf %u", rs.end, btf__type_cnt(sys));
+		btf_raw_fini(&rs);
+		if ((err = raw_same(l, sys, NULL, a, "sysfs kernel + app")))
+			return err;
+		btf__free(sys);
+	}
+	/* damaged input is refused, never walked past its end */
+	{
+		uint32_t sz;
+		const unsigned char *data = btf__raw_data(k, &sz);
+		unsigned char *bad = malloc(sz);
+		struct btf_header *h = (void *)bad;
+
+		for (uint32_t cut = 0; cut < sz; cut++)
+			CHECK(btf_raw_init(&r, data, cut, NULL) != 0, "truncated to %u bytes: accepted", cut);
+		memcpy(bad, data, sz);
+		h->type_len += 4;
+		CHECK(btf_raw_init(&r, bad, sz, NULL) != 0, "type section past the end: accepted");
+		memcpy(bad, data, sz);
+		h->type_len -= 2;	/* the last record cut short */
+		CHECK(btf_raw_init(&r, bad, sz, NULL) != 0, "record cut short: accepted");
+		memcpy(bad, data, sz);
+		bad[h->hdr_len + h->str_off + h->str_len - 1] = 'x';
+		CHECK(btf_raw_init(&r, bad, sz, NULL) != 0, "unterminated strings: accepted");
+		memcpy(bad, data, sz);
+		((struct btf_type *)(bad + h->hdr_len + h->type_off))->info = 31u << 24;
+		CHECK(btf_raw_init(&r, bad, sz, NULL) != 0, "unknown kind: accepted");
+		free(bad);
+	}
+	btf__free(mod);
+	btf__free(k);
+	btf__free(a);
+	btf__free(l);
+	return 0;
+}
+
 /* ---- TLS key log ---- */
 
 static void unhex(const char *h, uint8_t *out)
@@ -713,6 +810,7 @@ int main(void)
 	run("merge: app struct named like a kernel struct wins", t_merge_collision);
 	run("merge: module split BTF flattened onto its base", t_merge_all_split);
 	run("merge: self-referential input terminates", t_merge_bad_input);
+	run("merge: raw BTF read in place (kernel, module, sysfs) = libbpf's; damage refused", t_merge_raw);
 	run("TLS 1.3 handshake traffic secrets match RFC 8448", t_tls13_rfc8448);
 	run("key log lines: TLS 1.2, TLS 1.3 SHA-384, unset and hostile inputs", t_keylog_lines);
 	{

@@ -1,0 +1,74 @@
+# Builds build/bench/results.json from the raw measurements (bench/run.sh passes them in) and
+# evaluates the goals of issue #6. Ratios use medians; a goal is null when its inputs are missing.
+def med(x): if x == null then null else x.median end;
+def ratio(a; b): if a == null or b == null or b == 0 then null else (a / b * 1000 | round) / 1000 end;
+def goal(name; value; op; limit; unit):
+	{name: name, value: value, limit: limit, unit: unit,
+	 met: (if value == null then null elif op == "<=" then value <= limit else value >= limit end)};
+def r3: if . == null then null else (. * 1000 | round) / 1000 end;
+
+($startup[0]) as $s |
+($events[0]) as $e |
+($ssl[0]) as $ssl |
+($micro[0]) as $m |
+($archive[0]) as $ar |
+($btf_bytes / 1024) as $btf_kb |
+{
+	meta: {date: $date, git: $git, kernel: $kernel, cpu: $cpu, cpus: $cpus,
+	       load_before: $load_before, load_after: $load_after, command: $cmd,
+	       runs: $runs, event_runs: $event_runs, calls: $calls, ssl_runs: $ssl_runs,
+	       sysfs_btf_bytes: $btf_bytes},
+	startup: $s,
+	per_event: ($e + {
+		added_us_per_call: (
+			if $e.untraced == null then {} else
+			[$e | to_entries[] | select(.key != "untraced" and .value.target_ms != null) |
+			 {key: .key, value: (((.value.target_ms.median - $e.untraced.target_ms.median) * 1000 / $calls) | r3)}]
+			| from_entries end)
+	}),
+	sslsniff: [$ssl[] | . as $st | ($st.runs.sslsniff // {}) as $t | {
+		rate_per_pair: $st.rate_per_pair, writes_per_pair: $st.writes_per_pair, pairs: $st.pairs,
+		offered_writes: ($st.writes_per_pair * $st.pairs),
+		untraced_ms: med($st.runs.untraced.target_ms), traced_ms: med($t.target_ms),
+		attach_ms: med($t.attach_ms), hwm_kb: med($t.hwm_kb),
+		events_per_run: (if $t.runs > 0 and $t.events_total != null then $t.events_total / $t.runs else null end),
+		lost_per_run: (if $t.runs > 0 and $t.lost_total != null then $t.lost_total / $t.runs else null end),
+		runs: $t.runs, failures: $t.failures, error: $t.error
+	} | . + {
+		events_per_s: (if .events_per_run != null and .traced_ms != null then (.events_per_run / .traced_ms * 1000 | round) else null end),
+		loss_pct: (if .events_per_run != null and (.events_per_run + .lost_per_run) > 0
+			   then (.lost_per_run / (.events_per_run + .lost_per_run) * 100 | r3) else null end)
+	}],
+	micro: $m,
+	profile: $profile[0],
+	archive: $ar
+} |
+. as $r |
+([$r.sslsniff[] | select(.lost_per_run == 0 and .events_per_s != null) | .events_per_s] | max) as $zero_loss |
+.sslsniff_zero_loss_events_per_s = $zero_loss |
+.startup_ratios = (
+	if $s.d_floor == null then {} else
+	[$s | to_entries[] | select(.value.attach_ms != null) |
+	 {key: .key, value: {attach_vs_floor: ratio(.value.attach_ms.median; $s.d_floor.attach_ms.median),
+			     attach_vs_seed: ratio(.value.attach_ms.median; $s.c_seed.attach_ms.median),
+			     min_attach_vs_floor: ratio(.value.attach_ms.min; $s.d_floor.attach_ms.min),
+			     hwm_vs_floor: ratio(.value.hwm_kb.median; $s.d_floor.hwm_kb.median),
+			     hwm_over_floor_in_kernel_btfs: (((.value.hwm_kb.median - $s.d_floor.hwm_kb.median) / $btf_kb) | r3)}}]
+	| from_entries end) |
+. as $r |
+.goals = [
+	goal("start-up (a) default / (d) floor"; ratio(med($s.a_default.attach_ms); med($s.d_floor.attach_ms)); "<="; 1.5; "x"),
+	goal("start-up (b) --no-sysfs-btf / (d) floor"; ratio(med($s.b_no_sysfs.attach_ms); med($s.d_floor.attach_ms)); "<="; 1.2; "x"),
+	goal("start-up (a) default / (c) seed"; ratio(med($s.a_default.attach_ms); med($s.c_seed.attach_ms)); "<="; 0.3; "x"),
+	goal("start-up, sysfs path where no blob matches (coreprobe-nohost) / (d) floor, held to (a)'s goal"; ratio(med($s.a_nohost_sysfs.attach_ms); med($s.d_floor.attach_ms)); "<="; 1.5; "x"),
+	goal("start-up, sysfs path (coreprobe-nohost) / (c) seed, held to (a)'s goal"; ratio(med($s.a_nohost_sysfs.attach_ms); med($s.c_seed.attach_ms)); "<="; 0.3; "x"),
+	goal("peak RSS (a) default / (d) floor"; ratio(med($s.a_default.hwm_kb); med($s.d_floor.hwm_kb)); "<="; 1.5; "x"),
+	goal("peak RSS (b) --no-sysfs-btf / (d) floor"; ratio(med($s.b_no_sysfs.hwm_kb); med($s.d_floor.hwm_kb)); "<="; 1.5; "x"),
+	goal("peak RSS, sysfs path (coreprobe-nohost) / (d) floor, held to (a)'s goal"; ratio(med($s.a_nohost_sysfs.hwm_kb); med($s.d_floor.hwm_kb)); "<="; 1.5; "x"),
+	goal("sysfs path: RSS above floor, in kernel-BTF sizes (< 1 = never two copies)"; $r.startup_ratios.a_nohost_sysfs.hwm_over_floor_in_kernel_btfs; "<="; 1; "x"),
+	goal("per-call cost coreprobe / floor"; ratio($r.per_event.added_us_per_call.coreprobe; $r.per_event.added_us_per_call.floor); "<="; 1.3; "x"),
+	(if $ar == null then empty else
+	 goal("archive: kernel blob bytes in total"; $ar.kernel_blob_bytes; "<="; 65536; "B"),
+	 goal("archive: time to pick a blob (store of all kernels)"; $ar.pick_big.total_us; "<="; 1000; "us"),
+	 goal("archive: stripped binary"; $ar.stripped_bytes; "<="; 2621440; "B") end)
+]

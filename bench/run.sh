@@ -1,0 +1,159 @@
+#!/bin/bash
+# make bench: every performance measurement of coreprobe in one run, side by side with the
+# references, as one JSON document (build/bench/results.json, so runs can be compared) and a
+# Markdown table (build/bench/table.md, for the README).
+#
+# Variables (environment):
+#   BENCH_RUNS        runs per start-up variant (default 20; medians with min/max)
+#   BENCH_EVENT_RUNS  runs per per-event variant (default 20)
+#   BENCH_CALLS       add_test calls per per-event run (default 1000000)
+#   BENCH_SSL_RUNS    runs per sslsniff load step (default 5)
+#   BENCH_ONLY        space-separated subset of: startup events sslsniff micro profile
+#                     (default: all)
+#
+# The machine is shared and noisy (2 cores, other builds, qemu): every group runs its variants
+# in the same rounds (shuffled each round, 100 ms apart), so noise hits them alike; compare
+# ratios and medians, and see the load average recorded before and after.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${BENCH_RUNS:-20}
+EVENT_RUNS=${BENCH_EVENT_RUNS:-20}
+CALLS=${BENCH_CALLS:-1000000}
+SSL_RUNS=${BENCH_SSL_RUNS:-5}
+ONLY=${BENCH_ONLY:-startup events sslsniff micro profile}
+OUT=build/bench
+H=$OUT/harness
+T=$PWD/build/targets/demo_v1
+SYSFS=/sys/kernel/btf/vmlinux
+mkdir -p "$OUT"
+
+die() { echo "bench: $*" >&2; exit 1; }
+want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+[ "$(id -u)" = 0 ] || die "must run as root (loads BPF programs)"
+[ -r $SYSFS ] || die "$SYSFS missing: the comparisons need the kernel's own BTF"
+
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+LOAD_BEFORE=$(loadavg)
+
+# ---- inputs of the references ----
+# (d) needs the minimal merged BTF coreprobe would hand libbpf: kernel + demo_v1 types, pruned
+# to what the structs object relocates (bpftool's BTFGen, from the full merge).
+./coreprobe btf merge $SYSFS build/btf/demo_v1.btf $OUT/full.btf >/dev/null
+bpftool gen min_core_btf $OUT/full.btf $OUT/min.btf build/bpf/structs.bpf.o
+rm -f $OUT/full.btf
+BTF_BYTES=$(wc -c <$SYSFS)
+
+echo '{}' >$OUT/startup.json
+echo '{}' >$OUT/events.json
+echo '[]' >$OUT/sslsniff.json
+echo '{}' >$OUT/micro.json
+echo '{}' >$OUT/profile.json
+
+# ---- 1+2+5. start-up (exec -> "Tracing" line) and peak RSS, peers alongside ----
+if want startup; then
+	echo "bench: start-up, $RUNS runs per variant" >&2
+	$H -n "$RUNS" -o $OUT/startup.json \
+		a_default= ./coreprobe structs "$T" \
+		a_sysfs_forced= ./coreprobe --kernel-btf $SYSFS structs "$T" \
+		a_nohost_sysfs= build/coreprobe-nohost structs "$T" \
+		b_no_sysfs= ./coreprobe --no-sysfs-btf structs "$T" \
+		c_seed= $OUT/loader seed $SYSFS build/btf/demo_v1.btf $OUT/seed.btf "$T" \
+		d_floor= $OUT/loader min $OUT/min.btf "$T" \
+		peer_bpftrace@stdout= bpftrace -B line -e "BEGIN { printf(\"Tracing\\n\"); } uprobe:$T:add_test { @n = count(); }" \
+		peer_funclatency@stdout= stdbuf -oL funclatency "$T:add_test" \
+		peer_tcprtt= tcprtt
+	rm -f $OUT/seed.btf
+fi
+
+# ---- 4a. per-event cost: demo_v1 CALLS untraced / coreprobe / floor ----
+if want events; then
+	echo "bench: per-event, $EVENT_RUNS runs of $CALLS calls per variant" >&2
+	$H -n "$EVENT_RUNS" -w 1 -o $OUT/events.json --target "$T" "$CALLS" --- \
+		untraced= - \
+		coreprobe= ./coreprobe -j structs "$T" \
+		floor= $OUT/loader floor "$T"
+fi
+
+# ---- 4b. sslsniff: 1 KiB SSL_writes, offered load stepped up until events are lost ----
+# Two client/server pairs (one client alone is slowed down by its own uprobes and never
+# outruns the reader); RATE is per pair, 0 = as fast as they can; each step lasts ~1 s.
+if want sslsniff; then
+	echo "bench: sslsniff, $SSL_RUNS runs per step" >&2
+	PAIRS=2
+	steps=
+	for rate in 1000 2000 4000 8000 16000 0; do
+		writes=$rate
+		[ "$rate" = 0 ] && writes=20000
+		$H -n "$SSL_RUNS" -w 0 -o $OUT/ssl-step.json --target $OUT/tlspair "$writes" "$rate" 1024 $PAIRS --- \
+			untraced= - \
+			sslsniff= ./coreprobe -j sslsniff
+		steps="$steps$(jq -c --argjson r "$rate" --argjson w "$writes" --argjson p $PAIRS \
+			'{rate_per_pair: $r, writes_per_pair: $w, pairs: $p, runs: .}' $OUT/ssl-step.json)"$'\n'
+	done
+	printf '%s' "$steps" | jq -s . >$OUT/sslsniff.json
+	rm -f $OUT/ssl-step.json
+fi
+
+# ---- micro: the kernel-BTF read steps, and picking a blob ----
+if want micro; then
+	echo "bench: micro-benchmarks" >&2
+	{
+		$OUT/btfparse -n "$RUNS"
+		$OUT/pick -n "$RUNS" ./coreprobe
+		$OUT/pick -n "$RUNS" build/coreprobe-nohost
+	} | jq -s '{btfparse: .[0], pick_default: .[1], pick_nohost: .[2]}' >$OUT/micro.json
+fi
+
+# ---- profile: where exec -> attached goes (kernel side by syscall, user side by function) ----
+if want profile; then
+	echo "bench: profile (strace, callgrind)" >&2
+	P=$OUT/profile
+	rm -rf $P && mkdir -p $P
+	for i in $(seq 10); do
+		strace -T -o $P/a.$i ./coreprobe structs -d 0.05 "$T" >/dev/null 2>&1
+		strace -T -o $P/n.$i build/coreprobe-nohost structs -d 0.05 "$T" >/dev/null 2>&1
+		BENCH_ONESHOT=1 strace -T -o $P/d.$i $OUT/loader min $OUT/min.btf "$T" >/dev/null 2>&1
+	done
+	cg() { valgrind --tool=callgrind --callgrind-out-file="$P/$1.cg" "${@:2}" >/dev/null 2>&1; }
+	cg a ./coreprobe structs -d 0.05 "$T"
+	cg n build/coreprobe-nohost structs -d 0.05 "$T"
+	BENCH_ONESHOT=1 cg d $OUT/loader min $OUT/min.btf "$T"
+	BENCH_ONESHOT=1 cg c $OUT/loader seed $SYSFS build/btf/demo_v1.btf $OUT/seed.btf "$T"
+	rm -f $OUT/seed.btf
+	{
+		python3 bench/phases.py strace a_default $P/a.*[0-9]
+		python3 bench/phases.py strace a_nohost_sysfs $P/n.*[0-9]
+		python3 bench/phases.py strace d_floor $P/d.*[0-9]
+		python3 bench/phases.py callgrind a_default $P/a.cg
+		python3 bench/phases.py callgrind a_nohost_sysfs $P/n.cg
+		python3 bench/phases.py callgrind d_floor $P/d.cg
+		python3 bench/phases.py callgrind c_seed $P/c.cg
+	} | jq -s '{kernel_ms: .[0:3], user_instructions: .[3:7]}' >$OUT/profile.json
+fi
+
+LOAD_AFTER=$(loadavg)
+CMD="make bench"
+for v in BENCH_RUNS BENCH_EVENT_RUNS BENCH_CALLS BENCH_SSL_RUNS BENCH_ONLY; do
+	if [ -n "${!v:-}" ]; then CMD="$v=\"${!v}\" $CMD"; fi
+done
+ARCHIVE=$OUT/archive.json
+[ -s $ARCHIVE ] || echo null >$OUT/archive-none.json
+
+jq -n \
+	--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+	--arg git "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo -dirty)" \
+	--arg kernel "$(uname -r)" --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" \
+	--argjson cpus "$(nproc)" --arg load_before "$LOAD_BEFORE" --arg load_after "$LOAD_AFTER" \
+	--argjson runs "$RUNS" --argjson event_runs "$EVENT_RUNS" --argjson calls "$CALLS" \
+	--argjson ssl_runs "$SSL_RUNS" --argjson btf_bytes "$BTF_BYTES" \
+	--arg cmd "$CMD" \
+	--slurpfile startup $OUT/startup.json --slurpfile events $OUT/events.json \
+	--slurpfile ssl $OUT/sslsniff.json --slurpfile micro $OUT/micro.json \
+	--slurpfile profile $OUT/profile.json \
+	--slurpfile archive "$( [ -s $ARCHIVE ] && echo $ARCHIVE || echo $OUT/archive-none.json)" \
+	-f bench/results.jq >$OUT/results.json
+rm -f $OUT/archive-none.json
+jq -r -f bench/table.jq $OUT/results.json >$OUT/table.md
+cat $OUT/table.md
+echo "bench: wrote $OUT/results.json and $OUT/table.md" >&2
