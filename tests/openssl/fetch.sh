@@ -152,14 +152,17 @@ done
 
 # ---------------------------------------------------------------------------------------------
 # TLS sessions between s_server and s_client of each version, with key logs.
+# The throwaway certificate every TLS test uses (these sessions, tests/integration/sslsniff.sh,
+# the VM cases): made even with --no-tls, which is how the tests call this script.
+certdir=$OUT/cert
+if [ ! -f "$certdir/cert.pem" ]; then
+	mkdir -p "$certdir.tmp"
+	openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -subj /CN=localhost \
+		-keyout "$certdir.tmp/key.pem" -out "$certdir.tmp/cert.pem" >/dev/null 2>&1 ||
+		die "cannot create a self-signed certificate with the system openssl"
+	rm -rf "$certdir" && mv "$certdir.tmp" "$certdir"
+fi
 if [ "$TLS" = 1 ]; then
-	certdir=$OUT/cert
-	if [ ! -f "$certdir/cert.pem" ]; then
-		mkdir -p "$certdir"
-		openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -subj /CN=localhost \
-			-keyout "$certdir/key.pem" -out "$certdir/cert.pem" >/dev/null 2>&1 ||
-			die "cannot create a self-signed certificate with the system openssl"
-	fi
 	# free_port: a TCP port nobody listens on, from 127.0.0.1's ephemeral-looking range.
 	free_port() {
 		p=$1
