@@ -200,9 +200,37 @@ int abtf_choose(const struct cp_store *st, const char *target, const struct elf_
 			target, ei->build_id_hex, target);
 }
 
+int cp_btf_header_check(const void *data, size_t size)
+{
+	struct btf_header h;
+	bool swapped;
+
+	if (size < sizeof(h))
+		return 0;
+	memcpy(&h, data, sizeof(h));	/* outside bytes: no alignment assumed */
+	swapped = h.magic == __builtin_bswap16(BTF_MAGIC);
+	if (h.magic != BTF_MAGIC && !swapped)
+		return 0;
+	if (swapped) {
+		h.hdr_len = __builtin_bswap32(h.hdr_len);
+		h.type_off = __builtin_bswap32(h.type_off);
+	}
+	/* types start at hdr_len + type_off: both must keep them 4-aligned */
+	return (h.hdr_len | h.type_off) % 4 ? -EINVAL : 0;
+}
+
+struct btf *cp_btf_new(const void *data, size_t size, struct btf *base)
+{
+	if (cp_btf_header_check(data, size)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return base ? btf__new_split(data, size, base) : btf__new(data, size);
+}
+
 struct btf *cp_btf_parse(const char *path)
 {
-	unsigned char magic[SELFMAG];
+	unsigned char head[sizeof(struct btf_header)];
 	void *data;
 	size_t n;
 	ssize_t got;
@@ -211,10 +239,15 @@ struct btf *cp_btf_parse(const char *path)
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return NULL;
-	got = pread(fd, magic, sizeof(magic), 0);
+	got = pread(fd, head, sizeof(head), 0);
 	close(fd);
-	if (got != (ssize_t)sizeof(magic) || memcmp(magic, ELFMAG, SELFMAG))
+	if (got < SELFMAG || memcmp(head, ELFMAG, SELFMAG)) {
+		if (got > 0 && cp_btf_header_check(head, got)) {
+			errno = EINVAL;
+			return NULL;
+		}
 		return btf__parse_raw(path);
+	}
 	/* Not btf__parse_elf(): libbpf trusts the section header, and a .BTF of type NOBITS
 	 * made it copy from a NULL pointer (found by tests/fuzz/fuzz_elf). elf_read_section()
 	 * checks the file like any target first. */
@@ -223,7 +256,7 @@ struct btf *cp_btf_parse(const char *path)
 		errno = err == -1 ? ENODATA : EINVAL;
 		return NULL;
 	}
-	b = btf__new(data, n);
+	b = cp_btf_new(data, n, NULL);
 	err = errno;
 	free(data);
 	errno = err;
@@ -254,7 +287,7 @@ static int blob_btf(const struct cp_store *st, const struct cp_store_entry *e, s
 
 	if ((err = store_blob_get(st, e->blob, &raw, &n)))
 		return err;
-	b = base ? btf__new_split(raw, n, base) : btf__new(raw, n);
+	b = cp_btf_new(raw, n, base);
 	free(raw);
 	if ((err = libbpf_get_error(b)))
 		return cp_error(CP_ERUNTIME, "%s: embedded BTF blob '%s' does not parse (%s): rebuild coreprobe",

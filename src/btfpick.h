@@ -66,6 +66,16 @@ int abtf_choose(const struct cp_store *st, const char *target, const struct elf_
 		const char *file, struct abtf_choice *c);
 const char *abtf_source_name(enum abtf_source s);
 
+/* BTF from outside bytes (a file, a target's .BTF, an embedded blob): btf__new, or
+ * btf__new_split on base, after the header checks libbpf does not make. libbpf checks that the
+ * type section's offset is 4-aligned but not the header's length, so an odd hdr_len gave it
+ * (and coreprobe) misaligned struct btf_type pointers (found by tests/fuzz/fuzz_btfmerge).
+ * NULL with errno set on failure (libbpf style). */
+struct btf *cp_btf_new(const void *data, size_t size, struct btf *base);
+/* The same check on a header alone: 0, or -EINVAL when libbpf would be handed a misaligned
+ * type section. Bytes that are not a BTF header at all are left to libbpf to refuse. */
+int cp_btf_header_check(const void *data, size_t size);
+
 /* Parses a BTF file given on the command line or found in a target: raw BTF, or the .BTF
  * section of an ELF (checked like any target). NULL with errno set on failure (libbpf style). */
 struct btf *cp_btf_parse(const char *path);

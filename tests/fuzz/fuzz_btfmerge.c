@@ -10,6 +10,7 @@
 
 #include "fuzz.h"
 #include "src/btfmerge.h"
+#include "src/btfpick.h"
 #include "structs.skel.h"
 
 static struct btf *kernel, *app, *local_hand;
@@ -53,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	role = data[0] & 3;
-	f = role == 3 ? btf__new_split(data + 1, size - 1, kernel) : btf__new(data + 1, size - 1);
+	f = cp_btf_new(data + 1, size - 1, role == 3 ? kernel : NULL);	/* as coreprobe parses them */
 	if (libbpf_get_error(f))
 		return 0;
 	switch (role) {

@@ -5,6 +5,7 @@
  * kernel's. The result must be valid BTF. */
 #include "fuzz.h"
 #include "src/btfmerge.h"
+#include "src/btfpick.h"
 
 static struct btf *kernel;
 
@@ -26,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	split = !(data[0] & 1);
-	f = split ? btf__new_split(data + 1, size - 1, kernel) : btf__new(data + 1, size - 1);
+	f = cp_btf_new(data + 1, size - 1, split ? kernel : NULL);	/* as coreprobe parses them */
 	if (libbpf_get_error(f))
 		return 0;
 	{

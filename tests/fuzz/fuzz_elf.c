@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	cp_error_clear();
 	if (elf_read_section(path, ".BTF", &sec, &n) == 0) {
-		btf__free(btf__new(sec, n));
+		btf__free(cp_btf_new(sec, n, NULL));
 		free(sec);
 	}
 	/* what --app-btf/--kernel-btf FILE and a target's own .BTF section go through */

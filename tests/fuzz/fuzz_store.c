@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			all_ok = false;
 			continue;
 		}
-		btf__free(btf__new(raw, n));	/* what blob_btf() does with it */
+		btf__free(cp_btf_new(raw, n, NULL));	/* what blob_btf() does with it */
 		free(raw);
 	}
 	for (uint32_t i = 0; i < store_count(&st); i++) {

@@ -43,6 +43,15 @@ expect_error "--kernel-btf truncated BTF: exit 2" 2 'not a valid BTF file' "$CP"
 expect_error "--kernel-btf missing file: exit 2" 2 'no such file' "$CP" --kernel-btf "$TMP/nope.btf" structs "$T/demo_v1"
 expect_error "--app-btf random bytes: exit 2" 2 'not a valid BTF file' "$CP" --app-btf "$TMP/random.btf" structs "$T/demo_v1"
 expect_error "--app-btf truncated BTF: exit 2" 2 'not a valid BTF file' "$CP" --app-btf "$TMP/short.btf" structs "$T/demo_v1"
+# the demo's own BTF with its header made one byte longer (hdr_len 25): libbpf accepts it and
+# would hand out misaligned type pointers (found by fuzzing)
+python3 - "$B/btf/demo_v1.btf" "$TMP/oddhdr.btf" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+hl = struct.unpack_from("<I", d, 4)[0]
+open(sys.argv[2], "wb").write(d[:4] + struct.pack("<I", hl + 1) + d[8:hl] + b"\0" + d[hl:])
+PY
+expect_error "--app-btf with an odd header length: exit 2" 2 'not a valid BTF file \(Invalid argument\)' "$CP" --app-btf "$TMP/oddhdr.btf" structs "$T/demo_v1"
 expect_error "btf merge with a corrupt input: exit 2" 2 'not a valid BTF file' "$CP" btf merge "$TMP/random.btf" "$B/btf/demo_v1.btf" "$TMP/m.btf"
 
 # -- the embedded blob store of a copy of coreprobe: damaged, cut short

@@ -178,6 +178,40 @@ if tracer_start "$TMP/tx.out" "$TMP/tx.err" "$CP" sslsniff -x --lib "$(libssl 3.
 else
 	notok "-x: no attach"
 fi
+# -- side by side with bcc's sslsniff (bpfcc-tools) on one session: where it starts, both must
+# show the client's plaintext; where it cannot (it compiles its BPF program on the host and
+# needs kernel headers), its reason is recorded and coreprobe must still have traced the session.
+port=$((PORT++))
+BCC_PID= bcc_state=absent
+if command -v sslsniff-bpfcc >/dev/null; then
+	: >"$TMP/bcc.out"
+	PYTHONUNBUFFERED=1 timeout 40 sslsniff-bpfcc --extra-lib "openssl:$(libssl 3.0.20)" >"$TMP/bcc.out" 2>"$TMP/bcc.err" &
+	BCC_PID=$!
+	bcc_state=failed
+	for _ in $(seq 1 300); do
+		grep -q '^FUNC' "$TMP/bcc.out" && { bcc_state=running; break; }
+		kill -0 "$BCC_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+fi
+if tracer_start "$TMP/sbs.out" "$TMP/sbs.err" "$CP" -j sslsniff --lib "$(libssl 3.0.20)" -d 6; then
+	session 3.0.20 tls1_3 "$port" sbs
+	kill -INT "$TRACER_PID"; tracer_wait 5
+	[ -n "$BCC_PID" ] && { kill -INT "$BCC_PID" 2>/dev/null; wait "$BCC_PID" 2>/dev/null; }
+	cp_ok=$(event "$TMP/sbs.out" "$CLIENT_PID" write "client sbs")
+	bcc_why=$( { grep -m1 -i 'kernel headers' "$TMP/bcc.err" || grep -m1 -iE 'unable|error|exception|fatal' "$TMP/bcc.err"; } 2>/dev/null | head -c 160)
+	if [ -z "$cp_ok" ]; then
+		notok "side by side with sslsniff-bpfcc: coreprobe missed the client's write: $(head -c 300 "$TMP/sbs.out")"
+	elif [ "$bcc_state" = running ]; then
+		grep -q 'client sbs' "$TMP/bcc.out" && ok "side by side: sslsniff-bpfcc and coreprobe both show the client's plaintext" ||
+			notok "side by side: sslsniff-bpfcc ran but shows no 'client sbs': $(head -c 300 "$TMP/bcc.out")"
+	else
+		ok "side by side: coreprobe traced the session; sslsniff-bpfcc $bcc_state here (${bcc_why:-no reason printed})"
+	fi
+else
+	notok "side by side: no attach: $(head -c 300 "$TMP/sbs.err")"
+fi
+
 expect_error "sslsniff -p with a PID that is not running" 2 "-p 999999999: no such process" "$CP" sslsniff -p 999999999
 expect_error "sslsniff --lib of a file that is not OpenSSL" 2 "no SSL_write" "$CP" sslsniff --lib "$T/demo_v1"
 expect_error "sslsniff --max-bytes out of range" 2 "--max-bytes 20000: expected a whole number" "$CP" sslsniff --max-bytes 20000

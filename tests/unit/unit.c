@@ -4,6 +4,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <elf.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -636,6 +637,46 @@ static int t_merge_bad_input(void)
 	return 0;
 }
 
+/* A BTF re-laid with a longer header: hdr_len grows by pad, the extra header bytes are zero. */
+static unsigned char *with_header_pad(struct btf *b, unsigned pad, size_t *n)
+{
+	size_t sz;
+	const unsigned char *r = raw_of(b, &sz);
+	struct btf_header h;
+	unsigned char *out = calloc(1, sz + pad);
+
+	memcpy(&h, r, sizeof(h));
+	h.hdr_len += pad;
+	memcpy(out, &h, sizeof(h));
+	memcpy(out + sizeof(h) + pad, r + sizeof(h), sz - sizeof(h));
+	*n = sz + pad;
+	return out;
+}
+
+static int t_btf_header_alignment(void)
+{
+	struct btf *b = small_btf("data", 2), *p;
+	unsigned char *ok4, *odd;
+	size_t n4, nodd;
+
+	ok4 = with_header_pad(b, 4, &n4);
+	odd = with_header_pad(b, 1, &nodd);
+	p = cp_btf_new(ok4, n4, NULL);
+	CHECK(p && btf__type_cnt(p) == btf__type_cnt(b), "a 4-aligned longer header refused");
+	btf__free(p);
+	/* the regression: libbpf takes the odd header, and its type pointers are then misaligned */
+	p = btf__new(odd, nodd);
+	CHECK(p, "libbpf no longer accepts an odd hdr_len: the check may be dropped");
+	btf__free(p);
+	CHECK(!cp_btf_new(odd, nodd, NULL) && errno == EINVAL, "odd hdr_len accepted");
+	CHECK(cp_btf_header_check(odd, nodd) == -EINVAL && cp_btf_header_check(ok4, n4) == 0, "header check");
+	CHECK(cp_btf_header_check("not BTF at all, long enough", 27) == 0, "non-BTF bytes are libbpf's to refuse");
+	free(ok4);
+	free(odd);
+	btf__free(b);
+	return 0;
+}
+
 /* Merges local against k (+ app a) once through libbpf's struct btf and once read in place
  * (struct btf_raw over k's raw bytes): the outputs must be byte for byte the same. */
 static int raw_same(const struct btf *l, const struct btf *k, const struct btf *mod, const struct btf *a,
@@ -810,6 +851,7 @@ int main(void)
 	run("merge: app struct named like a kernel struct wins", t_merge_collision);
 	run("merge: module split BTF flattened onto its base", t_merge_all_split);
 	run("merge: self-referential input terminates", t_merge_bad_input);
+	run("BTF from outside bytes: an odd header length is refused (fuzz regression)", t_btf_header_alignment);
 	run("merge: raw BTF read in place (kernel, module, sysfs) = libbpf's; damage refused", t_merge_raw);
 	run("TLS 1.3 handshake traffic secrets match RFC 8448", t_tls13_rfc8448);
 	run("key log lines: TLS 1.2, TLS 1.3 SHA-384, unset and hostile inputs", t_keylog_lines);

@@ -43,6 +43,16 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 # Runs inside `unshare -m`: every mount below belongs to this private namespace only.
 if [ "${1:-}" = --host-inner ]; then
 	MODE=$2
+	# The env cases mount over /tmp, which would hide a checkout that lies under /tmp: in this
+	# namespace, reach the checkout through a bind mount outside /tmp instead.
+	case $ROOT/ in
+	/tmp/* | /var/tmp/*)
+		mkdir -p /mnt && mount -t tmpfs -o mode=0755 tmpfs /mnt && mkdir /mnt/checkout &&
+			mount --bind "$ROOT" /mnt/checkout || { echo "cannot bind the checkout outside /tmp"; exit 1; }
+		COREPROBE=${COREPROBE/#"$ROOT"//mnt/checkout} T=${T/#"$ROOT"//mnt/checkout}
+		WORK=${WORK/#"$ROOT"//mnt/checkout} VM=${VM/#"$ROOT"//mnt/checkout} ROOT=/mnt/checkout
+		export COREPROBE T WORK ;;
+	esac
 	if [ ! -e /sys/kernel/tracing/uprobe_events ] && [ -d /sys/kernel/tracing ]; then
 		mount -t tracefs tracefs /sys/kernel/tracing || echo "cannot mount tracefs"
 	fi
