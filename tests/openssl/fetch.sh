@@ -151,7 +151,6 @@ echo "$VERSIONS" | while read -r version loader pkgs; do
 done
 
 # ---------------------------------------------------------------------------------------------
-# TLS sessions between s_server and s_client of each version, with key logs.
 # The throwaway certificate every TLS test uses (these sessions, tests/integration/sslsniff.sh,
 # the VM cases): made even with --no-tls, which is how the tests call this script.
 certdir=$OUT/cert
@@ -162,6 +161,7 @@ if [ ! -f "$certdir/cert.pem" ]; then
 		die "cannot create a self-signed certificate with the system openssl"
 	rm -rf "$certdir" && mv "$certdir.tmp" "$certdir"
 fi
+# TLS sessions between s_server and s_client of each version, with key logs.
 if [ "$TLS" = 1 ]; then
 	# free_port: a TCP port nobody listens on, from 127.0.0.1's ephemeral-looking range.
 	free_port() {
