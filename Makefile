@@ -33,13 +33,14 @@ LDLIBS := -lbpf -lelf -lz -lmbedcrypto
 
 # One row per tool: bpf/<tool>.bpf.c + bpf/<tool>.h + tools/<tool>.c
 TOOLS := structs sslsniff tcprtt ipsetaudit flowlat
-CORE_SRC := src/common.c src/elfinfo.c src/hostinfo.c src/blobstore.c src/btfmerge.c \
-	src/btfpick.c src/tracer.c src/tlskeys.c src/outfile.c
+# The BTF engine (src/btf/: blob store, kernel/app pick, merge, ELF readers) is apart from the
+# tracer runtime (src/runtime/: load, attach, events, output files, tool helpers).
+BTF_SRC := $(addprefix src/btf/,elfinfo.c hostinfo.c blobstore.c btfmerge.c btfpick.c)
+RUNTIME_SRC := $(addprefix src/runtime/,tracer.c tlskeys.c outfile.c attach.c tchook.c netutil.c hist.c userdb.c)
+CORE_SRC := src/common.c $(BTF_SRC) $(RUNTIME_SRC)
 APP_SRC := main.c tools/btfcmd.c tools/objects.c $(addprefix tools/,$(addsuffix .c,$(TOOLS)))
 BPF_OBJS := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(TOOLS))
 SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(TOOLS))
-# helpers of the kernel tools (attach-type fallback, tc hooks, addresses, histograms)
-CORE_SRC += src/attach.c src/tchook.c src/netutil.c src/hist.c src/userdb.c
 CORE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRC))
 APP_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(APP_SRC))
 
@@ -89,7 +90,7 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/%.h bpf/events.bpf.h $(BUILD)/vmlinux.h $(
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(BUILD)/obj/%.o: %.c $(DEPS)/.done $(SKELS) $(wildcard src/*.h tools/*.h bpf/*.h)
+$(BUILD)/obj/%.o: %.c $(DEPS)/.done $(SKELS) $(wildcard src/*.h src/*/*.h tools/*.h bpf/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -195,7 +196,7 @@ distclean: clean
 	rm -rf $(CACHE)
 
 # ---- tests ----
-$(BUILD)/unit: tests/unit/unit.c $(CORE_SRC) $(wildcard src/*.h) $(DEPS)/.done
+$(BUILD)/unit: tests/unit/unit.c $(CORE_SRC) $(wildcard src/*.h src/*/*.h) $(DEPS)/.done
 	$(CC) $(CFLAGS) -Wl,--build-id $(LDFLAGS) tests/unit/unit.c $(CORE_SRC) $(LDLIBS) -o $@
 
 test-unit: $(BUILD)/unit

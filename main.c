@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "src/blobstore.h"
+#include "src/btf/blobstore.h"
 #include "src/common.h"
-#include "src/outfile.h"
-#include "src/tracer.h"
+#include "src/runtime/outfile.h"
+#include "src/runtime/tracer.h"
 #include "tools/tools.h"
 
 #define COREPROBE_VERSION "0.1.0"

@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "src/blobstore.h"
-#include "src/btfpick.h"
+#include "src/btf/blobstore.h"
+#include "src/btf/btfpick.h"
 #include "src/common.h"
-#include "src/hostinfo.h"
+#include "src/btf/hostinfo.h"
 
 static double now_us(void)
 {

@@ -6,7 +6,7 @@
  *                                        reads no split BTF)
  *   mkstore notes-build-id FILE          the GNU build-id in a file of ELF notes
  *   mkstore replace EXE STORE OUT        a copy of EXE carrying STORE as its blob store
- *   mkstore pack OUT LIST                the blob store (src/blobstore.h) from LIST lines:
+ *   mkstore pack OUT LIST                the blob store (src/btf/blobstore.h) from LIST lines:
  *       kernel RELEASE BUILD-ID|- DISTRO VERSION ARCH FILE
  *       app NAME BUILD-ID FILE
  * It uses the same store writer and merger as coreprobe itself.
@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "src/blobstore.h"
-#include "src/btfmerge.h"
+#include "src/btf/blobstore.h"
+#include "src/btf/btfmerge.h"
 #include "src/common.h"
-#include "src/elfinfo.h"
+#include "src/btf/elfinfo.h"
 
 static int fail(const char *what)
 {

@@ -25,7 +25,7 @@ $(DEPS_GLIBC)/.done: libbpf/build.sh | $(SETUP_STAMP)
 	sh libbpf/build.sh $(DEPS_GLIBC) glibc
 	@touch $@
 
-HDRS := $(wildcard src/*.h tools/*.h bpf/*.h)
+HDRS := $(wildcard src/*.h src/*/*.h tools/*.h bpf/*.h)
 
 $(BUILD)/fuzz/obj/%.o: %.c $(DEPS_SAN)/.done $(SKELS) $(HDRS)
 	@mkdir -p $(@D)

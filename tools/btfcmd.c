@@ -13,13 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "src/blobstore.h"
-#include "src/btfmerge.h"
-#include "src/btfpick.h"
+#include "src/btf/blobstore.h"
+#include "src/btf/btfmerge.h"
+#include "src/btf/btfpick.h"
 #include "src/common.h"
-#include "src/elfinfo.h"
-#include "src/hostinfo.h"
-#include "src/tracer.h"
+#include "src/btf/elfinfo.h"
+#include "src/btf/hostinfo.h"
+#include "src/runtime/tracer.h"
 #include "tools/objects.h"
 #include "tools/tools.h"
 

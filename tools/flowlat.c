@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "src/common.h"
-#include "src/netutil.h"
-#include "src/tchook.h"
-#include "src/tracer.h"
+#include "src/runtime/netutil.h"
+#include "src/runtime/tchook.h"
+#include "src/runtime/tracer.h"
 #include "tools/tools.h"
 
 #include "bpf/flowlat.h"

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "src/attach.h"
+#include "src/runtime/attach.h"
 #include "src/common.h"
-#include "src/tracer.h"
-#include "src/userdb.h"
+#include "src/runtime/tracer.h"
+#include "src/runtime/userdb.h"
 #include "tools/tools.h"
 
 #include "bpf/ipsetaudit.h"

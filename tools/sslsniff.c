@@ -20,9 +20,9 @@
 #include <unistd.h>
 
 #include "src/common.h"
-#include "src/elfinfo.h"
-#include "src/tlskeys.h"
-#include "src/tracer.h"
+#include "src/btf/elfinfo.h"
+#include "src/runtime/tlskeys.h"
+#include "src/runtime/tracer.h"
 #include "tools/tools.h"
 
 #include "bpf/sslsniff.h"

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "src/common.h"
-#include "src/elfinfo.h"
-#include "src/tracer.h"
+#include "src/btf/elfinfo.h"
+#include "src/runtime/tracer.h"
 #include "tools/tools.h"
 
 #include "bpf/structs.h"

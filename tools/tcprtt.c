@@ -17,11 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "src/attach.h"
+#include "src/runtime/attach.h"
 #include "src/common.h"
-#include "src/hist.h"
-#include "src/netutil.h"
-#include "src/tracer.h"
+#include "src/runtime/hist.h"
+#include "src/runtime/netutil.h"
+#include "src/runtime/tracer.h"
 #include "tools/tools.h"
 
 #include "bpf/tcprtt.h"

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "src/btfmerge.h"
-#include "src/btfpick.h"
+#include "src/btf/btfmerge.h"
+#include "src/btf/btfpick.h"
 #include "structs.skel.h"
 
 static struct btf *kernel, *app, *local_hand;

@@ -4,8 +4,8 @@
  * have exactly base + module types; odd, the input is an application BTF appended after the
  * kernel's. The result must be valid BTF. */
 #include "fuzz.h"
-#include "src/btfmerge.h"
-#include "src/btfpick.h"
+#include "src/btf/btfmerge.h"
+#include "src/btf/btfpick.h"
 
 static struct btf *kernel;
 

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "src/blobstore.h"
-#include "src/btfpick.h"
-#include "src/elfinfo.h"
+#include "src/btf/blobstore.h"
+#include "src/btf/btfpick.h"
+#include "src/btf/elfinfo.h"
 
 static int fd = -1;
 static char path[64];

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "src/elfinfo.h"
+#include "src/btf/elfinfo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

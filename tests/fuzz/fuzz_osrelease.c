@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "src/hostinfo.h"
+#include "src/btf/hostinfo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -10,8 +10,8 @@
 #include <zlib.h>
 
 #include "fuzz.h"
-#include "src/blobstore.h"
-#include "src/btfpick.h"
+#include "src/btf/blobstore.h"
+#include "src/btf/btfpick.h"
 
 static void host_like(struct host_info *h, const struct cp_store *st, const struct cp_store_entry *e)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "src/tracer.h"
+#include "src/runtime/tracer.h"
 
 static void check_json(const char *s, size_t n)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "src/blobstore.h"
+#include "src/btf/blobstore.h"
 
 /* Every BTF kind, referring to base types by name where there is a base. */
 static void add_kinds(struct btf *b, const struct btf *base)

@@ -12,13 +12,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "src/blobstore.h"
-#include "src/btfmerge.h"
-#include "src/btfpick.h"
+#include "src/btf/blobstore.h"
+#include "src/btf/btfmerge.h"
+#include "src/btf/btfpick.h"
 #include "src/common.h"
-#include "src/elfinfo.h"
-#include "src/hostinfo.h"
-#include "src/tlskeys.h"
+#include "src/btf/elfinfo.h"
+#include "src/btf/hostinfo.h"
+#include "src/runtime/tlskeys.h"
 
 static int passed, failed;
 static const char *current;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "hist.h"
+#include "src/runtime/hist.h"
 
 #define BAR_WIDTH 40
 

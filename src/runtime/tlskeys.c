@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common.h"
-#include "tlskeys.h"
+#include "src/common.h"
+#include "src/runtime/tlskeys.h"
 
 int tls13_expand_label(size_t hash_len, const uint8_t *secret, const char *label,
 		       const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len)

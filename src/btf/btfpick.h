@@ -7,10 +7,10 @@
 #include <limits.h>
 #include <stdbool.h>
 
-#include "blobstore.h"
-#include "btfmerge.h"
-#include "elfinfo.h"
-#include "hostinfo.h"
+#include "src/btf/blobstore.h"
+#include "src/btf/btfmerge.h"
+#include "src/btf/elfinfo.h"
+#include "src/btf/hostinfo.h"
 
 struct btf;
 struct bpf_object;

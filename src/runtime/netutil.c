@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "common.h"
-#include "netutil.h"
+#include "src/common.h"
+#include "src/runtime/netutil.h"
 
 int cp_parse_ipaddr(const char *opt, const char *s, uint8_t *family, uint8_t addr[16])
 {

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "btfpick.h"
-#include "common.h"
+#include "src/btf/btfpick.h"
+#include "src/common.h"
 
 const char *kbtf_source_name(enum kbtf_source s)
 {

@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common.h"
-#include "outfile.h"
+#include "src/common.h"
+#include "src/runtime/outfile.h"
 
 int outfile_open(const char *path)
 {

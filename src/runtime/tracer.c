@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common.h"
-#include "tracer.h"
+#include "src/common.h"
+#include "src/runtime/tracer.h"
 
 volatile sig_atomic_t cp_exiting;
 bool cp_force_perfbuf;

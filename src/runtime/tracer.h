@@ -7,9 +7,9 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include "blobstore.h"
-#include "btfpick.h"
-#include "hostinfo.h"
+#include "src/btf/blobstore.h"
+#include "src/btf/btfpick.h"
+#include "src/btf/hostinfo.h"
 
 extern volatile sig_atomic_t cp_exiting;
 

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common.h"
-#include "tchook.h"
-#include "tracer.h"
+#include "src/common.h"
+#include "src/runtime/tchook.h"
+#include "src/runtime/tracer.h"
 
 const char *cp_tc_kind_name(enum cp_tc_kind k)
 {

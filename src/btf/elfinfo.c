@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common.h"
-#include "elfinfo.h"
+#include "src/common.h"
+#include "src/btf/elfinfo.h"
 
 int elf_host_machine(void)
 {

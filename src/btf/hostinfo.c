@@ -2,8 +2,8 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "common.h"
-#include "hostinfo.h"
+#include "src/common.h"
+#include "src/btf/hostinfo.h"
 
 const char *arch_normalize(const char *m)
 {

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "attach.h"
-#include "btfpick.h"
-#include "common.h"
+#include "src/runtime/attach.h"
+#include "src/btf/btfpick.h"
+#include "src/common.h"
 
 static const char *const names[] = {
 	[CP_AT_NONE] = "none",

@@ -7,8 +7,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "blobstore.h"
-#include "common.h"
+#include "src/btf/blobstore.h"
+#include "src/common.h"
 
 _Static_assert(sizeof(struct cp_store_hdr) == 56, "store header layout");
 _Static_assert(sizeof(struct cp_store_entry) == 88, "store entry layout");

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "btfmerge.h"
-#include "common.h"
+#include "src/btf/btfmerge.h"
+#include "src/common.h"
 
 enum keep { KEEP_NONE = 0, KEEP_SHELL = 1, KEEP_FULL = 2 };
 

@@ -4,7 +4,7 @@
 #define COREPROBE_HOSTINFO_H
 
 #include <stddef.h>
-#include "elfinfo.h"
+#include "src/btf/elfinfo.h"
 
 struct host_info {
 	char release[128];		/* uname -r */

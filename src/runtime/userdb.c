@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "userdb.h"
+#include "src/runtime/userdb.h"
 
 #define NAME_MAX_LEN 32
 

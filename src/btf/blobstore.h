@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "elfinfo.h"
+#include "src/btf/elfinfo.h"
 
 #define CP_STORE_SECTION ".coreprobe.btf"
 #define CP_STORE_MAGIC "CPBTF\0v1"
