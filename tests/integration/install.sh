@@ -134,3 +134,16 @@ if make -C "$ROOT" -s install DESTDIR="$D/p" PREFIX=/opt/cp >"$TMP/install.log" 
 else
 	notok "make install PREFIX: $(tail -3 "$TMP/install.log"; cd "$D/p" 2>/dev/null && find . -type f)"
 fi
+
+# ---- the README's first screen and its links (the figures live in docs/, one click away)
+grep -qxF 'make demo     # build, then trace the demo targets (two struct layouts) on the embedded BTF' "$ROOT/README.md" &&
+grep -qxF 'make test     # every test: unit, integration, the real-kernel VM matrix, fuzzing, sanitizers' "$ROOT/README.md" &&
+	[ "$(grep -n '^make test ' "$ROOT/README.md" | cut -d: -f1)" -le 25 ] &&
+	ok "README: make demo and make test on its first screen" || notok "README: the two commands moved or changed"
+broken=""
+for f in "$ROOT/README.md" "$ROOT"/docs/*.md; do
+	for l in $(grep -oE '\]\([^)#]+' "$f" | sed 's/^](//' | grep -v '^[a-z]*://'); do
+		[ -e "$(dirname "$f")/$l" ] || broken="$broken ${f#"$ROOT"/}:$l"
+	done
+done
+[ -z "$broken" ] && ok "README and docs/*.md: every relative link resolves" || notok "broken links:$broken"
