@@ -19,7 +19,8 @@ _coreprobe_opts_ipsetaudit="-c -d --attach"
 _coreprobe_opts_flowlat="-i -p -c -d --hook"
 _coreprobe_opts_btf=""
 _coreprobe_subs_btf="list which merge add"
-_coreprobe_opts_btf_add="--kernel --app -o --output"
+# a subcommand's options are its own only (btf list, which, merge take none)
+_coreprobe_opts_btf_add="--kernel --app -o --output -v --verbose -j --json -h --help"
 # options whose argument is a file (or, for --kernel/--app, NAME=FILE: completed as a file)
 _coreprobe_file_opts="--kernel-btf --app-btf --output --keylog --lib --kernel --app -o"
 # options with an argument that is not completed
@@ -88,8 +89,14 @@ _coreprobe() {
 	[ -n "${!v:-}" ] || sub=""	# no subcommands: the word after the command is an argument
 	case $cur in
 	-*)
-		v=_coreprobe_opts_$cmd${sub:+_$sub}
-		COMPREPLY=($(compgen -W "${!v:-} $_coreprobe_common" -- "$cur"))
+		if [ -n "$sub" ]; then
+			v=_coreprobe_opts_${cmd}_$sub
+			words=${!v:-}
+		else
+			v=_coreprobe_opts_$cmd
+			words="${!v:-} $_coreprobe_common"
+		fi
+		COMPREPLY=($(compgen -W "$words" -- "$cur"))
 		;;
 	*)
 		case $cmd:$sub in
