@@ -52,6 +52,9 @@ check_man "coreprobe -h" OPTIONS "$(global_opts)"
 for c in $(commands); do
 	check_man "coreprobe $c -h" "coreprobe $c" "$(cmd_opts "$c"; subcommands "$c" | sed "s/^/coreprobe $c /")"
 done
+ver=$("$CP" -V | awk '{ print $2 }')
+grep -q "^\.TH COREPROBE 8 .* \"coreprobe $ver\"" "$MAN" && ok "man page is for coreprobe $ver (coreprobe -V)" ||
+	notok "man page .TH does not say \"coreprobe $ver\" (coreprobe -V): update docs/coreprobe.8"
 for s in "EXIT STATUS" "BTF SEARCH ORDER" FILES; do
 	[ -n "$(section "$s")" ] && ok "man page has $s" || notok "man page lacks $s"
 done
