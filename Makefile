@@ -4,6 +4,8 @@
 #   make test       every test: unit, integration (root), VM matrix, short fuzz, sanitizers
 #   make bench      performance measurements (table + JSON)
 #   make fuzz       every libFuzzer harness to 10^6 runs (tests/hardening.mk, tests/fuzz/)
+#   make install    PREFIX (default /usr/local) and DESTDIR: sbin/coreprobe, the man page
+#                   coreprobe(8) and the bash completion
 #   make BTF_ARCHIVE=DIR   embed the kernels of a BTFhub-archive checkout instead of the
 #                          default Debian set (the build host's own kernel is always added)
 
@@ -51,7 +53,7 @@ EMBEDDED_DEMOS := demo_v1 demo_v2 demo_static
 
 SETUP_STAMP := $(CACHE)/.setup-$(shell cksum < scripts/setup.sh | cut -d' ' -f1)
 
-.PHONY: all setup demo test test-unit test-integration test-vm bench fuzz clean distclean
+.PHONY: all setup demo test test-unit test-integration test-vm bench fuzz install clean distclean
 .DELETE_ON_ERROR:
 # keep generated skeletons and BTF (intermediate files of pattern rules)
 .SECONDARY:
@@ -128,11 +130,12 @@ $(BUILD)/appbtf/.done: $(patsubst %,$(BUILD)/btf/%.btf,$(EMBEDDED_DEMOS)) $(pats
 	done
 	@touch $@
 
-# The build host's own kernel, from sysfs (skipped where there is none).
+# The build host's own kernel, from sysfs (skipped where there is none): ARCH/RELEASE.btf. No
+# distro or version: the build host's os-release names its userland, not the kernel it runs.
 $(BUILD)/hostbtf/.done: $(BUILD)/mkstore btfs/kernel/modules.list
 	rm -rf $(@D) && mkdir -p $(@D)
 	if [ -r /sys/kernel/btf/vmlinux ]; then \
-		. /etc/os-release; rel=$$(uname -r); d=$(@D)/$$ID/$$VERSION_ID/$$(uname -m); mkdir -p $$d/$$rel.modules; \
+		rel=$$(uname -r); d=$(@D)/$$(uname -m); mkdir -p $$d/$$rel.modules; \
 		cp /sys/kernel/btf/vmlinux $$d/$$rel.btf; \
 		$(BUILD)/mkstore notes-build-id /sys/kernel/notes > $$d/$$rel.buildid || rm -f $$d/$$rel.buildid; \
 		for m in $$(grep -v '^#' btfs/kernel/modules.list); do \
@@ -148,7 +151,7 @@ $(BUILD)/mkstore: embed/mkstore.c $(CORE_SRC) $(DEPS)/.done
 $(BUILD)/store.bin: embed/mkblobs.sh $(BUILD)/mkstore $(BPF_OBJS) $(ARCHIVE_STAMP) \
 		$(BUILD)/hostbtf/.done $(BUILD)/appbtf/.done $(shell find btfs/app -type f 2>/dev/null)
 	BPFTOOL=$(BPFTOOL) sh embed/mkblobs.sh $@ $(BUILD)/blobwork $(BUILD)/mkstore "$(BPF_OBJS)" \
-		"$(BUILD)/hostbtf $(BTF_ARCHIVE)" "btfs/app $(BUILD)/appbtf"
+		"$(BTF_ARCHIVE)" "btfs/app $(BUILD)/appbtf" $(BUILD)/hostbtf
 
 $(BUILD)/store.o: embed/store.S $(BUILD)/store.bin
 	$(CC) -c -DSTORE_BIN='"$(BUILD)/store.bin"' $< -o $@
@@ -161,10 +164,10 @@ coreprobe: $(CORE_OBJS) $(APP_OBJS) $(BUILD)/store.o
 	@file $@ | grep -q 'statically linked' || { echo "coreprobe is not statically linked" >&2; rm -f $@; exit 1; }
 	@./$@ -V | grep -qv ' 0 kernel' || { echo "coreprobe carries no kernel BTF blob" >&2; rm -f $@; exit 1; }
 
-# For tests: the same program without the build host's kernel blob (the host archive is the
-# first one mkblobs reads: k/1), for the unknown-kernel and real-sysfs cases.
+# For tests: the same program without the build host's kernel blob (its kernel-host lines),
+# for the unknown-kernel and real-sysfs cases.
 $(BUILD)/store-nohost.bin: $(BUILD)/store.bin
-	grep -v ' $(BUILD)/blobwork/k/1/' $(BUILD)/blobwork/list > $(BUILD)/blobwork/list-nohost
+	grep -v '^kernel-host ' $(BUILD)/blobwork/list > $(BUILD)/blobwork/list-nohost
 	$(BUILD)/mkstore pack $@ $(BUILD)/blobwork/list-nohost
 
 $(BUILD)/store-nohost.o: embed/store.S $(BUILD)/store-nohost.bin
@@ -172,6 +175,14 @@ $(BUILD)/store-nohost.o: embed/store.S $(BUILD)/store-nohost.bin
 
 $(BUILD)/coreprobe-nohost: $(CORE_OBJS) $(APP_OBJS) $(BUILD)/store-nohost.o
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# ---- install: exactly three files. sbin: tracing needs root (or CAP_BPF + CAP_PERFMON). No
+# `install -s`: the binary is stripped already, and only GNU strip keeps its blob section.
+PREFIX ?= /usr/local
+install: coreprobe
+	install -D -m 0755 coreprobe $(DESTDIR)$(PREFIX)/sbin/coreprobe
+	install -D -m 0644 docs/coreprobe.8 $(DESTDIR)$(PREFIX)/share/man/man8/coreprobe.8
+	install -D -m 0644 scripts/coreprobe-completion.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/coreprobe
 
 # ---- the main job: a real trace of both demo layouts, on the embedded BTF ----
 demo: coreprobe $(patsubst %,$(BUILD)/targets/%,$(DEMOS))

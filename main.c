@@ -35,7 +35,7 @@ static const struct cmd cmds[] = {
 };
 
 static const char usage[] =
-	"usage: coreprobe [-v] [-j|--json] [--kernel-btf F] [--app-btf F] [--no-sysfs-btf] COMMAND ...\n"
+	"usage: coreprobe [-v] [-j|--json] [--kernel-btf F] [--app-btf F] [--no-sysfs-btf] [--output FILE] COMMAND ...\n"
 	"       coreprobe -h|--help | -V|--version\n"
 	"\n"
 	"  -v               libbpf's log (CO-RE relocations included) on stderr\n"
@@ -45,6 +45,7 @@ static const char usage[] =
 	"  --no-sysfs-btf   ignore /sys/kernel/btf/vmlinux (use an embedded blob)\n"
 	"  --output FILE    events to FILE instead of stdout: appended, created 0600, never\n"
 	"                   through a symlink\n"
+	"  --perfbuf        perf buffer instead of the ring buffer (used anyway before 5.8)\n"
 	"\n"
 	"exit codes: 0 ok, 1 runtime failure, 2 usage or bad input, 3 no matching BTF,\n"
 	"            4 missing privilege, 5 kernel lacks a needed feature\n"
@@ -68,19 +69,25 @@ int cp_common_option(int c, const char *arg, const char *cmd_usage)
 	case OPT_NO_SYSFS_BTF: env.no_sysfs_btf = true; return 1;
 	case OPT_PERFBUF: cp_force_perfbuf = true; return 1;
 	case 'h':
-		fputs(cmd_usage ? cmd_usage : usage, stdout);
-		if (!cmd_usage)
-			print_usage(stdout);
+		if (cmd_usage)
+			fputs(cmd_usage, stdout);
+		else
+			print_usage(stdout);	/* the header and the command list, each once */
 		return -1;
 	default: return 0;
 	}
 }
 
+/* The hint names the command line to type: "coreprobe btf -h" for "btf list" too, since the
+ * help of a subcommand is its command's. With --json no usage is printed above the error. */
 int cp_usage_error(const char *cmd, const char *cmd_usage)
 {
-	if (!env.json)
-		fputs(cmd_usage, stderr);
-	return cp_error(CP_EUSAGE, "%s: bad usage (see the usage above, or %s -h)", cmd, cmd);
+	int top = strcspn(cmd, " ");
+
+	if (env.json)
+		return cp_error(CP_EUSAGE, "%s: bad usage: type `coreprobe %.*s -h` for the usage", cmd, top, cmd);
+	fputs(cmd_usage, stderr);
+	return cp_error(CP_EUSAGE, "%s: bad usage (see the usage above, or type `coreprobe %.*s -h`)", cmd, top, cmd);
 }
 
 static int print_version(void)
@@ -132,11 +139,11 @@ static int run(int argc, char **argv)
 			continue;
 		}
 		print_usage(stderr);
-		return cp_error(CP_EUSAGE, "unknown or incomplete global option (see coreprobe -h)");
+		return cp_error(CP_EUSAGE, "unknown or incomplete global option (see the usage above, or type `coreprobe -h`)");
 	}
 	if (optind >= argc) {
 		print_usage(stderr);
-		return cp_error(CP_EUSAGE, "no command given (see coreprobe -h)");
+		return cp_error(CP_EUSAGE, "no command given (see the usage above, or type `coreprobe -h`)");
 	}
 	if (output && (err = outfile_redirect_stdout(output)))
 		return err;
@@ -148,7 +155,7 @@ static int run(int argc, char **argv)
 		optind = 0;	/* re-initialise getopt for the command's own options */
 		return cmds[i].fn(argc, argv);
 	}
-	return cp_error(CP_EUSAGE, "unknown command '%s' (see coreprobe -h)", argv[optind]);
+	return cp_error(CP_EUSAGE, "unknown command '%s' (type `coreprobe -h` for the list)", argv[optind]);
 }
 
 int main(int argc, char **argv)

@@ -50,7 +50,7 @@ $(BENCH)/archive/store.bin: embed/mkblobs.sh $(BUILD)/mkstore $(BPF_OBJS) $(BENC
 		$(BUILD)/hostbtf/.done $(BUILD)/appbtf/.done
 	@mkdir -p $(@D)
 	BPFTOOL=$(BPFTOOL) sh embed/mkblobs.sh $@ $(BENCH)/archive/work $(BUILD)/mkstore "$(BPF_OBJS)" \
-		"$(BUILD)/hostbtf $(BENCH_ARCHIVE)" "btfs/app $(BUILD)/appbtf"
+		"$(BENCH_ARCHIVE)" "btfs/app $(BUILD)/appbtf" $(BUILD)/hostbtf
 
 $(BENCH)/archive/store.o: embed/store.S $(BENCH)/archive/store.bin
 	$(CC) -c -DSTORE_BIN='"$(BENCH)/archive/store.bin"' $< -o $@

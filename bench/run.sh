@@ -1,7 +1,7 @@
 #!/bin/bash
 # make bench: every performance measurement of coreprobe in one run, side by side with the
 # references, as one JSON document (build/bench/results.json, so runs can be compared) and a
-# Markdown table (build/bench/table.md, for the README).
+# Markdown table (build/bench/table.md, for docs/figures.md).
 #
 # Variables (environment):
 #   BENCH_RUNS        runs per start-up variant (default 20; medians with min/max)

@@ -1,4 +1,4 @@
-# build/bench/results.json -> the Markdown table for the README (build/bench/table.md).
+# build/bench/results.json -> the Markdown table for docs/figures.md (build/bench/table.md).
 def n(d): if . == null then "–" else (. * pow(10; d) | round) / pow(10; d) | tostring end;
 def mmm(x; d): if x == null then "–" else "\(x.median | n(d)) [\(x.min | n(d))–\(x.max | n(d))]" end;
 def lbl: {

@@ -2,20 +2,24 @@
 # Minimizes every kernel and application BTF against all of coreprobe's BPF objects and packs
 # the results into the blob store that is linked into the executable.
 #
-# usage: embed/mkblobs.sh OUT.bin WORKDIR MKSTORE "BPF_OBJECTS" "KERNEL_ARCHIVES" "APP_DIRS"
+# usage: embed/mkblobs.sh OUT.bin WORKDIR MKSTORE "BPF_OBJECTS" "KERNEL_ARCHIVES" "APP_DIRS" [HOST_DIR]
 #   KERNEL_ARCHIVES  BTFhub-layout trees: DISTRO/VERSION/ARCH/RELEASE.btf (or .btf.tar.xz),
 #                    optional RELEASE.buildid (hex) and RELEASE.modules/*.btf (split BTF)
 #   APP_DIRS         trees of NAME/BUILD-ID.btf (or .btf.xz): application BTF from pahole
+#   HOST_DIR         the build host's own kernel, copied from its sysfs: ARCH/RELEASE.btf (+
+#                    .buildid, .modules/ as above). No distro or version: the host's
+#                    os-release names its userland, not its kernel. Packed first, as
+#                    kernel-host lines (a CP_ENTRY_BUILD_HOST entry).
 #   KERNEL_ARCH (environment, default x86_64): only kernels of this ARCH directory (x86_64,
 #   arm64) are taken: the BPF objects are compiled for one architecture, and another's
 #   pt_regs would not match them.
 set -eu
 
-OUT=$1 WORK=$2 MKSTORE=$3 OBJS=$4 ARCHIVES=$5 APPDIRS=$6
+OUT=$1 WORK=$2 MKSTORE=$3 OBJS=$4 ARCHIVES=$5 APPDIRS=$6 HOSTDIR=${7:-}
 BPFTOOL=${BPFTOOL:-bpftool}
 KERNEL_ARCH=${KERNEL_ARCH:-x86_64}
 rm -rf "$WORK"
-mkdir -p "$WORK/k" "$WORK/a"
+mkdir -p "$WORK/h" "$WORK/k" "$WORK/a"
 LIST=$WORK/list
 : >"$LIST"
 
@@ -27,6 +31,35 @@ minimize() {
 	$BPFTOOL gen min_core_btf "$1" "$2" $OBJS >/dev/null 2>"$2.log" ||
 		die "bpftool gen min_core_btf $1 failed: $(tail -n 3 "$2.log")"
 }
+
+# kernel_blob DIR RELEASE BASE W: flattens BASE with DIR/RELEASE.modules/*.btf and minimizes it
+# into W/min.btf; prints the recorded build-id (or -)
+kernel_blob() {
+	dir=$1 release=$2 base=$3 w=$4
+	bid=-
+	[ -s "$dir/$release.buildid" ] && bid=$(tr -d ' \n' <"$dir/$release.buildid")
+	mods=$(ls "$dir/$release.modules/"*.btf 2>/dev/null || true)
+	# shellcheck disable=SC2086
+	"$MKSTORE" flatten "$w/flat.btf" "$base" $mods || die "flattening $base failed"
+	minimize "$w/flat.btf" "$w/min.btf"
+	# every uprobe/kprobe program relocates pt_regs: a blob without it is not this
+	# set's kernel BTF (min_core_btf silently drops what it cannot match)
+	$BPFTOOL btf dump file "$w/min.btf" | grep -q "STRUCT 'pt_regs'" ||
+		die "$base: minimized BTF lacks struct pt_regs: not a kernel BTF?"
+	rm -f "$w/flat.btf"
+	echo "$bid"
+}
+
+if [ -n "$HOSTDIR" ] && [ -d "$HOSTDIR" ]; then
+	find "$HOSTDIR" -mindepth 2 -maxdepth 2 -name '*.btf' | sort |
+	while read -r f; do
+		arch=$(basename "$(dirname "$f")")
+		release=$(basename "$f" .btf)
+		w=$WORK/h/$arch/$release; mkdir -p "$w"
+		bid=$(kernel_blob "$(dirname "$f")" "$release" "$f" "$w")
+		echo "kernel-host $release $bid $arch $w/min.btf" >>"$LIST"
+	done
+fi
 
 ai=0
 for archive in $ARCHIVES; do
@@ -46,19 +79,8 @@ for archive in $ARCHIVES; do
 		*.tar.xz) tar -xJf "$f" -C "$w" && base=$(find "$w" -name '*.btf' | head -n 1) ;;
 		*) base=$f ;;
 		esac
-		dir=$(dirname "$f")
-		bid=-
-		[ -s "$dir/$release.buildid" ] && bid=$(tr -d ' \n' <"$dir/$release.buildid")
-		mods=$(ls "$dir/$release.modules/"*.btf 2>/dev/null || true)
-		# shellcheck disable=SC2086
-		"$MKSTORE" flatten "$w/flat.btf" "$base" $mods || die "flattening $f failed"
-		minimize "$w/flat.btf" "$w/min.btf"
-		# every uprobe/kprobe program relocates pt_regs: a blob without it is not this
-		# set's kernel BTF (min_core_btf silently drops what it cannot match)
-		$BPFTOOL btf dump file "$w/min.btf" | grep -q "STRUCT 'pt_regs'" ||
-			die "$f: minimized BTF lacks struct pt_regs: not a kernel BTF?"
+		bid=$(kernel_blob "$(dirname "$f")" "$release" "$base" "$w")
 		echo "kernel $release $bid $distro $version $arch $w/min.btf" >>"$LIST"
-		rm -f "$w/flat.btf"
 	done
 done
 

@@ -8,6 +8,8 @@
  *   mkstore replace EXE STORE OUT        a copy of EXE carrying STORE as its blob store
  *   mkstore pack OUT LIST                the blob store (src/btf/blobstore.h) from LIST lines:
  *       kernel RELEASE BUILD-ID|- DISTRO VERSION ARCH FILE
+ *       kernel-host RELEASE BUILD-ID|- ARCH FILE   the build host's own kernel, from its
+ *                                        sysfs: no distro or version (CP_ENTRY_BUILD_HOST)
  *       app NAME BUILD-ID FILE
  * It uses the same store writer and merger as coreprobe itself.
  */
@@ -109,12 +111,18 @@ static int pack(int argc, char **argv)
 		char kind[16], key[256], bid[2 * BUILD_ID_MAX + 2], d[64], v[64], a[64], file[2048];
 		unsigned char id[BUILD_ID_MAX];
 		int idlen = 0, r;
+		unsigned flags = 0;
 		size_t n;
 		void *raw;
 
 		if (sscanf(line, "%15s", kind) != 1 || kind[0] == '#')
 			continue;
-		if (!strcmp(kind, "kernel")) {
+		if (!strcmp(kind, "kernel-host")) {
+			if (sscanf(line, "%*s %255s %129s %63s %2047s", key, bid, a, file) != 4)
+				return fail("bad kernel-host line");
+			d[0] = v[0] = 0;
+			flags = CP_ENTRY_BUILD_HOST;
+		} else if (!strcmp(kind, "kernel")) {
 			if (sscanf(line, "%*s %255s %129s %63s %63s %63s %2047s", key, bid, d, v, a, file) != 6)
 				return fail("bad kernel line");
 		} else if (!strcmp(kind, "app")) {
@@ -130,7 +138,7 @@ static int pack(int argc, char **argv)
 			fprintf(stderr, "mkstore: %s: %s\n", file, strerror(errno));
 			return 1;
 		}
-		r = sb_add(sb, !strcmp(kind, "kernel") ? CP_BLOB_KERNEL : CP_BLOB_APP, key, id, idlen,
+		r = sb_add_flagged(sb, strcmp(kind, "app") ? CP_BLOB_KERNEL : CP_BLOB_APP, flags, key, id, idlen,
 			   *d ? opt(d) : NULL, *v ? opt(v) : NULL, *a ? opt(a) : NULL, raw, n);
 		free(raw);
 		if (r < 0)

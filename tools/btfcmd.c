@@ -76,8 +76,9 @@ static int btf_list(int argc, char **argv)
 			json_str(stdout, store_str(&st, e->version_off));
 			printf(",\"arch\":");
 			json_str(stdout, store_str(&st, e->arch_off));
-			printf(",\"build_id\":\"%s\",\"blob\":%u,\"raw_size\":%u,\"compressed_size\":%u,\"shared_by\":%u}\n",
-			       hex, e->blob, b->raw_size, b->comp_size, store_blob_users(&st, e->blob));
+			printf(",\"build_id\":\"%s\",\"blob\":%u,\"raw_size\":%u,\"compressed_size\":%u,\"shared_by\":%u,\"build_host\":%s}\n",
+			       hex, e->blob, b->raw_size, b->comp_size, store_blob_users(&st, e->blob),
+			       e->flags & CP_ENTRY_BUILD_HOST ? "true" : "false");
 		} else {
 			printf("%-6s %-44s ", kind, key);
 			print_build_id(e->build_id, e->build_id_len, 17);
@@ -105,21 +106,25 @@ static void which_kernel_text(const struct cp_store *st, const struct host_info 
 
 	if (c->entry)
 		store_entry_describe(st, c->entry, d, sizeof(d));
-	printf("kernel  %s (build-id %s, %s/%s/%s)\n", h->release, h->build_id_len ? h->build_id_hex : "unknown",
-	       *h->os_id ? h->os_id : "?", *h->os_version ? h->os_version : "?", h->arch);
+	/* os-release describes the userland, not the kernel: said so, not glued to the release */
+	printf("kernel  %s (build-id %s, %s; os-release: %s %s)\n", h->release,
+	       h->build_id_len ? h->build_id_hex : "unknown", h->arch, *h->os_id ? h->os_id : "?",
+	       *h->os_version ? h->os_version : "?");
 	switch (c->source) {
 	case KBTF_FILE:
 		printf("  BTF   %s (given with --kernel-btf)\n", c->file);
 		break;
 	case KBTF_BLOB_BUILD_ID:
-		printf("  BTF   embedded blob %s, matched by kernel build-id: proven to describe this kernel%s\n", d,
+		printf("  BTF   embedded blob %s%s, matched by kernel build-id: proven to describe this kernel%s\n", d,
+		       c->entry->flags & CP_ENTRY_BUILD_HOST ? " (taken from the build host's sysfs)" : "",
 		       c->sysfs_present ? " (preferred to the larger /sys/kernel/btf/vmlinux)" : "");
 		break;
 	case KBTF_SYSFS:
 		printf("  BTF   %s (the running kernel's own)\n", SYSFS_VMLINUX);
 		break;
 	case KBTF_BLOB_RELEASE:
-		printf("  BTF   embedded blob %s, matched by release only: a weaker match%s\n", d,
+		printf("  BTF   embedded blob %s%s, matched by release only: a weaker match%s\n", d,
+		       c->entry->flags & CP_ENTRY_BUILD_HOST ? " (taken from the build host's sysfs)" : "",
 		       c->build_id_differs ? " (its recorded build-id is another kernel's)" : "");
 		break;
 	default:
@@ -537,7 +542,7 @@ int do_btf(int argc, char **argv)
 	if (argc < 2) {
 		if (!env.json)
 			fputs(btf_usage, stderr);
-		return cp_error(CP_EUSAGE, "btf: which subcommand? (list, which, merge, add)");
+		return cp_error(CP_EUSAGE, "btf: which subcommand? (list, which, merge, add; type `coreprobe btf -h`)");
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		fputs(btf_usage, stdout);
@@ -548,5 +553,5 @@ int do_btf(int argc, char **argv)
 			optind = 0;
 			return sub[i].fn(argc - 1, argv + 1);
 		}
-	return cp_error(CP_EUSAGE, "btf %s: unknown subcommand (list, which, merge, add)", argv[1]);
+	return cp_error(CP_EUSAGE, "btf %s: unknown subcommand (list, which, merge, add; type `coreprobe btf -h`)", argv[1]);
 }

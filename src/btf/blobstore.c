@@ -30,13 +30,15 @@ int store_parse(struct cp_store *s, unsigned char *buf, size_t size, const char 
 {
 	const struct cp_store_hdr *h = (const void *)buf;
 	uint64_t end;
+	bool v1;
 
 	memset(s, 0, sizeof(*s));
 	snprintf(s->origin, sizeof(s->origin), "%s", origin);
-	if (size < sizeof(*h) || memcmp(h->magic, CP_STORE_MAGIC, 8) != 0) {
+	if (size < sizeof(*h) || (memcmp(h->magic, CP_STORE_MAGIC, 8) && memcmp(h->magic, CP_STORE_MAGIC_V1, 8))) {
 		free(buf);
 		return bad(s->origin, size < sizeof(*h) ? "too short" : "bad magic");
 	}
+	v1 = !memcmp(h->magic, CP_STORE_MAGIC_V1, 8);
 	if (size > UINT32_MAX || h->hdr_size != sizeof(*h) || h->entry_size != sizeof(struct cp_store_entry) ||
 	    h->blob_size != sizeof(struct cp_store_blob))
 		goto fail_hdr;
@@ -67,7 +69,9 @@ int store_parse(struct cp_store *s, unsigned char *buf, size_t size, const char 
 		if ((e->kind != CP_BLOB_KERNEL && e->kind != CP_BLOB_APP) || e->build_id_len > BUILD_ID_MAX ||
 		    e->blob >= h->n_blobs || e->key_off >= h->strings_size || e->distro_off >= h->strings_size ||
 		    e->version_off >= h->strings_size || e->arch_off >= h->strings_size ||
-		    !*store_str(s, e->key_off) || (e->kind == CP_BLOB_APP && !e->build_id_len)) {
+		    !*store_str(s, e->key_off) || (e->kind == CP_BLOB_APP && !e->build_id_len) ||
+		    (e->flags & ~(v1 ? 0 : CP_ENTRY_FLAGS_KNOWN)) ||
+		    ((e->flags & CP_ENTRY_BUILD_HOST) && (e->kind != CP_BLOB_KERNEL || e->distro_off || e->version_off))) {
 			store_free(s);
 			return bad(origin, "bad entry");
 		}
@@ -189,6 +193,7 @@ struct sb_blob {
 
 struct sb_entry {
 	uint8_t kind, build_id_len;
+	uint16_t flags;
 	uint8_t build_id[BUILD_ID_MAX];
 	char *key, *distro, *version, *arch;
 	uint32_t blob;
@@ -346,13 +351,23 @@ int sb_add(struct store_builder *sb, enum cp_blob_kind kind, const char *key,
 	   const unsigned char *build_id, int build_id_len, const char *distro,
 	   const char *version, const char *arch, const void *btf, size_t btf_size)
 {
-	struct sb_entry ne = { .kind = kind };
+	return sb_add_flagged(sb, kind, 0, key, build_id, build_id_len, distro, version, arch, btf, btf_size);
+}
+
+int sb_add_flagged(struct store_builder *sb, enum cp_blob_kind kind, unsigned flags, const char *key,
+		   const unsigned char *build_id, int build_id_len, const char *distro,
+		   const char *version, const char *arch, const void *btf, size_t btf_size)
+{
+	struct sb_entry ne = { .kind = kind, .flags = flags };
 	int err;
 
 	if (!key || !*key || build_id_len < 0 || build_id_len > BUILD_ID_MAX ||
 	    (kind == CP_BLOB_APP && !build_id_len))
 		return -cp_error(CP_EUSAGE, "blob store: an entry needs a key%s",
 				 kind == CP_BLOB_APP ? " and a build-id" : "");
+	if ((flags & ~CP_ENTRY_FLAGS_KNOWN) ||
+	    ((flags & CP_ENTRY_BUILD_HOST) && (kind != CP_BLOB_KERNEL || (distro && *distro) || (version && *version))))
+		return -cp_error(CP_EUSAGE, "blob store: a build-host entry is a kernel with no distro or version");
 	if ((err = sb_blob_intern(sb, btf, btf_size, &ne.blob)))
 		return -err;
 	ne.build_id_len = build_id_len;
@@ -379,7 +394,7 @@ int sb_add_store(struct store_builder *sb, const struct cp_store *s)
 
 		if ((err = store_blob_get(s, e->blob, &raw, &n)))
 			return err;
-		err = sb_add(sb, e->kind, store_str(s, e->key_off), e->build_id, e->build_id_len,
+		err = sb_add_flagged(sb, e->kind, e->flags, store_str(s, e->key_off), e->build_id, e->build_id_len,
 			     store_str(s, e->distro_off), store_str(s, e->version_off),
 			     store_str(s, e->arch_off), raw, n);
 		free(raw);
@@ -434,6 +449,7 @@ int sb_serialize(struct store_builder *sb, unsigned char **out, size_t *size)
 		struct sb_entry *e = &sb->e[i];
 
 		ents[i].kind = e->kind;
+		ents[i].flags = e->flags;
 		ents[i].build_id_len = e->build_id_len;
 		memcpy(ents[i].build_id, e->build_id, e->build_id_len);
 		ents[i].key_off = strtab_add(&st, e->key);

@@ -8,10 +8,10 @@
  * (/proc/self/exe, else the path it was executed by), and only the index and the blobs it
  * needs, so start-up cost does not grow with the number of kernels carried.
  *
- * Format (version 1). All integers little-endian; all offsets are from the start of the
+ * Format (version 2). All integers little-endian; all offsets are from the start of the
  * section and multiples of 4; every offset and size is checked before use.
  *
- *   header    struct cp_store_hdr    magic "CPBTF\0v1", sizes and offsets of the parts below,
+ *   header    struct cp_store_hdr    magic "CPBTF\0v2", sizes and offsets of the parts below,
  *                                    crc32 (zlib) of all bytes after the header
  *   entries   n_entries x struct cp_store_entry   one per key (a kernel or an app build)
  *   blobs     n_blobs x struct cp_store_blob      one per distinct minimized BTF
@@ -25,6 +25,12 @@
  *   app:    the GNU build-id of the binary or library the BTF describes, + a name for humans
  *           (e.g. "libssl"). An app blob is only ever picked by build-id.
  * Several entries may share one blob (identical minimized BTF is stored once).
+ *
+ * Versions: v2 gave the entry's reserved u16 a meaning, flags (CP_ENTRY_*); a v1 store (flags
+ * always 0) is still read. CP_ENTRY_BUILD_HOST marks the kernel blob taken from the build
+ * host's /sys/kernel/btf: it has no distro or version, because the build host's os-release
+ * names its userland, not the kernel it happens to run (a custom kernel on a Debian userland
+ * is no Debian kernel). It is found by its build-id, or by release with arch alone to rank it.
  */
 #ifndef COREPROBE_BLOBSTORE_H
 #define COREPROBE_BLOBSTORE_H
@@ -36,10 +42,16 @@
 #include "src/btf/elfinfo.h"
 
 #define CP_STORE_SECTION ".coreprobe.btf"
-#define CP_STORE_MAGIC "CPBTF\0v1"
+#define CP_STORE_MAGIC "CPBTF\0v2"
+#define CP_STORE_MAGIC_V1 "CPBTF\0v1"
 #define CP_STORE_MAX_RAW (64u << 20)	/* no minimized or full BTF comes near 64 MiB */
 
 enum cp_blob_kind { CP_BLOB_KERNEL = 1, CP_BLOB_APP = 2 };
+
+enum cp_entry_flags {
+	CP_ENTRY_BUILD_HOST = 1 << 0,	/* kernel: the build host's own, from its sysfs */
+	CP_ENTRY_FLAGS_KNOWN = CP_ENTRY_BUILD_HOST,
+};
 
 struct cp_store_hdr {
 	char magic[8];
@@ -56,7 +68,7 @@ struct cp_store_hdr {
 struct cp_store_entry {
 	uint8_t kind;			/* enum cp_blob_kind */
 	uint8_t build_id_len;		/* 0..BUILD_ID_MAX; required for apps */
-	uint16_t reserved;
+	uint16_t flags;			/* CP_ENTRY_* (v2; 0 in v1) */
 	uint32_t key_off;		/* kernel: release; app: name */
 	uint32_t distro_off, version_off, arch_off; /* kernel tie-breakers; 0 = unknown */
 	uint32_t blob;			/* index into the blob table */
@@ -109,6 +121,10 @@ int sb_add_store(struct store_builder *b, const struct cp_store *s);
 int sb_add(struct store_builder *b, enum cp_blob_kind kind, const char *key,
 	   const unsigned char *build_id, int build_id_len, const char *distro,
 	   const char *version, const char *arch, const void *btf, size_t btf_size);
+/* sb_add with entry flags (CP_ENTRY_*); CP_ENTRY_BUILD_HOST takes no distro or version. */
+int sb_add_flagged(struct store_builder *b, enum cp_blob_kind kind, unsigned flags, const char *key,
+		   const unsigned char *build_id, int build_id_len, const char *distro,
+		   const char *version, const char *arch, const void *btf, size_t btf_size);
 int sb_serialize(struct store_builder *b, unsigned char **out, size_t *size);
 
 #endif

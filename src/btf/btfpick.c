@@ -40,7 +40,9 @@ void store_entry_describe(const struct cp_store *st, const struct cp_store_entry
 	const char *d = store_str(st, e->distro_off), *v = store_str(st, e->version_off),
 		   *a = store_str(st, e->arch_off);
 
-	if (e->kind == CP_BLOB_KERNEL && (*d || *v || *a))
+	if (e->kind == CP_BLOB_KERNEL && (e->flags & CP_ENTRY_BUILD_HOST))
+		snprintf(buf, n, "build-host/%s %s", *a ? a : "?", store_str(st, e->key_off));
+	else if (e->kind == CP_BLOB_KERNEL && (*d || *v || *a))
 		snprintf(buf, n, "%s/%s/%s %s", *d ? d : "?", *v ? v : "?", *a ? a : "?", store_str(st, e->key_off));
 	else
 		snprintf(buf, n, "%s", store_str(st, e->key_off));
@@ -101,7 +103,8 @@ static void closest_releases(const struct cp_store *st, const char *release, cha
 		snprintf(out, n, "none");
 }
 
-/* Tie-break score of a release match: same distro and version, then same arch. */
+/* Tie-break score of a release match: same distro and version, then same arch. A build-host
+ * blob records no distro (see CP_ENTRY_BUILD_HOST), so only its arch and build-id count. */
 static int tie_score(const struct cp_store *st, const struct cp_store_entry *e, const struct host_info *h)
 {
 	const char *a = store_str(st, e->arch_off);

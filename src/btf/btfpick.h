@@ -43,7 +43,8 @@ struct kbtf_choice {
 int kbtf_choose(const struct cp_store *st, const struct host_info *h, const char *file,
 		bool no_sysfs, bool sysfs_present, struct kbtf_choice *c);
 const char *kbtf_source_name(enum kbtf_source s);
-/* "debian/12/x86_64 6.1.0-50-amd64"-style description of an entry */
+/* "debian/12/x86_64 6.1.0-50-amd64"-style description of an entry; the build host's own kernel
+ * (CP_ENTRY_BUILD_HOST) is "build-host/x86_64 RELEASE" */
 void store_entry_describe(const struct cp_store *st, const struct cp_store_entry *e, char *buf, size_t n);
 
 enum abtf_source {

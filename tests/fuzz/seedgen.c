@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 	err |= put(argv[1], "split.btf", r, n, NULL, 0);
 	r = btf__raw_data(kernel, &n);
 	err |= put(argv[1], "kernel.btf", r, n, NULL, 0);
-	{	/* a store with a kernel entry (build-id and tie-breakers) and an app entry */
+	{	/* a store with kernel entries (build-id and tie-breakers, a build-host one) and an app entry */
 		struct store_builder *sb = sb_new();
 		unsigned char id[20] = { 0x12, 0x34 }, *buf;
 		size_t sz;
@@ -99,6 +99,8 @@ int main(int argc, char **argv)
 		a = btf__raw_data(rich, &an);
 		err |= sb_add(sb, CP_BLOB_KERNEL, "6.1.0-50-amd64", id, 20, "debian", "12", "x86_64", k, kn) != 0;
 		err |= sb_add(sb, CP_BLOB_KERNEL, "5.15.0-1-generic", NULL, 0, "ubuntu", "22.04", "arm64", k, kn) != 0;
+		/* the build host's own kernel: flagged, no distro or version */
+		err |= sb_add_flagged(sb, CP_BLOB_KERNEL, CP_ENTRY_BUILD_HOST, "6.18.44-fc", NULL, 0, NULL, NULL, "x86_64", k, kn) != 0;
 		id[0] = 0xaa;
 		err |= sb_add(sb, CP_BLOB_APP, "demo", id, 20, NULL, NULL, NULL, a, an) != 0;
 		err |= sb_serialize(sb, &buf, &sz) != 0;

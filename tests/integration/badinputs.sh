@@ -1,5 +1,5 @@
 #!/bin/bash
-# Bad inputs not covered by structs.sh and the unit tests (see the bad-input table in README.md): each must
+# Bad inputs not covered by structs.sh and the unit tests (see the bad-input table in docs/bad-inputs.md): each must
 # end with its exit code and one line on stderr, nothing on stdout. Needs root.
 . "$(dirname "$0")/../lib.sh"
 

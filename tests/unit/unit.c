@@ -394,6 +394,93 @@ static void host(struct host_info *h, const char *rel, unsigned char idbyte, con
 	hex_encode(h->build_id, h->build_id_len, h->build_id_hex);
 }
 
+/* The build host's own kernel blob (CP_ENTRY_BUILD_HOST): no distro or version recorded,
+ * labelled as such, kept by `btf add`'s copy, picked by build-id, and in a release tie ranked
+ * by arch and build-id alone, so a distro blob of the same release matching os-release wins. */
+static int t_pick_build_host(void)
+{
+	struct store_builder *sb = sb_new(), *copy = sb_new();
+	struct btf *k = small_btf("pt_regs", 3), *k2 = small_btf("task_struct", 4);
+	unsigned char idh[20] = { 0x48 }, idd[20] = { 0x50 }, *buf;
+	struct cp_store st, st2;
+	struct kbtf_choice c;
+	struct host_info h;
+	size_t n, kn, k2n;
+	const void *r = raw_of(k, &kn), *r2 = raw_of(k2, &k2n);
+	char d[256];
+
+	CHECK(sb_add_flagged(sb, CP_BLOB_KERNEL, CP_ENTRY_BUILD_HOST, "6.18.44-fc", idh, 20, "debian", "12", "x86_64", r, kn) < 0,
+	      "a build-host entry with a distro accepted");
+	CHECK(sb_add_flagged(sb, CP_BLOB_APP, CP_ENTRY_BUILD_HOST, "x", idh, 20, NULL, NULL, NULL, r, kn) < 0,
+	      "a build-host app entry accepted");
+	CHECK(sb_add_flagged(sb, CP_BLOB_KERNEL, CP_ENTRY_BUILD_HOST, "6.18.44-fc", idh, 20, NULL, NULL, "x86_64", r, kn) == 0 &&
+	      sb_add(sb, CP_BLOB_KERNEL, "6.18.44-fc", idd, 20, "debian", "12", "x86_64", r2, k2n) == 0 &&
+	      sb_serialize(sb, &buf, &n) == 0, "build");
+	sb_free(sb);
+	CHECK(!memcmp(buf, CP_STORE_MAGIC, 8), "written as the current version");
+	CHECK(store_parse(&st, buf, n, "host") == 0, "parse: %s", cp_errmsg());
+	CHECK(st.entries[0].flags == CP_ENTRY_BUILD_HOST && !st.entries[0].distro_off && !st.entries[0].version_off &&
+	      st.entries[1].flags == 0, "flags stored");
+	store_entry_describe(&st, &st.entries[0], d, sizeof(d));
+	CHECK(!strcmp(d, "build-host/x86_64 6.18.44-fc"), "label: %s", d);
+	store_entry_describe(&st, &st.entries[1], d, sizeof(d));
+	CHECK(!strcmp(d, "debian/12/x86_64 6.18.44-fc"), "distro label: %s", d);
+	/* picked by its build-id, whatever os-release says, sysfs present or not */
+	host(&h, "6.18.44-fc", 0x48, "debian", "12", "x86_64");
+	CHECK(kbtf_choose(&st, &h, NULL, false, true, &c) == 0 && c.source == KBTF_BLOB_BUILD_ID &&
+	      c.entry == &st.entries[0], "build-id pick");
+	/* another build of that release on a Debian 12 userland: the Debian blob (os-release tie) */
+	host(&h, "6.18.44-fc", 0x77, "debian", "12", "x86_64");
+	CHECK(kbtf_choose(&st, &h, NULL, true, false, &c) == 0 && c.source == KBTF_BLOB_RELEASE &&
+	      c.entry == &st.entries[1], "tie-break: distro blob of the same release wins");
+	/* no build-id known, another distro: both rank arch + no contradiction; the first is kept */
+	host(&h, "6.18.44-fc", 0, "fedora", "40", "x86_64");
+	CHECK(kbtf_choose(&st, &h, NULL, true, false, &c) == 0 && c.source == KBTF_BLOB_RELEASE &&
+	      c.entry == &st.entries[0], "tie-break without os match");
+	/* never for another arch */
+	host(&h, "6.18.44-fc", 0, "debian", "12", "arm64");
+	cp_error_clear();
+	CHECK(kbtf_choose(&st, &h, NULL, true, false, &c) == CP_ENOBTF, "other arch picked");
+	/* `btf add` copies the store: the flag survives */
+	CHECK(sb_add_store(copy, &st) == 0 && sb_serialize(copy, &buf, &n) == 0 && store_parse(&st2, buf, n, "copy") == 0 &&
+	      st2.entries[0].flags == CP_ENTRY_BUILD_HOST, "flag lost in a copy");
+	sb_free(copy);
+	/* unknown flags are refused; a v1 store is read, but with no flags */
+	{
+		unsigned char *b2 = malloc(st.size);
+		struct cp_store_hdr *hd = (void *)b2;
+		struct cp_store_entry *e = (void *)(b2 + st.hdr->entries_off);
+		struct cp_store st3;
+
+		memcpy(b2, st.buf, st.size);
+		e[1].flags = 0x8000;
+		hd->crc = crc32(0, b2 + hd->hdr_size, hd->data_off + hd->data_size - hd->hdr_size);
+		cp_error_clear();
+		CHECK(store_parse(&st3, b2, st.size, "flags") == CP_ERUNTIME && strstr(cp_errmsg(), "bad entry"),
+		      "unknown flag accepted");
+		b2 = malloc(st.size);
+		memcpy(b2, st.buf, st.size);
+		memcpy(b2, CP_STORE_MAGIC_V1, 8);
+		cp_error_clear();
+		CHECK(store_parse(&st3, b2, st.size, "v1") == CP_ERUNTIME, "v1 store with flags accepted");
+		b2 = malloc(st.size);
+		memcpy(b2, st.buf, st.size);
+		memcpy(b2, CP_STORE_MAGIC_V1, 8);
+		e = (void *)(b2 + st.hdr->entries_off);
+		e[0].flags = 0;
+		e[0].distro_off = e[0].version_off = 0;
+		hd = (void *)b2;
+		hd->crc = crc32(0, b2 + hd->hdr_size, hd->data_off + hd->data_size - hd->hdr_size);
+		CHECK(store_parse(&st3, b2, st.size, "v1") == 0 && store_count(&st3) == 2, "v1 store refused: %s", cp_errmsg());
+		store_free(&st3);
+	}
+	store_free(&st2);
+	store_free(&st);
+	btf__free(k);
+	btf__free(k2);
+	return 0;
+}
+
 static int t_pick_kernel(void)
 {
 	struct kbtf_choice c;
@@ -846,6 +933,7 @@ int main(void)
 	run("blob store: every flipped byte and every truncation rejected", t_store_corrupt);
 	run("blob store: same key replaces, app needs build-id", t_store_replace);
 	run("kernel BTF pick: build-id, sysfs, release ties, arch, none", t_pick_kernel);
+	run("kernel BTF pick: the build host's blob is labelled as such, picked by build-id, ties intact", t_pick_build_host);
 	run("app BTF pick: file, blob, own .BTF, none, no build-id", t_pick_app);
 	run("merge: prune to named types, pointer targets as shells", t_merge_prune);
 	run("merge: app struct named like a kernel struct wins", t_merge_collision);
