@@ -270,6 +270,15 @@ $(BUILD)/targets/nettraffic: tests/targets/nettraffic.c $(DEPS)/.done
 
 test test-integration test-vm: $(BUILD)/targets/nettraffic
 
+# arm64 tests: coreprobe-aarch64 and the aarch64 targets for the VM rows (tests/vm/run.sh), the
+# aarch64 unit tests (tests/run.sh unit-arm64, under qemu-aarch64-static)
+ifeq ($(ARCH),x86_64)
+.PHONY: arm64-test-deps
+arm64-test-deps:
+	$(MAKE) ARCH=arm64 coreprobe-aarch64 build/arm64/unit $(patsubst %,build/arm64/targets/%,$(DEMOS) nettraffic)
+test test-integration test-vm: arm64-test-deps
+endif
+
 include tests/hardening.mk
 
 # ---- benchmarks: bench/run.sh prints a table and writes build/bench/results.json ----
