@@ -189,8 +189,8 @@ STORE_KERNEL_DEPS := $(BUILD)/hostbtf/.done
 STORE_APPS := btfs/app $(BUILD)/appbtf
 STORE_APP_DEPS := $(shell find btfs/app -type f 2>/dev/null)
 else
-# a build-host tool: made by the host configuration
-$(HOST_MKSTORE): embed/mkstore.c $(CORE_SRC) $(DEPS_HOST)/.done
+# a build-host tool: made (with its own deps) by the host configuration
+$(HOST_MKSTORE): embed/mkstore.c $(CORE_SRC) libbpf/build.sh
 	$(MAKE) ARCH=x86_64 $@
 # not the build host's kernel; btfs/app holds x86_64 builds only
 STORE_KERNELS := $(BTF_ARCHIVE)
