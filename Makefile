@@ -192,11 +192,12 @@ else
 # a build-host tool: made (with its own deps) by the host configuration
 $(HOST_MKSTORE): embed/mkstore.c $(CORE_SRC) libbpf/build.sh
 	$(MAKE) ARCH=x86_64 $@
-# not the build host's kernel; btfs/app holds x86_64 builds only
+# not the build host's kernel; app BTF: btfs/app-arm64 (Debian's arm64 OpenSSL builds, made by
+# ARCH=arm64 btfs/app/openssl/build.sh) and the aarch64 demo targets
 STORE_KERNELS := $(BTF_ARCHIVE)
 STORE_KERNEL_DEPS :=
-STORE_APPS := $(BUILD)/appbtf
-STORE_APP_DEPS :=
+STORE_APPS := btfs/app-arm64 $(BUILD)/appbtf
+STORE_APP_DEPS := $(shell find btfs/app-arm64 -type f 2>/dev/null)
 endif
 
 $(BUILD)/store.bin: embed/mkblobs.sh $(HOST_MKSTORE) $(BPF_OBJS) $(ARCHIVE_STAMP) \

@@ -346,6 +346,8 @@ build_initrd() {
 		done < <(extra_dirs)
 	else
 		inputs+=("$tgt/nettraffic" "$OUT/arm64-root/.stamp")
+		# the throwaway certificate of the sslsniff case (tests/openssl/fetch.sh)
+		[ -d "$CACHE/openssl/cert" ] && dirsig+=$(find "$CACHE/openssl/cert" -printf '%p %s %T@\n' | sha256sum)
 	fi
 	stamp=$({ echo "$name $krel $emb $arch $dirsig"; cat "${inputs[@]}"; } | sha256sum | cut -c1-32)
 	[ "$(cat "$od/.stamp" 2>/dev/null)" = "$stamp" ] && [ -s "$od/initrd.gz" ] && return 0
@@ -375,6 +377,9 @@ build_initrd() {
 		done < <(extra_dirs)
 	else
 		for a in $DEMOS nettraffic; do cp "$tgt/$a" "$stage/targets/$a" || return 1; done
+		if [ -d "$CACHE/openssl/cert" ]; then
+			mkdir -p "$stage/$CACHE/openssl" && cp -a "$CACHE/openssl/cert" "$stage/$CACHE/openssl/" || return 1
+		fi
 	fi
 	cp "$VM/init.sh" "$stage/init" && chmod 755 "$stage/init" || return 1
 	cp "$VM/lib.sh" "$stage/vm/" && cp "$VM"/cases/*.sh "$stage/vm/cases/" || return 1
