@@ -68,3 +68,19 @@ fi
 "$CP" btf add --kernel 9.9.9-x86test="$CACHE/btfarchive/debian/12/x86_64/6.1.0-50-amd64.btf" -o "$TMP/cpx" >"$TMP/addx.out" 2>&1 &&
 	"$TMP/cpx" -j btf list | grep -q '"key":"9.9.9-x86test","distro":"","version":"","arch":"x86_64"' &&
 	ok "x86_64 btf add: the new kernel blob keyed x86_64" || notok "x86_64 btf add: $(cat "$TMP/addx.out")"
+
+# the arm64 OpenSSL blobs: exactly the Debian arm64 build-ids btfs/app-arm64's MANIFEST records
+M=$ROOT/btfs/app-arm64/openssl/MANIFEST
+bad= nb=0
+for kind in libssl libcrypto; do
+	for id in $(sed -n "s/^debian $kind build-id: *//p" "$M"); do
+		nb=$((nb + 1))
+		grep -q "\"kind\":\"app\",\"key\":\"$kind\",.*\"build_id\":\"$id\"" "$TMP/a64.json" || bad="$bad $kind:$id"
+	done
+done
+na=$(grep -c '"key":"lib\(ssl\|crypto\)"' "$TMP/a64.json")
+if [ "$nb" -gt 0 ] && [ -z "$bad" ] && [ "$na" = "$nb" ]; then
+	ok "coreprobe-aarch64 carries the $nb arm64 OpenSSL blobs of btfs/app-arm64 (Debian's arm64 build-ids), no x86_64 one"
+else
+	notok "arm64 OpenSSL blobs: $na embedded, $nb in the MANIFEST, missing:$bad"
+fi
