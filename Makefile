@@ -251,7 +251,7 @@ test-vm: $(TEST_DEPS)
 	bash tests/vm/run.sh
 
 clean:
-	rm -rf $(BUILD) $(PROGRAM)
+	rm -rf $(BUILD) $(PROGRAM)$(if $(filter x86_64,$(ARCH)), coreprobe-aarch64)
 
 distclean: clean
 	rm -rf $(CACHE)
