@@ -8,24 +8,61 @@
 #                   coreprobe(8) and the bash completion
 #   make BTF_ARCHIVE=DIR   embed the kernels of a BTFhub-archive checkout instead of the
 #                          default Debian set (the build host's own kernel is always added)
+#   make coreprobe-aarch64 (= make ARCH=arm64) the same program cross-built for aarch64 hosts,
+#                          with Debian's arm64 kernels and arm64 demo builds (docs/arm64.md);
+#                          its objects live under build/arm64
 
 SHELL := /bin/bash
 CACHE ?= $(HOME)/.cache/coreprobe
 export COREPROBE_CACHE := $(CACHE)
-BUILD := build
+
+# Target architecture (BTFhub naming): x86_64 (the build host) or arm64 (cross-built).
+ARCH ?= x86_64
+override ARCH := $(patsubst amd64,x86_64,$(patsubst x86,x86_64,$(patsubst aarch64,arm64,$(ARCH))))
 
 # Pinned third-party libraries, built by libbpf/build.sh; the directory name changes with it.
-DEPS := $(CACHE)/deps-$(shell cksum < libbpf/build.sh | cut -d' ' -f1)
+DEPS_KEY := $(shell cksum < libbpf/build.sh | cut -d' ' -f1)
+DEPS_HOST := $(CACHE)/deps-$(DEPS_KEY)
 # Default kernel BTF set, from Debian kernel packages (btfs/kernel/debian.list).
 DEBIAN_ARCHIVE := $(CACHE)/btfarchive
 BTF_ARCHIVE ?= $(DEBIAN_ARCHIVE)
-# vmlinux.h for the BPF sources comes from one fixed Debian kernel, not from the build host.
-VMLINUX_BTF := $(DEBIAN_ARCHIVE)/debian/12/x86_64/6.1.0-50-amd64.btf
 
 CLANG ?= clang
 BPFTOOL ?= bpftool
+# The build host's blob-store tool (it also reads arm64 kernel images for fetch-debian.sh).
+HOST_MKSTORE := build/mkstore
+
+# Per architecture: the output, the toolchain, the deps' cache dir, the kernel vmlinux.h comes
+# from (one fixed Debian kernel, not the build host) and what `file` must say of the result.
+ifeq ($(ARCH),x86_64)
+BUILD := build
+PROGRAM := coreprobe
 CC := musl-gcc
-ARCH := x86
+TARGET_GCC := gcc
+STRIP := strip
+BPF_ARCH := x86
+FILE_MACHINE := x86-64
+RUN_TARGET :=
+DEPS := $(DEPS_HOST)
+DEPS_MODE :=
+VMLINUX_BTF := $(DEBIAN_ARCHIVE)/debian/12/x86_64/6.1.0-50-amd64.btf
+else ifeq ($(ARCH),arm64)
+BUILD := build/arm64
+PROGRAM := coreprobe-aarch64
+# Debian's musl-dev:arm64 wrapper around gcc-aarch64-linux-gnu
+CC := aarch64-linux-musl-gcc
+TARGET_GCC := aarch64-linux-gnu-gcc
+STRIP := aarch64-linux-gnu-strip
+BPF_ARCH := arm64
+FILE_MACHINE := ARM aarch64
+# build-time checks run the aarch64 binary with qemu's user-mode emulator
+RUN_TARGET := qemu-aarch64-static
+DEPS := $(CACHE)/deps-arm64-$(DEPS_KEY)
+DEPS_MODE := musl arm64
+VMLINUX_BTF := $(DEBIAN_ARCHIVE)/debian/12/arm64/6.1.0-50-arm64.btf
+else
+$(error ARCH=$(ARCH): x86_64 or arm64)
+endif
 
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -Wno-format-truncation
 CFLAGS := -O2 -g $(WARN) -ffunction-sections -fdata-sections -D_GNU_SOURCE \
@@ -58,7 +95,7 @@ SETUP_STAMP := $(CACHE)/.setup-$(shell cksum < scripts/setup.sh | cut -d' ' -f1)
 # keep generated skeletons and BTF (intermediate files of pattern rules)
 .SECONDARY:
 
-all: coreprobe
+all: $(PROGRAM)
 
 setup: $(SETUP_STAMP)
 $(SETUP_STAMP): scripts/setup.sh
@@ -68,11 +105,11 @@ $(SETUP_STAMP): scripts/setup.sh
 # Cached things are keyed by the content of their recipe, not by file times: a fresh clone or a
 # second worktree must reuse them, never rebuild them under another build's feet.
 $(DEPS)/.done: | $(SETUP_STAMP)
-	sh libbpf/build.sh $(DEPS)
+	sh libbpf/build.sh $(DEPS) $(DEPS_MODE)
 
 ARCHIVE_STAMP := $(DEBIAN_ARCHIVE)/.done-$(shell cat btfs/kernel/debian.list btfs/kernel/modules.list btfs/kernel/fetch-debian.sh | cksum | cut -d' ' -f1)
-$(ARCHIVE_STAMP): | $(SETUP_STAMP)
-	sh btfs/kernel/fetch-debian.sh $(DEBIAN_ARCHIVE)
+$(ARCHIVE_STAMP): | $(SETUP_STAMP) $(HOST_MKSTORE)
+	MKSTORE=$(abspath $(HOST_MKSTORE)) sh btfs/kernel/fetch-debian.sh $(DEBIAN_ARCHIVE)
 	@touch $@
 
 $(VMLINUX_BTF): $(ARCHIVE_STAMP)
@@ -83,7 +120,7 @@ $(BUILD)/vmlinux.h: $(ARCHIVE_STAMP)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/%.h bpf/events.bpf.h $(BUILD)/vmlinux.h $(DEPS)/.done
 	@mkdir -p $(@D)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -I$(DEPS)/include -Ibpf \
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(BUILD) -I$(DEPS)/include -Ibpf \
 		-Wall -Wno-unused-function -c $< -o $@
 	# DWARF is for humans; the skeleton embeds the whole object, and kernel structs' debug
 	# info made it ~0.8 MB per kernel tool (BTF and CO-RE records are kept)
@@ -99,18 +136,18 @@ $(BUILD)/obj/%.o: %.c $(DEPS)/.done $(SKELS) $(wildcard src/*.h src/*/*.h tools/
 # ---- demo targets and their BTF ----
 $(BUILD)/targets/%.debug: tests/targets/demo.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
-	gcc -g -O2 -D$(shell echo $* | tr a-z A-Z) -Wl,--build-id -Wl,--export-dynamic-symbol=add_test $< -o $@
+	$(TARGET_GCC) -g -O2 -D$(shell echo $* | tr a-z A-Z) -Wl,--build-id -Wl,--export-dynamic-symbol=add_test $< -o $@
 
 $(BUILD)/targets/demo_static.debug: tests/targets/demo.c $(DEPS)/.done
 	@mkdir -p $(@D)
 	$(CC) -static -g -O2 -DDEMO_V1 -Wl,--build-id $< -o $@
 
 $(BUILD)/targets/%: $(BUILD)/targets/%.debug
-	strip -o $@ $<
+	$(STRIP) -o $@ $<
 
 # a static binary has no .dynsym: keep its symbol table, drop only the debug info
 $(BUILD)/targets/demo_static: $(BUILD)/targets/demo_static.debug
-	strip --strip-debug -o $@ $<
+	$(STRIP) --strip-debug -o $@ $<
 
 $(BUILD)/btf/collide.btf: tests/targets/collide.c
 	@mkdir -p $(@D)
@@ -132,43 +169,69 @@ $(BUILD)/appbtf/.done: $(patsubst %,$(BUILD)/btf/%.btf,$(EMBEDDED_DEMOS)) $(pats
 
 # The build host's own kernel, from sysfs (skipped where there is none): ARCH/RELEASE.btf. No
 # distro or version: the build host's os-release names its userland, not the kernel it runs.
-$(BUILD)/hostbtf/.done: $(BUILD)/mkstore btfs/kernel/modules.list
+$(BUILD)/hostbtf/.done: $(HOST_MKSTORE) btfs/kernel/modules.list
 	rm -rf $(@D) && mkdir -p $(@D)
 	if [ -r /sys/kernel/btf/vmlinux ]; then \
 		rel=$$(uname -r); d=$(@D)/$$(uname -m); mkdir -p $$d/$$rel.modules; \
 		cp /sys/kernel/btf/vmlinux $$d/$$rel.btf; \
-		$(BUILD)/mkstore notes-build-id /sys/kernel/notes > $$d/$$rel.buildid || rm -f $$d/$$rel.buildid; \
+		$(HOST_MKSTORE) notes-build-id /sys/kernel/notes > $$d/$$rel.buildid || rm -f $$d/$$rel.buildid; \
 		for m in $$(grep -v '^#' btfs/kernel/modules.list); do \
 			[ -r /sys/kernel/btf/$$m ] && cp /sys/kernel/btf/$$m $$d/$$rel.modules/$$m.btf || true; \
 		done; \
 	fi
 	@touch $@
 
-$(BUILD)/mkstore: embed/mkstore.c $(CORE_SRC) $(DEPS)/.done
+ifeq ($(ARCH),x86_64)
+$(HOST_MKSTORE): embed/mkstore.c $(CORE_SRC) $(DEPS)/.done
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) embed/mkstore.c $(CORE_SRC) $(LDLIBS) -o $@
+# what the blob store holds: the build host's kernel, the kernel archive, the app BTF
+# (btfs/app: Debian's x86_64 OpenSSL builds)
+STORE_KERNELS := $(BTF_ARCHIVE)
+STORE_HOST := $(BUILD)/hostbtf
+STORE_KERNEL_DEPS := $(BUILD)/hostbtf/.done
+STORE_APPS := btfs/app $(BUILD)/appbtf
+STORE_APP_DEPS := $(shell find btfs/app -type f 2>/dev/null)
+else
+# a build-host tool: made (with its own deps) by the host configuration
+$(HOST_MKSTORE): embed/mkstore.c $(CORE_SRC) libbpf/build.sh
+	$(MAKE) ARCH=x86_64 $@
+# not the build host's kernel; app BTF: btfs/app-arm64 (Debian's arm64 OpenSSL builds, made by
+# ARCH=arm64 btfs/app/openssl/build.sh) and the aarch64 demo targets
+STORE_KERNELS := $(BTF_ARCHIVE)
+STORE_HOST :=
+STORE_KERNEL_DEPS :=
+STORE_APPS := btfs/app-arm64 $(BUILD)/appbtf
+STORE_APP_DEPS := $(shell find btfs/app-arm64 -type f 2>/dev/null)
+endif
 
-$(BUILD)/store.bin: embed/mkblobs.sh $(BUILD)/mkstore $(BPF_OBJS) $(ARCHIVE_STAMP) \
-		$(BUILD)/hostbtf/.done $(BUILD)/appbtf/.done $(shell find btfs/app -type f 2>/dev/null)
-	BPFTOOL=$(BPFTOOL) sh embed/mkblobs.sh $@ $(BUILD)/blobwork $(BUILD)/mkstore "$(BPF_OBJS)" \
-		"$(BTF_ARCHIVE)" "btfs/app $(BUILD)/appbtf" $(BUILD)/hostbtf
+$(BUILD)/store.bin: embed/mkblobs.sh $(HOST_MKSTORE) $(BPF_OBJS) $(ARCHIVE_STAMP) \
+		$(STORE_KERNEL_DEPS) $(BUILD)/appbtf/.done $(STORE_APP_DEPS)
+	KERNEL_ARCH=$(ARCH) BPFTOOL=$(BPFTOOL) sh embed/mkblobs.sh $@ $(BUILD)/blobwork $(HOST_MKSTORE) "$(BPF_OBJS)" \
+		"$(STORE_KERNELS)" "$(STORE_APPS)" $(STORE_HOST)
 
 $(BUILD)/store.o: embed/store.S $(BUILD)/store.bin
 	$(CC) -c -DSTORE_BIN='"$(BUILD)/store.bin"' $< -o $@
 
 # The shipped binary is stripped with GNU strip, which keeps the blob section (llvm-strip drops
 # it); build/coreprobe.debug keeps the symbols for profiling.
-coreprobe: $(CORE_OBJS) $(APP_OBJS) $(BUILD)/store.o
+$(PROGRAM): $(CORE_OBJS) $(APP_OBJS) $(BUILD)/store.o
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $(BUILD)/coreprobe.debug
-	strip -o $@ $(BUILD)/coreprobe.debug
-	@file $@ | grep -q 'statically linked' || { echo "coreprobe is not statically linked" >&2; rm -f $@; exit 1; }
-	@./$@ -V | grep -qv ' 0 kernel' || { echo "coreprobe carries no kernel BTF blob" >&2; rm -f $@; exit 1; }
+	$(STRIP) -o $@ $(BUILD)/coreprobe.debug
+	@file $@ | grep -q '$(FILE_MACHINE),.* statically linked' || { echo "$@ is not a statically linked $(FILE_MACHINE) ELF: $$(file -b $@)" >&2; rm -f $@; exit 1; }
+	@$(RUN_TARGET) ./$@ -V | grep -qv ' 0 kernel' || { echo "$@ carries no kernel BTF blob" >&2; rm -f $@; exit 1; }
+
+ifeq ($(ARCH),x86_64)
+.PHONY: coreprobe-aarch64
+coreprobe-aarch64:
+	$(MAKE) ARCH=arm64 $@
+endif
 
 # For tests: the same program without the build host's kernel blob (its kernel-host lines),
 # for the unknown-kernel and real-sysfs cases.
 $(BUILD)/store-nohost.bin: $(BUILD)/store.bin
 	grep -v '^kernel-host ' $(BUILD)/blobwork/list > $(BUILD)/blobwork/list-nohost
-	$(BUILD)/mkstore pack $@ $(BUILD)/blobwork/list-nohost
+	$(HOST_MKSTORE) pack $@ $(BUILD)/blobwork/list-nohost
 
 $(BUILD)/store-nohost.o: embed/store.S $(BUILD)/store-nohost.bin
 	$(CC) -c -DSTORE_BIN='"$(BUILD)/store-nohost.bin"' $< -o $@
@@ -201,7 +264,7 @@ test-vm: $(TEST_DEPS)
 	bash tests/vm/run.sh
 
 clean:
-	rm -rf $(BUILD) coreprobe
+	rm -rf $(BUILD) $(PROGRAM)$(if $(filter x86_64,$(ARCH)), coreprobe-aarch64)
 
 distclean: clean
 	rm -rf $(CACHE)
@@ -220,6 +283,15 @@ $(BUILD)/targets/nettraffic: tests/targets/nettraffic.c $(DEPS)/.done
 	$(CC) -static -O2 -Wall $< -o $@
 
 test test-integration test-vm: $(BUILD)/targets/nettraffic
+
+# arm64 tests: coreprobe-aarch64 and the aarch64 targets for the VM rows (tests/vm/run.sh), the
+# aarch64 unit tests (tests/run.sh unit-arm64, under qemu-aarch64-static)
+ifeq ($(ARCH),x86_64)
+.PHONY: arm64-test-deps
+arm64-test-deps:
+	$(MAKE) ARCH=arm64 coreprobe-aarch64 build/arm64/unit $(patsubst %,build/arm64/targets/%,$(DEMOS) nettraffic)
+test test-integration test-vm: arm64-test-deps
+endif
 
 include tests/hardening.mk
 

@@ -42,10 +42,11 @@ kernel_blob() {
 	# shellcheck disable=SC2086
 	"$MKSTORE" flatten "$w/flat.btf" "$base" $mods || die "flattening $base failed"
 	minimize "$w/flat.btf" "$w/min.btf"
-	# every uprobe/kprobe program relocates pt_regs: a blob without it is not this
-	# set's kernel BTF (min_core_btf silently drops what it cannot match)
-	$BPFTOOL btf dump file "$w/min.btf" | grep -q "STRUCT 'pt_regs'" ||
-		die "$base: minimized BTF lacks struct pt_regs: not a kernel BTF?"
+	# every uprobe/kprobe program relocates pt_regs (arm64: its user_pt_regs view): a blob
+	# without it is not this set's kernel BTF (min_core_btf silently drops what it cannot
+	# match)
+	$BPFTOOL btf dump file "$w/min.btf" | grep -qE "STRUCT '(user_)?pt_regs'" ||
+		die "$base: minimized BTF lacks struct pt_regs: not a $KERNEL_ARCH kernel BTF?"
 	rm -f "$w/flat.btf"
 	echo "$bid"
 }
@@ -54,6 +55,7 @@ if [ -n "$HOSTDIR" ] && [ -d "$HOSTDIR" ]; then
 	find "$HOSTDIR" -mindepth 2 -maxdepth 2 -name '*.btf' | sort |
 	while read -r f; do
 		arch=$(basename "$(dirname "$f")")
+		[ "$arch" = "$KERNEL_ARCH" ] || continue
 		release=$(basename "$f" .btf)
 		w=$WORK/h/$arch/$release; mkdir -p "$w"
 		bid=$(kernel_blob "$(dirname "$f")" "$release" "$f" "$w")

@@ -5,6 +5,8 @@
  *                                        its modules' split BTF (bpftool's min_core_btf
  *                                        reads no split BTF)
  *   mkstore notes-build-id FILE          the GNU build-id in a file of ELF notes
+ *   mkstore image-btf IMAGE OUT          the vmlinux BTF inside a raw kernel image (arm64 Image)
+ *   mkstore image-build-id IMAGE         the kernel's GNU build-id note inside a raw image
  *   mkstore replace EXE STORE OUT        a copy of EXE carrying STORE as its blob store
  *   mkstore pack OUT LIST                the blob store (src/btf/blobstore.h) from LIST lines:
  *       kernel RELEASE BUILD-ID|- DISTRO VERSION ARCH FILE
@@ -16,6 +18,10 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <linux/btf.h>
+#include <elf.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -173,6 +179,129 @@ static int notes_build_id(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * A raw kernel image (arm64's Image: the kernel's memory image, not an ELF file) has no section
+ * table, but its .BTF and .notes contents are in it byte for byte (the kernel serves them from
+ * memory as /sys/kernel/btf/vmlinux and /sys/kernel/notes). No library finds them in a raw
+ * image, so these scan for them and accept only an unambiguous, fully valid result: one BTF
+ * that libbpf parses whole and that has the kernel's core types, one GNU build-id note that
+ * libelf's note parser reads. The VM matrix then proves the build-id against the booted kernel.
+ */
+static int image_btf(int argc, char **argv)
+{
+	const unsigned char *found = NULL;
+	size_t n, found_n = 0;
+	unsigned char *img;
+	int cands = 0;
+
+	if (argc != 4 || !(img = read_file(argv[2], &n)))
+		return fail("usage: image-btf IMAGE OUT");
+	for (size_t off = 0; off + sizeof(struct btf_header) <= n; off += 4) {
+		struct btf_header h;
+		struct btf *b;
+		size_t end;
+
+		memcpy(&h, img + off, sizeof(h));
+		if (h.magic != BTF_MAGIC || h.version != 1 || h.flags || h.hdr_len != sizeof(h))
+			continue;
+		end = (size_t)h.type_off + h.type_len;
+		if ((size_t)h.str_off + h.str_len > end)
+			end = (size_t)h.str_off + h.str_len;
+		end += h.hdr_len;
+		if (end > n - off)
+			continue;
+		b = btf__new(img + off, end);
+		if (!b)
+			continue;
+		if (btf__type_cnt(b) > 1000 && btf__find_by_name_kind(b, "task_struct", BTF_KIND_STRUCT) > 0 &&
+		    btf__find_by_name_kind(b, "pt_regs", BTF_KIND_STRUCT) > 0) {
+			if (!found || found_n != end || memcmp(found, img + off, end))
+				cands++;
+			found = img + off;
+			found_n = end;
+		}
+		btf__free(b);
+	}
+	if (cands != 1) {
+		free(img);
+		fprintf(stderr, "mkstore: %s: %s kernel BTF in the image\n", argv[2], cands ? "more than one" : "no");
+		return 1;
+	}
+	if (write_file(argv[3], found, found_n)) {
+		free(img);
+		return fail(argv[3]);
+	}
+	free(img);
+	return 0;
+}
+
+/* End (from its start) of the ELF file embedded at img[0..n) (the vDSO images a kernel carries),
+ * from libelf's view of its headers and sections; 0 if it is not a whole ELF file. */
+static size_t embedded_elf_size(unsigned char *img, size_t n)
+{
+	Elf *e = elf_memory((char *)img, n);
+	Elf_Scn *scn = NULL;
+	GElf_Ehdr eh;
+	GElf_Shdr sh;
+	size_t end = 0;
+
+	if (!e || !gelf_getehdr(e, &eh)) {
+		if (e)
+			elf_end(e);
+		return 0;
+	}
+	end = eh.e_shoff + (size_t)eh.e_shnum * eh.e_shentsize;
+	if (eh.e_phoff + (size_t)eh.e_phnum * eh.e_phentsize > end)
+		end = eh.e_phoff + (size_t)eh.e_phnum * eh.e_phentsize;
+	while ((scn = elf_nextscn(e, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type != SHT_NOBITS && sh.sh_offset + sh.sh_size > end)
+			end = sh.sh_offset + sh.sh_size;
+	elf_end(e);
+	return end <= n ? end : 0;
+}
+
+static int image_build_id(int argc, char **argv)
+{
+	/* an NT_GNU_BUILD_ID note header: namesz 4, descsz 20 (SHA-1, what kbuild uses), type 3, "GNU" */
+	static const unsigned char hdr[16] = { 4, 0, 0, 0, 20, 0, 0, 0, 3, 0, 0, 0, 'G', 'N', 'U', 0 };
+	unsigned char *img, id[BUILD_ID_MAX], first[BUILD_ID_MAX];
+	char hex[2 * BUILD_ID_MAX + 1];
+	size_t n, skip_to = 0;
+	int len = 0, cands = 0;
+
+	if (argc != 3 || !(img = read_file(argv[2], &n)))
+		return fail("usage: image-build-id IMAGE");
+	(void)elf_version(EV_CURRENT);
+	for (size_t off = 0; off + sizeof(hdr) + 20 <= n; off += 4) {
+		int l;
+
+		/* the vDSOs are whole ELF files at page boundaries, with build-ids of their own */
+		if (off % 4096 == 0 && off >= skip_to && !memcmp(img + off, ELFMAG, SELFMAG)) {
+			size_t sz = embedded_elf_size(img + off, n - off);
+
+			if (sz)
+				skip_to = off + sz;
+		}
+		if (off < skip_to || memcmp(img + off, hdr, sizeof(hdr)))
+			continue;
+		if ((l = notes_find_build_id(img + off, sizeof(hdr) + 20, id, sizeof(id))) != 20)
+			continue;
+		if (!cands || memcmp(first, id, l))
+			cands++;
+		memcpy(first, id, l);
+		len = l;
+	}
+	free(img);
+	if (cands != 1) {
+		fprintf(stderr, "mkstore: %s: %s GNU build-id note in the image (outside its vDSOs)\n", argv[2],
+			cands ? "more than one" : "no");
+		return 1;
+	}
+	hex_encode(first, len, hex);
+	printf("%s\n", hex);
+	return 0;
+}
+
 static int replace(int argc, char **argv)
 {
 	size_t n;
@@ -196,10 +325,14 @@ int main(int argc, char **argv)
 		return replace(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "notes-build-id"))
 		return notes_build_id(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "image-btf"))
+		return image_btf(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "image-build-id"))
+		return image_build_id(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "flatten"))
 		return flatten(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "pack"))
 		return pack(argc, argv);
-	fprintf(stderr, "usage: mkstore flatten OUT BASE [SPLIT...] | pack OUT LIST\n");
+	fprintf(stderr, "usage: mkstore flatten OUT BASE [SPLIT...] | pack OUT LIST | notes-build-id FILE | image-btf IMAGE OUT | image-build-id IMAGE | replace EXE STORE OUT\n");
 	return 2;
 }

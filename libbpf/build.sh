@@ -3,13 +3,15 @@
 # derivation) a minimal Mbed TLS libmbedcrypto — all from pinned Debian source packages fetched
 # with `apt-get source`. No third-party code lives in this repository: this script is the recipe.
 #
-# usage: libbpf/build.sh OUTDIR [MODE]
+# usage: libbpf/build.sh OUTDIR [MODE] [TARGET]
 #   MODE musl (default): what the shipped static coreprobe links.
 #   MODE glibc:          the same sources built with clang for glibc, uninstrumented (valgrind).
 #   MODE glibc-san:      the same, with ASan and libFuzzer coverage hooks (make fuzz and
 #                        tests/sanitize.sh): bugs our hostile inputs trigger inside libbpf or
 #                        libelf are then caught too, and the fuzzer sees their branches.
 #   Debian's own libbpf-dev is another libbpf version: testing against it would test other code.
+#   TARGET x86_64 (default, native) or arm64 (musl only: cross-built with Debian's musl-dev:arm64
+#          wrapper aarch64-linux-musl-gcc around gcc-aarch64-linux-gnu; give it its own OUTDIR).
 #   OUTDIR/include  musl-visible headers: kernel UAPI (linux/ asm/ asm-generic/), zlib, libelf,
 #                   libbpf (bpf/), mbedtls/
 #   OUTDIR/lib      libbpf.a libelf.a libz.a libmbedcrypto.a
@@ -22,8 +24,9 @@ ELFUTILS=elfutils=0.188-2.1        # bookworm
 ZLIB=zlib=1:1.2.13.dfsg-1          # bookworm
 MBEDTLS=mbedtls=2.28.3-1           # bookworm
 
-OUT=${1:?usage: $0 OUTDIR [musl|glibc|glibc-san]}
+OUT=${1:?usage: $0 OUTDIR [musl|glibc|glibc-san] [x86_64|arm64]}
 MODE=${2:-musl}
+TARGET=${3:-x86_64}
 CACHE=${COREPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coreprobe}
 SRC=$CACHE/src
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -34,6 +37,16 @@ glibc) CC=clang; SAN=-gdwarf-4 ;;
 # DWARF 4: valgrind 3.19 cannot read clang 14's DWARF 5.
 glibc-san) CC=clang; SAN="-gdwarf-4 -fsanitize=address -fsanitize=fuzzer-no-link" ;;
 *) echo "libbpf/build.sh: unknown mode $MODE (musl, glibc, glibc-san)" >&2; exit 2 ;;
+esac
+# Cross builds: the compiler, binutils, configure's --host and the kernel UAPI headers of the
+# target (Debian's linux-libc-dev-<arch>-cross tree), never the build host's.
+HOSTOPT= AR=ar RANLIB=ranlib UAPI=/usr/include UAPI_ASM=/usr/include/$(gcc -print-multiarch)/asm
+case $MODE/$TARGET in
+*/x86_64) ;;
+musl/arm64)
+	CC=aarch64-linux-musl-gcc AR=aarch64-linux-gnu-ar RANLIB=aarch64-linux-gnu-ranlib
+	HOSTOPT=--host=aarch64-linux-gnu UAPI=/usr/aarch64-linux-gnu/include UAPI_ASM=$UAPI/asm ;;
+*) echo "libbpf/build.sh: target $TARGET with mode $MODE is not supported (arm64: musl only)" >&2; exit 2 ;;
 esac
 command -v $CC >/dev/null || { echo "libbpf/build.sh: $CC missing: run scripts/setup.sh" >&2; exit 1; }
 
@@ -69,15 +82,15 @@ unpack() {
 
 # musl-gcc runs with -nostdinc and sees no kernel headers: give it only the UAPI trees it needs,
 # never glibc's include directories.
-for d in linux asm-generic; do cp -r /usr/include/$d "$OUT/include/"; done
-cp -r /usr/include/$(gcc -print-multiarch)/asm "$OUT/include/"
+for d in linux asm-generic; do cp -r "$UAPI/$d" "$OUT/include/"; done
+cp -r "$UAPI_ASM" "$OUT/include/"
 
 INC=-I$OUT/include
 CFLAGS_DEP="-O2 -fPIC -ffunction-sections -fdata-sections $SAN"
 
 # zlib
 unpack "$ZLIB" "$BUILD/zlib"
-(cd "$BUILD/zlib" && CC=$CC CFLAGS="$CFLAGS_DEP" ./configure --static --prefix="$OUT" >/dev/null &&
+(cd "$BUILD/zlib" && CC=$CC AR=$AR RANLIB=$RANLIB CFLAGS="$CFLAGS_DEP" ./configure --static --prefix="$OUT" >/dev/null &&
 	make -s -j"$JOBS" libz.a >/dev/null && make -s install >/dev/null)
 
 # libelf: elfutils' configure probes for argp/fts/obstack, which musl lacks; libelf itself uses
@@ -90,7 +103,7 @@ unpack "$ELFUTILS" "$BUILD/elfutils"
 	ac_cv_search_argp_parse="none required" ac_cv_search_fts_close="none required" \
 	ac_cv_search__obstack_free="none required" \
 	ac_cv_tls=yes \
-	./configure --disable-debuginfod --disable-libdebuginfod --disable-nls \
+	./configure $HOSTOPT --disable-debuginfod --disable-libdebuginfod --disable-nls \
 		--disable-symbol-versioning --without-bzlib --without-lzma --without-zstd \
 		--prefix="$OUT" >"$BUILD/elfutils.configure.log" 2>&1 &&
 	make -s -C libelf -j"$JOBS" libelf.a >/dev/null)
@@ -100,7 +113,7 @@ cp "$BUILD/elfutils/libelf/libelf.h" "$BUILD/elfutils/libelf/gelf.h" "$BUILD/elf
 # libbpf: static only, no pkg-config; its headers go to include/bpf/. CFLAGS without -Werror:
 # musl's limits.h and linux/limits.h both define NGROUPS_MAX.
 unpack "$LIBBPF" "$BUILD/libbpf"
-make -s -C "$BUILD/libbpf/src" -j"$JOBS" CC=$CC BUILD_STATIC_ONLY=1 NO_PKG_CONFIG=1 \
+make -s -C "$BUILD/libbpf/src" -j"$JOBS" CC=$CC AR=$AR BUILD_STATIC_ONLY=1 NO_PKG_CONFIG=1 \
 	CFLAGS="$CFLAGS_DEP $INC" OBJDIR="$BUILD/libbpf/obj" DESTDIR="$OUT" PREFIX= LIBDIR=/lib \
 	install >"$BUILD/libbpf.log" 2>&1 || { tail -n 20 "$BUILD/libbpf.log" >&2; exit 1; }
 
@@ -120,7 +133,7 @@ for f in md sha256 sha512 hkdf platform_util; do
 		-I"$BUILD/mbedtls" -c "$BUILD/mbedtls/library/$f.c" -o "$BUILD/mbedtls/$f.o"
 	MBED_OBJS="$MBED_OBJS $BUILD/mbedtls/$f.o"
 done
-ar rcs "$OUT/lib/libmbedcrypto.a" $MBED_OBJS
+$AR rcs "$OUT/lib/libmbedcrypto.a" $MBED_OBJS
 cp -r "$BUILD/mbedtls/include/mbedtls" "$OUT/include/"
 cp "$BUILD/mbedtls/coreprobe_config.h" "$OUT/include/mbedtls/"
 

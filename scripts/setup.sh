@@ -87,9 +87,17 @@ Pin: release n=bookworm-backports
 Pin-Priority: 100
 EOF
 
+# arm64 (coreprobe-aarch64, docs/arm64.md): Debian's multiarch musl-dev:arm64 is the aarch64
+# musl (its aarch64-linux-musl-gcc wraps gcc-aarch64-linux-gnu). The foreign architecture only
+# adds package indexes: nothing of the system is replaced (the pinning above holds for it too).
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	dpkg --add-architecture arm64 && changed=1 || die "dpkg --add-architecture arm64 failed"
+fi
+
 # Packages, grouped by what needs them.
 PKGS="
 make gcc libc6-dev clang llvm musl-tools dpkg-dev file binutils xz-utils lz4 zstd
+gcc-aarch64-linux-gnu libc6-dev-arm64-cross musl-dev:arm64 qemu-user-static qemu-system-arm
 bpftool dwarves
 cpio busybox-static qemu-system-x86
 tshark openssl perl

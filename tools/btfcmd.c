@@ -436,10 +436,11 @@ static int add_one(struct store_builder *sb, const struct add_item *it, const st
 
 		memcpy(copy.build_id, ei.build_id, ei.build_id_len);
 		copy.build_id_len = ei.build_id_len;
-		r = sb_add(sb, it->kind, it->key, copy.build_id, copy.build_id_len, NULL, NULL, NULL, raw, n);
+		r = sb_add(sb, it->kind, it->key, copy.build_id, copy.build_id_len, NULL, NULL, build_arch(), raw, n);
 	} else {
 		cp_error_clear();
-		r = sb_add(sb, it->kind, it->key, it->build_id, it->build_id_len, NULL, NULL, NULL, raw, n);
+		r = sb_add(sb, it->kind, it->key, it->build_id, it->build_id_len, NULL, NULL,
+			   it->kind == CP_BLOB_KERNEL ? build_arch() : NULL, raw, n);
 	}
 	free(raw);
 	if (r < 0)

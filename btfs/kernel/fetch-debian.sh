@@ -2,7 +2,9 @@
 # Produces a BTFhub-layout archive of Debian kernel BTF from the kernel packages themselves.
 #
 # usage: btfs/kernel/fetch-debian.sh ARCHIVE [LIST]
-#   LIST (default btfs/kernel/debian.list): "DISTRO VERSION_ID ARCH PACKAGE=VERSION" lines.
+#   LIST (default btfs/kernel/debian.list): "DISTRO VERSION_ID ARCH PACKAGE=VERSION" lines;
+#   ARCH is BTFhub's x86_64 or arm64. MKSTORE (environment) is the build host's build/mkstore,
+#   needed for arm64: its Image is a raw memory image, not an ELF file (see image_btf there).
 # For each kernel it writes
 #   ARCHIVE/DISTRO/VERSION_ID/ARCH/RELEASE.btf          raw vmlinux BTF (from the image's .BTF)
 #   ARCHIVE/DISTRO/VERSION_ID/ARCH/RELEASE.buildid      the image's GNU build-id (hex)
@@ -51,22 +53,43 @@ decompress_bzimage() {
 	tail -c +$((start + 1)) "$1" | head -c "$5" | $dec >"$2" 2>/dev/null || true
 }
 
+# kernel_btf IMAGE OUTBTF: the BTF and (printed) build-id of a kernel image: an x86 bzImage is
+# decompressed into the ELF vmlinux; an arm64 Image (gzip'd or not) is the kernel's raw memory
+# image, in which mkstore finds the .BTF and .notes contents.
+kernel_btf() {
+	if [ "$(od -An -c -j 514 -N4 "$1" | tr -d ' ')" = HdrS ]; then
+		decompress_bzimage "$1" "$tmp/vmlinux"
+		llvm-objcopy --dump-section .BTF="$2" "$tmp/vmlinux" /dev/null 2>/dev/null ||
+			die "$pkgver: no .BTF section in the kernel image (kernel built without CONFIG_DEBUG_INFO_BTF?)"
+		build_id "$tmp/vmlinux"
+		return
+	fi
+	img=$1
+	if [ "$(od -An -tx1 -N2 "$1" | tr -d ' ')" = 1f8b ]; then
+		gzip -dc "$1" >"$tmp/Image" || die "$pkgver: cannot gunzip the kernel image"
+		img=$tmp/Image
+	fi
+	# arm64 boot header: "ARM\x64" at offset 56
+	[ "$(od -An -tx1 -j 56 -N4 "$img" | tr -d ' ')" = 41524d64 ] || die "$pkgver: neither a bzImage nor an arm64 Image"
+	[ -x "${MKSTORE:-}" ] || die "MKSTORE (build/mkstore) is needed to read an arm64 Image"
+	"$MKSTORE" image-btf "$img" "$2" || die "$pkgver: no unambiguous kernel BTF in the Image (CONFIG_DEBUG_INFO_BTF?)"
+	"$MKSTORE" image-build-id "$img"
+}
+
 build_id() { readelf -n "$1" 2>/dev/null | awk '/Build ID:/ { print $3; exit }'; }
 
 grep -v '^#' "$LIST" | while read -r distro ver arch pkgver; do
 	[ -n "$distro" ] || continue
 	pkg=${pkgver%%=*}
 	release=${pkg#linux-image-}
+	release=${release%-unsigned}	# arm64: the unsigned image package carries the kernel
 	dir=$ARCHIVE/$distro/$ver/$arch
 	[ -s "$dir/$release.btf" ] && [ -s "$dir/$release.buildid" ] && continue
 	mkdir -p "$dir/$release.modules"
 	deb=$(deb_path "$pkgver")
 	tmp=$(mktemp -d "$CACHE/kx.XXXXXX")
 	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" ./boot
-	decompress_bzimage "$tmp/boot/vmlinuz-$release" "$tmp/vmlinux"
-	llvm-objcopy --dump-section .BTF="$dir/$release.btf" "$tmp/vmlinux" /dev/null 2>/dev/null ||
-		die "$pkgver: no .BTF section in the kernel image (kernel built without CONFIG_DEBUG_INFO_BTF?)"
-	bid=$(build_id "$tmp/vmlinux")
+	bid=$(kernel_btf "$tmp/boot/vmlinuz-$release" "$dir/$release.btf")
 	[ -n "$bid" ] || die "$pkgver: kernel image has no GNU build-id"
 	echo "$bid" >"$dir/$release.buildid"
 	for m in $MODULES; do

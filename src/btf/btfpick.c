@@ -103,20 +103,26 @@ static void closest_releases(const struct cp_store *st, const char *release, cha
 		snprintf(out, n, "none");
 }
 
-/* Tie-break score of a release match: same distro and version, then same arch. A build-host
- * blob records no distro (see CP_ENTRY_BUILD_HOST), so only its arch and build-id count. */
-static int tie_score(const struct cp_store *st, const struct cp_store_entry *e, const struct host_info *h)
+/* A blob for another architecture is never right, whatever else matches (its pt_regs and
+ * every arch-specific layout differ); one that names no arch predates the arch key. */
+static bool arch_fits(const struct cp_store *st, const struct cp_store_entry *e, const struct host_info *h)
 {
 	const char *a = store_str(st, e->arch_off);
-	int s = 0;
+
+	return !*a || !strcmp(arch_normalize(a), h->arch);
+}
+
+/* Tie-break score of a release match: same distro and version. A build-host blob records no
+ * distro (see CP_ENTRY_BUILD_HOST), so only its build-id counts. */
+static int tie_score(const struct cp_store *st, const struct cp_store_entry *e, const struct host_info *h)
+{
+	int s = 8;
 
 	if (*h->os_id && !strcmp(store_str(st, e->distro_off), h->os_id)) {
 		s += 4;
 		if (*h->os_version && !strcmp(store_str(st, e->version_off), h->os_version))
 			s += 2;
 	}
-	if (!*a || !strcmp(arch_normalize(a), h->arch))
-		s += 8;		/* a blob for another arch is never right */
 	return s;
 }
 
@@ -137,7 +143,7 @@ int kbtf_choose(const struct cp_store *st, const struct host_info *h, const char
 	for (uint32_t i = 0; i < store_count(st); i++) {
 		const struct cp_store_entry *e = &st->entries[i];
 
-		if (e->kind != CP_BLOB_KERNEL)
+		if (e->kind != CP_BLOB_KERNEL || !arch_fits(st, e, h))
 			continue;
 		if (h->build_id_len && e->build_id_len == h->build_id_len &&
 		    !memcmp(e->build_id, h->build_id, h->build_id_len)) {

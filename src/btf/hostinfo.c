@@ -14,6 +14,17 @@ const char *arch_normalize(const char *m)
 	return m;
 }
 
+const char *build_arch(void)
+{
+#if defined(__x86_64__)
+	return "x86_64";
+#elif defined(__aarch64__)
+	return "arm64";
+#else
+#error "unsupported architecture"
+#endif
+}
+
 /* Copies an os-release value: strips one level of ' or " quoting and shell backslash escapes
  * (ID="centos", VERSION_ID='8', ID=debian all give the bare word). */
 static void copy_value(const char *v, size_t n, char *out, size_t out_sz)

@@ -22,5 +22,7 @@ void host_info_read(struct host_info *h);
 void os_release_parse(const char *text, size_t len, char *id, size_t id_sz, char *ver, size_t ver_sz);
 /* uname -m to BTFhub's arch directory name (aarch64 -> arm64). */
 const char *arch_normalize(const char *machine);
+/* The architecture this coreprobe is built for, in the same naming: "x86_64" or "arm64". */
+const char *build_arch(void);
 
 #endif

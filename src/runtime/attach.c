@@ -92,6 +92,10 @@ const char *cp_errno_reason(int err, char *buf, size_t n)
 	case EINVAL:
 		snprintf(buf, n, "rejected by the kernel (%s; -v shows libbpf's log)", strerror(err));
 		break;
+	case 524:	/* the kernel's internal ENOTSUPP, which no libc names: e.g. fentry on arm64
+			 * before 6.4 (no ftrace direct calls for its BPF trampolines) */
+		snprintf(buf, n, "not supported by this kernel (ENOTSUPP)");
+		break;
 	default:
 		snprintf(buf, n, "%s", strerror(err));
 	}

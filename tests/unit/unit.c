@@ -166,12 +166,20 @@ static int t_elf_inputs(void)
 	eh.e_ident[EI_DATA] = ELFDATA2LSB;
 	eh.e_ident[EI_VERSION] = EV_CURRENT;
 	eh.e_type = ET_EXEC;
-	eh.e_machine = EM_AARCH64;
+	/* the other one of the two machines coreprobe is built for (this test runs on both) */
+	eh.e_machine = elf_host_machine() == EM_X86_64 ? EM_AARCH64 : EM_X86_64;
 	eh.e_version = EV_CURRENT;
 	eh.e_ehsize = sizeof(eh);
-	p = tmpfile_with("arm64", &eh, sizeof(eh));
+	p = tmpfile_with("otherarch", &eh, sizeof(eh));
 	err = elf_inspect(p, &ei);
-	CHECK(err == CP_EUSAGE && strstr(cp_errmsg(), "aarch64"), "wrong arch: %d %s", err, cp_errmsg());
+	CHECK(err == CP_EUSAGE && strstr(cp_errmsg(), eh.e_machine == EM_AARCH64 ? "ELF for aarch64, this machine is x86-64" :
+					 "ELF for x86-64, this machine is aarch64"), "wrong arch: %d %s", err, cp_errmsg());
+	cp_error_clear();
+	/* a file for this machine gets past the machine check (to the next one: no sections) */
+	eh.e_machine = elf_host_machine();
+	p = tmpfile_with("samearch", &eh, sizeof(eh));
+	err = elf_inspect(p, &ei);
+	CHECK(!strstr(cp_errmsg(), "this machine is"), "own arch refused: %d %s", err, cp_errmsg());
 	cp_error_clear();
 	/* section headers claimed past the end of the file */
 	eh.e_machine = elf_host_machine();
@@ -510,6 +518,21 @@ static int t_pick_kernel(void)
 	host(&h, "6.12.1-arm", 0, "debian", "13", "x86_64");
 	cp_error_clear();
 	CHECK(kbtf_choose(&pick_store, &h, NULL, false, false, &c) == CP_ENOBTF, "other-arch blob chosen");
+	host(&h, "6.12.1-arm", 0, "debian", "13", "arm64");
+	CHECK(kbtf_choose(&pick_store, &h, NULL, false, false, &c) == 0 && c.source == KBTF_BLOB_RELEASE &&
+	      !strcmp(store_str(&pick_store, c.entry->key_off), "6.12.1-arm"), "arm64 release match");
+	/* not even a build-id match crosses architectures (the arm64 5.15 entry has build-id 3) */
+	host(&h, "5.15.0-1-generic", 3, "ubuntu", "22.04", "x86_64");
+	CHECK(kbtf_choose(&pick_store, &h, NULL, false, false, &c) == 0 && c.source == KBTF_BLOB_RELEASE &&
+	      !strcmp(store_str(&pick_store, c.entry->arch_off), "x86_64"), "build-id of another arch's blob used");
+	host(&h, "5.15.0-1-generic", 3, "ubuntu", "22.04", "arm64");
+	CHECK(kbtf_choose(&pick_store, &h, NULL, false, true, &c) == 0 && c.source == KBTF_BLOB_BUILD_ID &&
+	      !strcmp(store_str(&pick_store, c.entry->arch_off), "arm64"), "arm64 build-id match");
+	host(&h, "other", 1, "debian", "12", "arm64");
+	cp_error_clear();
+	CHECK(kbtf_choose(&pick_store, &h, NULL, false, false, &c) == CP_ENOBTF, "x86_64 build-id blob picked on arm64");
+	/* this build's own arch names the host's (the blobs `btf add` writes carry it) */
+	CHECK(!strcmp(build_arch(), elf_host_machine() == EM_AARCH64 ? "arm64" : "x86_64"), "build arch %s", build_arch());
 	/* no match: exit 3, the closest releases named, how to add one */
 	host(&h, "6.2.0-1-amd64", 0, "debian", "12", "x86_64");
 	cp_error_clear();

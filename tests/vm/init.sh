@@ -24,7 +24,7 @@ done
 if [ "$MODE" = hidden ]; then
 	mount -t tmpfs -o ro tmpfs /sys/kernel/btf
 fi
-export COREPROBE=/bin/coreprobe T=/targets MODE EMBEDDED KREL=$(uname -r) KNAME VMDIR=/vm WORK=/run/coreprobe-vm CACHE
+export COREPROBE=/bin/coreprobe T=/targets MODE EMBEDDED KREL=$(uname -r) KNAME VMARCH VMDIR=/vm WORK=/run/coreprobe-vm CACHE
 echo "coreprobe-vm: $KNAME $KREL mode=$MODE embedded=$EMBEDDED"
 . /vm/lib.sh
 run_cases /vm/cases

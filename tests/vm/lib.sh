@@ -317,6 +317,14 @@ kernel_at_least() {
 	[ "$_kmaj" -gt "$1" ] || { [ "$_kmaj" -eq "$1" ] && [ "$_kmin" -ge "$2" ]; }
 }
 
+# fentry_on_kernel: this kernel can attach fentry/fexit to kernel functions at all. arm64's BPF
+# trampolines need ftrace direct calls, which arm64 has from 6.4: before, the attach fails with
+# ENOTSUPP (measured: Debian arm64 5.10 and 6.1 refuse, 6.12 works). (The build host's sandbox
+# kernel refuses fentry too: the callers treat KNAME=host apart.)
+fentry_on_kernel() {
+	[ "${VMARCH:-x86_64}" != arm64 ] || kernel_at_least 6 4
+}
+
 have_kprobes() {
 	[ -e /sys/bus/event_source/devices/kprobe/type ] && return 0
 	_hk=$(tracefs_dir) && [ -e "$_hk/kprobe_events" ]

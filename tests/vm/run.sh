@@ -4,6 +4,9 @@
 #   sysfs   /sys/kernel/btf visible
 #   hidden  a tmpfs over /sys/kernel/btf: coreprobe must use its embedded blob
 # plus the host kernel itself (rows host/sysfs and host/hidden, in a private mount namespace).
+# Kernels of ARCH arm64 (kernels.list) boot with qemu-system-aarch64 (TCG, virt, -cpu max) and
+# run coreprobe-aarch64 and the aarch64 targets (build/arm64); their userland helpers (glibc,
+# ipset, tc, libbpf-tools' tcprtt) are Debian's arm64 packages of tests/vm/arm64-debs.list.
 #
 # usage: tests/vm/run.sh [--kernels NAME,NAME] [--modes sysfs,hidden] [--jobs N] [--no-host]
 #                        [--no-build] [--timeout SECONDS] [--tap]
@@ -98,13 +101,17 @@ done
 
 # ---------------------------------------------------------------- kernels.list
 K_NAMES=()
-declare -A K_PKG K_EMB
-while read -r name pkgver emb rest; do
+declare -A K_PKG K_EMB K_ARCH
+while read -r name pkgver emb arch rest; do
 	[ -z "$name" ] || [ "${name#\#}" != "$name" ] && continue
-	[ -n "$emb" ] && [ -z "$rest" ] || die "kernels.list: bad line: $name $pkgver $emb $rest"
+	[ -n "$emb" ] && [ -z "$rest" ] || die "kernels.list: bad line: $name $pkgver $emb $arch $rest"
 	case $emb in yes|no) ;; *) die "kernels.list: $name: EMBEDDED must be yes or no" ;; esac
-	K_NAMES+=("$name") K_PKG[$name]=$pkgver K_EMB[$name]=$emb
+	case ${arch:=x86_64} in x86_64|arm64) ;; *) die "kernels.list: $name: ARCH must be x86_64 or arm64" ;; esac
+	K_NAMES+=("$name") K_PKG[$name]=$pkgver K_EMB[$name]=$emb K_ARCH[$name]=$arch
 done <"$VM/kernels.list"
+# krel NAME: the kernel's release (uname -r): the package name without linux-image- (and the
+# -unsigned of Debian's arm64 image packages)
+krel() { local r=${K_PKG[$1]%%=*}; r=${r#linux-image-}; echo "${r%-unsigned}"; }
 
 # Embedded kernels must be exactly those of btfs/kernel/debian.list.
 DEBLIST=$ROOT/btfs/kernel/debian.list
@@ -130,6 +137,15 @@ fi
 
 T0=$(now)
 mkdir -p "$OUT" "$DEBS"
+ARCHES=" "
+for name in "${RUN_KERNELS[@]}"; do [[ $ARCHES == *" ${K_ARCH[$name]} "* ]] || ARCHES+="${K_ARCH[$name]} "; done
+[ "$HOST" = 1 ] && [ "$NO_HOST" = 0 ] && [[ $ARCHES != *" x86_64 "* ]] && ARCHES+="x86_64 "
+
+# Per architecture: the coreprobe binary, the targets' directory, how to run the binary here.
+declare -A A_CP=([x86_64]=$ROOT/coreprobe [arm64]=$ROOT/coreprobe-aarch64)
+declare -A A_TGT=([x86_64]=$ROOT/build/targets [arm64]=$ROOT/build/arm64/targets)
+declare -A A_RUN=([x86_64]="" [arm64]=qemu-aarch64-static)
+declare -A A_FILE=([x86_64]=x86-64 [arm64]="ARM aarch64")
 
 # ---------------------------------------------------------------- build
 if [ "$BUILD" = 1 ]; then
@@ -138,22 +154,60 @@ if [ "$BUILD" = 1 ]; then
 	make -C "$ROOT" coreprobe $(printf 'build/targets/%s ' $DEMOS) \
 		$(grep -v '^[[:space:]]*#' "$VM/extra-bins.list" | awk '$1 ~ /^build\// { print $1 }') >"$OUT/make.log" 2>&1 ||
 		{ tail -n 20 "$OUT/make.log" >&2; die "make failed (build/vm/make.log)"; }
+	if [[ $ARCHES == *" arm64 "* ]]; then
+		note "make coreprobe-aarch64 and the aarch64 demo targets"
+		make -C "$ROOT" ARCH=arm64 coreprobe-aarch64 $(printf 'build/arm64/targets/%s ' $DEMOS nettraffic) \
+			>>"$OUT/make.log" 2>&1 || { tail -n 20 "$OUT/make.log" >&2; die "make ARCH=arm64 failed (build/vm/make.log)"; }
+	fi
 fi
-[ -x "$ROOT/coreprobe" ] || die "no ./coreprobe"
-file "$ROOT/coreprobe" | grep -q 'statically linked' || die "./coreprobe is not static"
-for d in $DEMOS; do [ -x "$ROOT/build/targets/$d" ] || die "no build/targets/$d"; done
+for a in $ARCHES; do
+	[ -x "${A_CP[$a]}" ] || die "no ${A_CP[$a]#"$ROOT"/}"
+	file "${A_CP[$a]}" | grep -q "${A_FILE[$a]},.* statically linked" || die "${A_CP[$a]} is not a static ${A_FILE[$a]} ELF"
+	for d in $DEMOS; do [ -x "${A_TGT[$a]}/$d" ] || die "no ${A_TGT[$a]#"$ROOT"/}/$d"; done
+done
 # Fixtures of the OpenSSL cases (Debian's own OpenSSL builds, unpacked into the cache).
 sh "$ROOT/tests/openssl/fetch.sh" --no-tls >"$OUT/openssl-fetch.log" 2>&1 ||
 	{ tail -n 5 "$OUT/openssl-fetch.log" >&2; die "tests/openssl/fetch.sh failed (build/vm/openssl-fetch.log)"; }
-BUSYBOX=$(command -v busybox) || die "no busybox (apt-get install busybox-static)"
-file -L "$BUSYBOX" | grep -q 'statically linked' || die "$BUSYBOX is not static (busybox-static)"
+declare -A A_BUSYBOX
+A_BUSYBOX[x86_64]=$(command -v busybox) || die "no busybox (apt-get install busybox-static)"
+file -L "${A_BUSYBOX[x86_64]}" | grep -q 'statically linked' || die "${A_BUSYBOX[x86_64]} is not static (busybox-static)"
+
+# ---------------------------------------------------------------- arm64 userland
+# debs_root LIST DIR: Debian's arm64 packages of LIST (PACKAGE=VERSION lines), downloaded once
+# into $CACHE/debs and unpacked into DIR (reused while LIST is unchanged).
+debs_root() {
+	local list=$1 dir=$2 pv pkg ver deb stamp
+	stamp=$(cksum <"$list")
+	[ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ] && return 0
+	rm -rf "$dir" && mkdir -p "$dir/root" || return 1
+	for pv in $(grep -v '^[[:space:]]*#' "$list"); do
+		pkg=${pv%%=*} ver=${pv#*=}
+		deb=$(ls "$DEBS/${pkg}_${ver//:/%3a}_arm64.deb" 2>/dev/null | head -n1)
+		if [ -z "$deb" ]; then
+			(cd "$DEBS" && apt-get download -q "$pkg:arm64=$ver") >&2 ||
+				{ note "apt-get download $pkg:arm64=$ver failed (dpkg --add-architecture arm64, apt-get update: scripts/setup.sh)"; return 1; }
+			deb=$(ls "$DEBS/${pkg}_${ver//:/%3a}_arm64.deb" 2>/dev/null | head -n1)
+			[ -n "$deb" ] || return 1
+		fi
+		dpkg-deb -x "$deb" "$dir/root" || return 1
+	done
+	echo "$stamp" >"$dir/.stamp"
+}
+if [[ $ARCHES == *" arm64 "* ]]; then
+	debs_root "$VM/arm64-debs.list" "$OUT/arm64-root" || die "cannot unpack the arm64 packages of tests/vm/arm64-debs.list"
+	A_BUSYBOX[arm64]=$OUT/arm64-root/root/bin/busybox
+	file "${A_BUSYBOX[arm64]}" | grep -q 'ARM aarch64,.* statically linked' || die "no static aarch64 busybox (busybox-static in arm64-debs.list)"
+fi
 
 # A warning (not an error) when the binary does not carry a kernel that kernels.list says it does.
-EMBEDDED_KEYS=$("$ROOT/coreprobe" -j btf list 2>/dev/null | grep '"kind":"kernel"' | sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
+declare -A EMBEDDED_KEYS
+for a in $ARCHES; do
+	EMBEDDED_KEYS[$a]=$(${A_RUN[$a]} "${A_CP[$a]}" -j btf list 2>/dev/null | grep '"kind":"kernel"' | sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
+done
 for name in "${RUN_KERNELS[@]}"; do
-	rel=${K_PKG[$name]%%=*} rel=${rel#linux-image-}
-	if [ "${K_EMB[$name]}" = yes ] && ! printf '%s\n' "$EMBEDDED_KEYS" | grep -qxF "$rel"; then
-		note "warning: ./coreprobe does not embed $rel (built with another BTF_ARCHIVE?)"
+	rel=$(krel "$name")
+	if [ "${K_EMB[$name]}" = yes ] && ! printf '%s\n' "${EMBEDDED_KEYS[${K_ARCH[$name]}]}" | grep -qxF "$rel"; then
+		note "warning: ${A_CP[${K_ARCH[$name]}]##*/} does not embed $rel (built with another BTF_ARCHIVE?)"
 	fi
 done
 
@@ -170,7 +224,7 @@ PREP_VERSION=2
 # prepare_kernel NAME: build/vm/kernels/NAME/{vmlinuz,root/lib/modules/KREL,modules}
 prepare_kernel() {
 	local name=$1 pkgver=${K_PKG[$1]} pkg ver krel deb kd stamp
-	pkg=${pkgver%%=*} ver=${pkgver#*=} krel=${pkg#linux-image-}
+	pkg=${pkgver%%=*} ver=${pkgver#*=} krel=$(krel "$name")
 	# apt-get download names the file PKG_VERSION_ARCH.deb, an epoch's ':' as %3a
 	deb=$(ls "$DEBS/${pkg}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n1)
 	if [ -z "$deb" ]; then
@@ -274,42 +328,64 @@ extra_dirs() {	# directories copied whole, at the same path (@CACHE@: the downlo
 
 build_initrd() {
 	local name=$1 krel emb=${K_EMB[$1]} kd=$OUT/kernels/$1 od=$OUT/$1 stamp stage a src dst
-	krel=${K_PKG[$name]%%=*} krel=${krel#linux-image-}
-	local inputs=("$ROOT/coreprobe" "$BUSYBOX" "$VM/init.sh" "$VM/lib.sh" "$VM"/cases/*.sh
+	local arch=${K_ARCH[$name]}
+	local cp=${A_CP[$arch]} tgt=${A_TGT[$arch]} busybox=${A_BUSYBOX[$arch]}
+	krel=$(krel "$name")
+	local inputs=("$cp" "$busybox" "$VM/init.sh" "$VM/lib.sh" "$VM"/cases/*.sh
 		"$VM/extra-bins.list" "$kd/.stamp" "$kd/modules" "$VM/run.sh")
-	for a in $DEMOS; do inputs+=("$ROOT/build/targets/$a"); done
-	while read -r src dst; do
-		[ -e "$src" ] || { note "extra-bins.list: no $src"; return 1; }
-		inputs+=("$src")
-	done < <(extra_bins)
+	for a in $DEMOS; do inputs+=("$tgt/$a"); done
 	local dirsig=""
-	while read -r src; do
-		[ -d "$src" ] || { note "extra-dirs.list: no $src"; return 1; }
-		dirsig+=$(find "$src" -printf '%p %s %T@\n' | sha256sum)
-	done < <(extra_dirs)
-	stamp=$({ echo "$name $krel $emb $dirsig"; cat "${inputs[@]}"; } | sha256sum | cut -c1-32)
+	if [ "$arch" = x86_64 ]; then
+		while read -r src dst; do
+			[ -e "$src" ] || { note "extra-bins.list: no $src"; return 1; }
+			inputs+=("$src")
+		done < <(extra_bins)
+		while read -r src; do
+			[ -d "$src" ] || { note "extra-dirs.list: no $src"; return 1; }
+			dirsig+=$(find "$src" -printf '%p %s %T@\n' | sha256sum)
+		done < <(extra_dirs)
+	else
+		inputs+=("$tgt/nettraffic" "$OUT/arm64-root/.stamp")
+		# the throwaway certificate of the sslsniff case (tests/openssl/fetch.sh)
+		[ -d "$CACHE/openssl/cert" ] && dirsig+=$(find "$CACHE/openssl/cert" -printf '%p %s %T@\n' | sha256sum)
+	fi
+	stamp=$({ echo "$name $krel $emb $arch $dirsig"; cat "${inputs[@]}"; } | sha256sum | cut -c1-32)
 	[ "$(cat "$od/.stamp" 2>/dev/null)" = "$stamp" ] && [ -s "$od/initrd.gz" ] && return 0
 	note "$name: building the initramfs"
 	stage=$od/root
 	rm -rf "$od" && mkdir -p "$stage" || return 1
 	(cd "$stage" && mkdir -p bin sbin dev proc sys tmp run etc targets vm/cases lib/modules mnt) || return 1
-	cp "$BUSYBOX" "$stage/bin/busybox" || return 1
-	for a in $("$BUSYBOX" --list); do
-		[ -e "$stage/bin/$a" ] || ln -s busybox "$stage/bin/$a"
+	if [ "$arch" = arm64 ]; then
+		# Debian's arm64 glibc, ipset, tc, tcprtt (a root of unpacked packages): the aarch64
+		# targets are dynamic glibc programs like the x86_64 ones; ldd cannot see cross binaries
+		cp -a "$OUT/arm64-root/root/." "$stage/" || return 1
+		rm -rf "$stage/usr/share/doc" "$stage/usr/share/man" "$stage/usr/share/locale"
+		mkdir -p "$stage/bin" "$stage/sbin"
+	fi
+	cp "$busybox" "$stage/bin/busybox" || return 1
+	for a in $(${A_RUN[$arch]} "$busybox" --list); do
+		[ -e "$stage/bin/$a" ] || [ -e "$stage/sbin/$a" ] || [ -e "$stage/usr/sbin/$a" ] || ln -s busybox "$stage/bin/$a"
 	done
-	cp "$ROOT/coreprobe" "$stage/bin/coreprobe" || return 1
-	for a in $DEMOS; do copy_bin "$stage" "$ROOT/build/targets/$a" "/targets/$a" || return 1; done
-	while read -r src dst; do
-		copy_bin "$stage" "$src" "$dst" || return 1
-	done < <(extra_bins)
-	while read -r src; do
-		mkdir -p "$stage/$(dirname "$src")" && cp -a "$src" "$stage/$src" || return 1
-	done < <(extra_dirs)
+	cp "$cp" "$stage/bin/coreprobe" || return 1
+	if [ "$arch" = x86_64 ]; then
+		for a in $DEMOS; do copy_bin "$stage" "$tgt/$a" "/targets/$a" || return 1; done
+		while read -r src dst; do
+			copy_bin "$stage" "$src" "$dst" || return 1
+		done < <(extra_bins)
+		while read -r src; do
+			mkdir -p "$stage/$(dirname "$src")" && cp -a "$src" "$stage/$src" || return 1
+		done < <(extra_dirs)
+	else
+		for a in $DEMOS nettraffic; do cp "$tgt/$a" "$stage/targets/$a" || return 1; done
+		if [ -d "$CACHE/openssl/cert" ]; then
+			mkdir -p "$stage/$CACHE/openssl" && cp -a "$CACHE/openssl/cert" "$stage/$CACHE/openssl/" || return 1
+		fi
+	fi
 	cp "$VM/init.sh" "$stage/init" && chmod 755 "$stage/init" || return 1
 	cp "$VM/lib.sh" "$stage/vm/" && cp "$VM"/cases/*.sh "$stage/vm/cases/" || return 1
 	cp -a "$kd/root/lib/modules/$krel" "$stage/lib/modules/" || return 1
 	cp "$kd/modules" "$stage/etc/coreprobe-vm.modules"
-	printf 'KNAME=%s\nEMBEDDED=%s\nCACHE=%s\n' "$name" "$emb" "$CACHE" >"$stage/etc/coreprobe-vm.env"
+	printf 'KNAME=%s\nEMBEDDED=%s\nCACHE=%s\nVMARCH=%s\n' "$name" "$emb" "$CACHE" "$arch" >"$stage/etc/coreprobe-vm.env"
 	mknod "$stage/dev/console" c 5 1 && mknod "$stage/dev/null" c 1 3 || return 1
 	(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -6 &&
 		[ "${PIPESTATUS[*]}" = "0 0 0 0" ]) >"$od/initrd.gz" || return 1
@@ -332,9 +408,15 @@ boot() {	# boot NAME MODE
 	f=$(rowfile "$name/$mode")
 	rm -f "$f.status"
 	t=$(now)
-	timeout -k 10 "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -m 1G -smp 1 -nographic -no-reboot \
+	local qemu=(qemu-system-x86_64) console=ttyS0
+	if [ "${K_ARCH[$name]}" = arm64 ]; then
+		# pauth-impdef: QEMU's cheap pointer-authentication hash (the architected one is slow
+		# under TCG); nothing here depends on which
+		qemu=(qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on) console=ttyAMA0
+	fi
+	timeout -k 10 "$BOOT_TIMEOUT" "${qemu[@]}" -accel tcg -m 1G -smp 1 -nographic -no-reboot \
 		-nic none -kernel "$OUT/kernels/$name/vmlinuz" -initrd "$OUT/$name/initrd.gz" \
-		-append "console=ttyS0 loglevel=0 panic=-1 rdinit=/init coreprobe.mode=$mode" \
+		-append "console=$console loglevel=0 panic=-1 rdinit=/init coreprobe.mode=$mode" \
 		</dev/null >"$f.log" 2>&1 &
 	echo $! >"$f.pid"
 	wait $!

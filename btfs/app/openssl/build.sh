@@ -3,6 +3,9 @@
 # libcrypto that Debian ships.
 #
 # usage: btfs/app/openssl/build.sh            (all versions below; idempotent)
+#        ARCH=arm64 btfs/app/openssl/build.sh (Debian's arm64 builds, cross-compiled with
+#        gcc-aarch64-linux-gnu under dpkg-architecture -aarm64: blobs, MANIFEST and LAYOUT go to
+#        btfs/app-arm64/, which coreprobe-aarch64 embeds; the versions of VERSIONS_arm64)
 #
 # For each version in VERSIONS:
 #  1. fetches the source package (apt-get source) into $CACHE/src and the binary library
@@ -29,7 +32,15 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SELF=$HERE/$(basename "$0")
 REPO=$(cd "$HERE/../../.." && pwd)
 CACHE=${COREPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coreprobe}
-WORK=$CACHE/openssl-build
+# Target architecture: the build host's (x86_64), or arm64 cross-built.
+ARCH=${ARCH:-x86_64}
+case $ARCH in
+x86_64) DEBARCH=amd64 MULTIARCH=x86_64-linux-gnu WORK=$CACHE/openssl-build OUTAPP=$REPO/btfs/app
+	OBJCOPY=objcopy STRIP=strip CROSS= ;;
+arm64) DEBARCH=arm64 MULTIARCH=aarch64-linux-gnu WORK=$CACHE/openssl-build-arm64 OUTAPP=$REPO/btfs/app-arm64
+	OBJCOPY=aarch64-linux-gnu-objcopy STRIP=aarch64-linux-gnu-strip CROSS="dpkg-architecture -aarm64 -c env CROSS_COMPILE=aarch64-linux-gnu-" ;;
+*) echo "build.sh: ARCH=$ARCH: x86_64 or arm64" >&2; exit 2 ;;
+esac
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 # LABEL SUITE SOURCE-VERSIONS BINARY-PACKAGE BINARY-VERSION SONAME-VERSION
@@ -41,6 +52,12 @@ VERSIONS="
 3.0.20 bookworm 3.0.20-1~deb12u2 libssl3 3.0.20-1~deb12u2 3
 3.5.9 trixie 3.5.9-1~deb13u1,3.5.7-1~deb13u2 libssl3t64 3.5.9-1~deb13u1 3
 "
+# arm64: bookworm's 3.0.20, the suite whose toolchain (gcc 12.2.0-14, as a cross compiler) is
+# the one here; the others need their suites' toolchains to be reproduced and are not built.
+VERSIONS_arm64="
+3.0.20 bookworm 3.0.20-1~deb12u2 libssl3 3.0.20-1~deb12u2 3
+"
+[ "$ARCH" = arm64 ] && VERSIONS=$VERSIONS_arm64
 
 die() { echo "build.sh: $*" >&2; exit 1; }
 say() { echo "build.sh: $*" >&2; }
@@ -120,9 +137,9 @@ fetch_source() {
 
 # fetch_deb PACKAGE VERSION: prints the path of the .deb in $CACHE/debs (downloading it once).
 fetch_deb() {
-	f=$CACHE/debs/${1}_${2#*:}_amd64.deb
+	f=$CACHE/debs/${1}_${2#*:}_$DEBARCH.deb
 	if [ ! -f "$f" ]; then
-		(cd "$CACHE/debs" && apt-get download -qq "$1=$2" >/dev/null 2>&1) ||
+		(cd "$CACHE/debs" && apt-get download -qq "$1:$DEBARCH=$2" >/dev/null 2>&1) ||
 			die "apt-get download $1=$2 failed (run scripts/setup.sh; check apt-cache madison $1)"
 	fi
 	[ -f "$f" ] || die "$f missing after download"
@@ -132,10 +149,17 @@ fetch_deb() {
 # disp_set LIB FUNC: sorted memory-operand displacements off registers in FUNC's code.
 # The accessors read struct fields at fixed offsets, so equal sets in two builds of the same
 # source mean the fields those accessors touch sit at the same offsets.
+# x86-64: disp(%reg) operands (not %rsp/%rip); arm64: [xN, #imm] / [xN] operands (not sp).
 disp_set() {
 	set -- "$1" "$2" $(readelf -W --dyn-syms "$1" | awk -v f="$2" '{ sub("@.*", "", $8) } $8 == f && $4 == "FUNC" && $7 != "UND" { print $2, $3; exit }')
 	[ $# = 4 ] || { echo "absent"; return; }
 	start=$((0x$3)); stop=$((start + $4))
+	if [ "$ARCH" = arm64 ]; then
+		aarch64-linux-gnu-objdump -d --no-show-raw-insn --start-address=$start --stop-address=$stop "$1" |
+			grep -o -E '\[x[0-9]+(, #-?[0-9]+)?\]' | sed -E 's/^\[x[0-9]+(, #)?//; s/\]$//' |
+			sed 's/^$/0/' | sort -un | tr '\n' ' ' | sed 's/ $//'
+		return
+	fi
 	objdump -d --no-show-raw-insn --start-address=$start --stop-address=$stop "$1" |
 		grep -v -E '\snop[wl]?\s' | grep -o -E '(-?0x[0-9a-f]+)?\(%r[a-z0-9]+' | grep -v -E '%r(sp|ip)' | sed 's/(%.*//' |
 		sed 's/^$/0x0/' | sort -u | tr '\n' ' ' | sed 's/ $//'
@@ -182,6 +206,7 @@ void_typedefs() {
 }
 typedef_target() { bpftool btf dump file "$1" | awk -v n="'$2'" '$2 == "TYPEDEF" && $3 == n { sub("type_id=", "", $4); print $4; exit }'; }
 fsize() { wc -c <"$1" | tr -d ' '; }
+text_size() { echo $(( 0x$(readelf -SW "$1" | awk '{ sub(/^ *\[ *[0-9]+\] */, "") } $1 == ".text" { print $5; exit }') )); }
 
 # install_blob RAW DEST: xz -9 RAW into DEST unless DEST already holds exactly that.
 install_blob() {
@@ -193,8 +218,8 @@ install_blob() {
 MANIFEST_TMP=$WORK/MANIFEST.tmp
 LAYOUT_TMP=$WORK/LAYOUT.tmp
 {
-	echo "# Application BTF for Debian OpenSSL: written by btfs/app/openssl/build.sh, do not edit."
-	echo "# Blobs: btfs/app/libssl/<libssl build-id>.btf.xz, btfs/app/libcrypto/<libcrypto build-id>.btf.xz"
+	echo "# Application BTF for Debian OpenSSL ($ARCH): written by ARCH=$ARCH btfs/app/openssl/build.sh, do not edit."
+	echo "# Blobs: ${OUTAPP#"$REPO"/}/libssl/<libssl build-id>.btf.xz, ${OUTAPP#"$REPO"/}/libcrypto/<libcrypto build-id>.btf.xz"
 	echo "# (build-ids of the libraries in Debian's binary packages; raw BTF from pahole, xz -9)."
 	echo "# Rebuilt on: Debian $(cat /etc/debian_version), $(gcc --version | head -n 1), $(ld --version | head -n 1),"
 	echo "# dpkg-dev $(dpkg-query -W -f '${Version}' dpkg-dev), pahole $(pahole --version), $(bpftool version 2>/dev/null | head -n 1)."
@@ -220,8 +245,8 @@ echo "$VERSIONS" | while read -r label suite srcs binpkg binver sover; do
 	if [ "$(cat "$B/deb.stamp" 2>/dev/null)" != "$binver" ]; then
 		rm -rf "$B/deb"; dpkg-deb -x "$deb" "$B/deb"; echo "$binver" >"$B/deb.stamp"
 	fi
-	dssl=$B/deb/usr/lib/x86_64-linux-gnu/libssl.so.$sover
-	dcrypto=$B/deb/usr/lib/x86_64-linux-gnu/libcrypto.so.$sover
+	dssl=$B/deb/usr/lib/$MULTIARCH/libssl.so.$sover
+	dcrypto=$B/deb/usr/lib/$MULTIARCH/libcrypto.so.$sover
 	[ -f "$dssl" ] && [ -f "$dcrypto" ] || die "$deb: libssl/libcrypto not found"
 	dssl_id=$(build_id "$dssl"); dcrypto_id=$(build_id "$dcrypto")
 
@@ -249,7 +274,7 @@ echo "$VERSIONS" | while read -r label suite srcs binpkg binver sover; do
 			while [ ! -e "$d" ]; do made="$d $made"; d=$(dirname "$d"); done
 			mkdir -p "$debpath"
 			rc=0
-			JOBS=$JOBS unshare -m sh -c 'mount --bind "$1" "$2" && cd "$2" && exec sh "$3" --inner "$4"' \
+			JOBS=$JOBS $CROSS unshare -m sh -c 'mount --bind "$1" "$2" && cd "$2" && exec sh "$3" --inner "$4"' \
 				sh "$S" "$debpath" "$SELF" "$B" >"$B/build.log" 2>&1 || rc=$?
 			# Deepest first: reverse lexical order puts a path after its parents.
 			for d in $(printf "%s\n" $made | sort -r); do
@@ -258,7 +283,7 @@ echo "$VERSIONS" | while read -r label suite srcs binpkg binver sover; do
 			[ $rc = 0 ] || die "build of openssl $srcver failed (see $B/build.log)"
 		else
 			say "no root/unshare: building in $S (libcrypto's embedded flags will name that path)"
-			(cd "$S" && JOBS=$JOBS sh "$SELF" --inner "$B") >"$B/build.log" 2>&1 ||
+			(cd "$S" && JOBS=$JOBS $CROSS sh "$SELF" --inner "$B") >"$B/build.log" 2>&1 ||
 				die "build of openssl $srcver failed (see $B/build.log)"
 		fi
 		echo $(( $(date +%s) - t0 )) >"$B/build.seconds"
@@ -276,9 +301,9 @@ echo "$VERSIONS" | while read -r label suite srcs binpkg binver sover; do
 		if [ "$1" != "$2" ]; then echo "no (different build-id)"; return; fi
 		dbg=$B/strip/${2#??}.debug
 		mkdir -p "$B/strip"
-		objcopy --only-keep-debug --compress-debug-sections "$3" "$dbg"
-		strip --remove-section=.comment --remove-section=.note --strip-unneeded -o "$B/strip/lib" "$3"
-		objcopy --add-gnu-debuglink="$dbg" "$B/strip/lib"
+		$OBJCOPY --only-keep-debug --compress-debug-sections "$3" "$dbg"
+		$STRIP --remove-section=.comment --remove-section=.note --strip-unneeded -o "$B/strip/lib" "$3"
+		$OBJCOPY --add-gnu-debuglink="$dbg" "$B/strip/lib"
 		if cmp -s "$B/strip/lib" "$4"; then
 			echo "yes: same build-id, and the dh_strip-style stripped copy is byte-identical to Debian's file"
 		else
@@ -328,8 +353,8 @@ echo "$VERSIONS" | while read -r label suite srcs binpkg binver sover; do
 	case $label in 3.5*)
 		n=$(count_struct "$rawssl" ssl_connection_st); [ "$n" = 1 ] || die "$rawssl: $n STRUCT 'ssl_connection_st'" ;;
 	esac
-	install_blob "$rawssl" "$REPO/btfs/app/libssl/$dssl_id.btf.xz"
-	install_blob "$rawcrypto" "$REPO/btfs/app/libcrypto/$dcrypto_id.btf.xz"
+	install_blob "$rawssl" "$OUTAPP/libssl/$dssl_id.btf.xz"
+	install_blob "$rawcrypto" "$OUTAPP/libcrypto/$dcrypto_id.btf.xz"
 
 	# Layout checks and report.
 	accessor_check "$dssl" "$ossl" "$SSL_ACCESSORS" >"$B/accessors.txt"
@@ -348,7 +373,16 @@ echo "$VERSIONS" | while read -r label suite srcs binpkg binver sover; do
 			echo "  source $binver but does not serve its files. Field offsets the accessors below read are"
 			echo "  compared between Debian's $binver binary and this rebuild."
 		fi
-		case $eq_ssl in no*)
+		case $ARCH/$eq_ssl in arm64/no*)
+			echo "note: not bit-identical: cross-compiled here with gcc-aarch64-linux-gnu ($(aarch64-linux-gnu-gcc --version | head -n 1));"
+			echo "  Debian built it natively on arm64 with the same gcc release. Same Configure, flags and build"
+			echo "  path (build lines below); libcrypto embeds its compiler's name (see the compiler lines), and"
+			echo "  .text differs: libssl $(text_size "$dssl") (Debian) vs $(text_size "$ossl") (rebuild), libcrypto"
+			echo "  $(text_size "$dcrypto") vs $(text_size "$ocrypto") bytes (the cross compiler's code differs in some"
+			echo "  functions). A same-build-id rebuild needs a native arm64 bookworm toolchain (a qemu-user"
+			echo "  chroot), not attempted. Evidence for the layout: same configuration, same exported symbols,"
+			echo "  the accessor displacement check below, and the VM rows' key log equal to OpenSSL's own." ;;
+		*/no*)
 			echo "note: not bit-identical: rebuilt with bookworm's toolchain and dpkg-buildflags, Debian built"
 			echo "  this in $suite (see the compiler lines: flags differ only where dpkg-buildflags/gcc of the"
 			echo "  suites differ). A same-build-id rebuild needs a $suite toolchain (chroot), not attempted."
@@ -369,8 +403,8 @@ echo "$VERSIONS" | while read -r label suite srcs binpkg binver sover; do
 		echo "abbrev rewrite libcrypto: $(head -n 1 "$B/btf/libcrypto.log")"
 		echo "without the rewrite: libssl $(cat "$B/btf/libssl.unfixed.txt"); libcrypto $(cat "$B/btf/libcrypto.unfixed.txt")"
 		echo "with the rewrite: libssl $(count_struct "$rawssl" ssl_st) STRUCT 'ssl_st', $(void_typedefs "$rawssl"); libcrypto $(count_struct "$rawcrypto" bio_st) STRUCT 'bio_st', $(void_typedefs "$rawcrypto")"
-		echo "btf libssl: raw $(fsize "$rawssl") bytes, xz $(fsize "$REPO/btfs/app/libssl/$dssl_id.btf.xz") bytes -> btfs/app/libssl/$dssl_id.btf.xz"
-		echo "btf libcrypto: raw $(fsize "$rawcrypto") bytes, xz $(fsize "$REPO/btfs/app/libcrypto/$dcrypto_id.btf.xz") bytes -> btfs/app/libcrypto/$dcrypto_id.btf.xz"
+		echo "btf libssl: raw $(fsize "$rawssl") bytes, xz $(fsize "$OUTAPP/libssl/$dssl_id.btf.xz") bytes -> ${OUTAPP#"$REPO"/}/libssl/$dssl_id.btf.xz"
+		echo "btf libcrypto: raw $(fsize "$rawcrypto") bytes, xz $(fsize "$OUTAPP/libcrypto/$dcrypto_id.btf.xz") bytes -> ${OUTAPP#"$REPO"/}/libcrypto/$dcrypto_id.btf.xz"
 		echo "exported symbols libssl (debian vs rebuild): $(sym_cmp "$dssl" "$ossl")"
 		echo "exported symbols libcrypto (debian vs rebuild): $(sym_cmp "$dcrypto" "$ocrypto")"
 		echo "accessor displacement check (debian vs rebuild): $nsame same, $ndiff different"
@@ -378,6 +412,8 @@ echo "$VERSIONS" | while read -r label suite srcs binpkg binver sover; do
 	} >>"$MANIFEST_TMP"
 done
 
-mv "$MANIFEST_TMP" "$HERE/MANIFEST"
-mv "$LAYOUT_TMP" "$HERE/LAYOUT"
-say "done: $HERE/MANIFEST, $HERE/LAYOUT"
+mkdir -p "$OUTAPP/openssl"
+MDIR=$HERE; [ "$ARCH" = x86_64 ] || MDIR=$OUTAPP/openssl
+mv "$MANIFEST_TMP" "$MDIR/MANIFEST"
+mv "$LAYOUT_TMP" "$MDIR/LAYOUT"
+say "done: $MDIR/MANIFEST, $MDIR/LAYOUT"

@@ -24,7 +24,7 @@ NT=$(tool_path nettraffic) || { for c in hist events6 perfbuf attach vs-libbpf-t
 [ -r /sys/kernel/btf/vmlinux ] && sysfs=1 || sysfs=0
 # fentry: needs the kernel's own BTF; the build host's sandbox kernel refuses fentry (EPERM)
 works_fentry=0
-[ $sysfs = 1 ] && [ "$KNAME" != host ] && works_fentry=1
+[ $sysfs = 1 ] && [ "$KNAME" != host ] && fentry_on_kernel && works_fentry=1
 works_tp_btf=$sysfs
 works_kprobe=0
 have_kprobes && works_kprobe=1

@@ -32,7 +32,11 @@ if no_btf_here; then
 fi
 
 if kernel_at_least 5 12; then want_sig="(skb, nfnl_info, attr)"; else want_sig="(net, ctnl, skb, nlh, attr, extack)"; fi
-if [ -r /sys/kernel/btf/vmlinux ] && [ -r /sys/kernel/btf/ip_set ] && [ "$KNAME" != host ]; then want_att=fentry; else want_att=kprobe; fi
+if [ -r /sys/kernel/btf/vmlinux ] && [ -r /sys/kernel/btf/ip_set ] && [ "$KNAME" != host ] && fentry_on_kernel; then
+	want_att=fentry
+else
+	want_att=kprobe
+fi
 # ipset runs as root here; give this VM a passwd (with lines a careless parser trips on) so
 # the name is resolved. Never on the host.
 if [ "$KNAME" != host ]; then
