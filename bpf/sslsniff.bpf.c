@@ -97,6 +97,7 @@ struct ssl_connection_st {
 
 const volatile __u32 max_bytes = 4096;	/* --max-bytes, < SSL_DATA_MAX */
 const volatile __u16 instance_id = 0;
+const volatile bool fd_syscalls = true;	/* off: --no-fd-syscalls (the fd only from BIOs) */
 
 /* Arguments saved at entry, used at return (per thread; the four calls do not nest). */
 struct call {
@@ -334,8 +335,11 @@ static __always_inline __u64 thread_start_ns(void)
 static __always_inline void io_begin(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight *f = bpf_map_lookup_elem(&inflight, &id), n = {};
+	struct inflight *f, n = {};
 
+	if (!fd_syscalls)
+		return;
+	f = bpf_map_lookup_elem(&inflight, &id);
 	if (f && f->start_ns >= thread_start_ns()) {
 		f->depth++;
 		return;
@@ -351,8 +355,11 @@ static __always_inline void io_begin(void)
 static __always_inline struct inflight io_end(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight *f = bpf_map_lookup_elem(&inflight, &id), r = { .fd = -1 };
+	struct inflight *f, r = { .fd = -1 };
 
+	if (!fd_syscalls)
+		return r;
+	f = bpf_map_lookup_elem(&inflight, &id);
 	if (!f)
 		return r;
 	r = *f;

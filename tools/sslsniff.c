@@ -32,7 +32,7 @@
 #define MAX_INSTANCES 16
 
 static const char sslsniff_usage[] =
-	"usage: coreprobe sslsniff [-p PID] [--lib PATH]... [-x] [--max-bytes N] [--keylog FILE]\n"
+	"usage: coreprobe sslsniff [-p PID] [--lib PATH]... [-x] [--max-bytes N] [--keylog FILE] [--no-fd-syscalls]\n"
 	"                          [-c COUNT] [-d SECONDS] [-v] [-j]\n"
 	"\n"
 	"Prints the plaintext of SSL_read/SSL_write/SSL_read_ex/SSL_write_ex calls of every OpenSSL\n"
@@ -43,6 +43,8 @@ static const char sslsniff_usage[] =
 	"  -p PID          only this process (and only the libraries it maps, plus --lib)\n"
 	"  --lib PATH      also trace this libssl or libgnutls (or a program with OpenSSL linked in)\n"
 	"  -x, --hexdump   data as a hex dump instead of text\n"
+	"  --no-fd-syscalls  take the fd only from OpenSSL socket BIOs, not from the socket\n"
+	"                  syscalls made inside the call (no sys_enter tracepoint; others: fd ?)\n"
 	"  --max-bytes N   capture at most N bytes per call (default 4096, at most 16383);\n"
 	"                  longer calls are flagged as truncated\n"
 	"  --keylog FILE   append key log lines (created 0600; never follows a symlink)\n"
@@ -102,14 +104,15 @@ struct sslsniff {
 	int n_gtls_links;
 	struct bpf_link *io_links[4];	/* the syscall tracepoint of the fd correlation */
 	int n_io_links;
-	bool io_untraced;		/* the tracepoints could not be attached */
+	bool io_untraced;		/* the tracepoint could not be attached */
+	bool no_fd_syscalls;		/* --no-fd-syscalls */
 	struct keylog kl;
 	__u64 start_ns;
 };
 
 static int parse_args(int argc, char **argv, struct sslsniff *S)
 {
-	enum { OPT_LIB = OPT_TOOL_BASE, OPT_MAX_BYTES, OPT_KEYLOG };
+	enum { OPT_LIB = OPT_TOOL_BASE, OPT_MAX_BYTES, OPT_KEYLOG, OPT_NO_FD_SYSCALLS };
 	static const struct option opts[] = {
 		CP_COMMON_LONGOPTS,
 		{ "pid", required_argument, 0, 'p' },
@@ -117,6 +120,7 @@ static int parse_args(int argc, char **argv, struct sslsniff *S)
 		{ "hexdump", no_argument, 0, 'x' },
 		{ "max-bytes", required_argument, 0, OPT_MAX_BYTES },
 		{ "keylog", required_argument, 0, OPT_KEYLOG },
+		{ "no-fd-syscalls", no_argument, 0, OPT_NO_FD_SYSCALLS },
 		{ "count", required_argument, 0, 'c' },
 		{ "duration", required_argument, 0, 'd' },
 		{ 0 }
@@ -138,6 +142,7 @@ static int parse_args(int argc, char **argv, struct sslsniff *S)
 		case 'd': err = cp_parse_double("-d", optarg, 0.001, 1e7, &S->run.duration); break;
 		case OPT_MAX_BYTES: err = cp_parse_long("--max-bytes", optarg, 1, SSL_DATA_MAX - 1, &S->max_bytes); break;
 		case OPT_KEYLOG: S->keylog_path = optarg; break;
+		case OPT_NO_FD_SYSCALLS: S->no_fd_syscalls = true; break;
 		case OPT_LIB:
 			if (S->n_extra == MAX_LIBS)
 				return cp_error(CP_EUSAGE, "--lib: at most %d", MAX_LIBS);
@@ -432,6 +437,9 @@ open_obj:
 		return cp_bpf_error(errno, "opening the BPF object");
 	in->skel->rodata->max_bytes = S->max_bytes;
 	in->skel->rodata->instance_id = idx;
+	in->skel->rodata->fd_syscalls = !S->no_fd_syscalls;
+	if (S->no_fd_syscalls)
+		bpf_program__set_autoload(in->skel->progs.io_sys_enter, false);
 	if ((err = cp_load_prepare(&S->run, &in->load, in->skel->obj)))
 		return err;
 	if (idx > 0) {	/* every instance writes into the first one's event maps: one reader */
@@ -483,6 +491,8 @@ static const struct probe gtls_probes[GTLS_PROBES] = {
 /* The syscall tracepoint, before any uprobe: a traced call never misses part of its I/O. */
 static int attach_io(struct sslsniff *S)
 {
+	if (S->no_fd_syscalls)
+		return 0;
 	for (size_t p = 0; p < ARRAY_SIZE(io_progs); p++) {
 		struct bpf_link *link = bpf_program__attach(io_progs[p].prog(S->inst[0].skel));
 
@@ -596,7 +606,10 @@ static const char *fd_source_name(const struct ssl_data_event *e)
 static const char *fd_why_name(const struct sslsniff *S, const struct ssl_data_event *e)
 {
 	switch (e->fd_why) {
-	case SSL_FD_WHY_NO_IO: return S->io_untraced ? "syscalls not traced on this kernel" : "no socket I/O during the call";
+	case SSL_FD_WHY_NO_IO:
+		if (S->no_fd_syscalls)
+			return "not a socket BIO, and --no-fd-syscalls";
+		return S->io_untraced ? "not a socket BIO, and syscalls not traced on this kernel" : "no socket I/O during the call";
 	case SSL_FD_WHY_MANY: return "I/O on more than one socket during the call";
 	case SSL_FD_WHY_CONFLICT: return "the BIO's fd is not the socket the call used";
 	default: return "unknown";
