@@ -316,10 +316,11 @@ struct inflight {
 
 enum io_state { IO_NONE = 0, IO_ONE = 1, IO_MANY = 2 };
 
-/* Shared by every loaded instance (userspace reuses the first one's): the syscall tracepoints
- * are attached once. */
+/* Shared by every loaded instance (userspace reuses the first one's): the syscall tracepoint
+ * is attached once. A plain hash (cheaper than LRU on this hot path): when it is full, a call
+ * gets no entry and its fd is unknown, never wrong. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);	/* pid_tgid */
 	__type(value, struct inflight);

@@ -5,8 +5,9 @@
 # libcurl-gnutls) against a local python TLS server pinned to TLS 1.2 and then to TLS 1.3. The
 # truth is strace's: the fd of the client's connect() to the server's port, in that pid. A
 # client whose TLS goes through memory BIOs (python asyncio: the application moves the bytes
-# itself, outside the TLS calls) must get "fd": null, never a number. Needs root, curl, wget,
-# gnutls-cli (gnutls-bin), git, strace, python3 and the cert of tests/openssl/fetch.sh.
+# itself, outside the TLS calls) must get "fd": null, never a number; so must a transport of
+# pipes, or of two sockets in one call (biotransport.c). Needs root, curl, wget, gnutls-cli
+# (gnutls-bin), git, strace, python3, gcc + libssl-dev and the cert of tests/openssl/fetch.sh.
 . "$(dirname "$0")/../lib.sh"
 
 CACHE=${COREPROBE_CACHE:-$HOME/.cache/coreprobe}
@@ -78,7 +79,7 @@ one_version() {
 	local v=$1 port=$((PORT++)) out=$TMP/ss-$1.out
 	python3 "$TMP/server.py" "$port" "$v" "$CERT/cert.pem" "$CERT/key.pem" >"$TMP/server-$v.out" 2>&1 &
 	local server=$!
-	for _ in $(seq 50); do grep -q ready "$TMP/server-$v.out" && break; sleep 0.1; done
+	for _ in $(seq 50); do grep -q ready "$TMP/server-$v.out" 2>/dev/null && break; sleep 0.1; done
 	if ! tracer_start "$out" "$TMP/ss-$v.err" "$CP" -j sslsniff -d 40; then
 		notok "TLS $v: sslsniff did not attach: $(head -c 300 "$TMP/ss-$v.err")"
 		kill "$server"
@@ -132,7 +133,7 @@ one_version 1.3
 port=$((PORT++))
 python3 "$TMP/server.py" "$port" 1.3 "$CERT/cert.pem" "$CERT/key.pem" >"$TMP/server-t.out" 2>&1 &
 server=$!
-for _ in $(seq 50); do grep -q ready "$TMP/server-t.out" && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q ready "$TMP/server-t.out" 2>/dev/null && break; sleep 0.1; done
 if tracer_start "$TMP/tx.out" "$TMP/tx.err" "$CP" sslsniff -d 20; then
 	strace -f -e trace=network -o "$TMP/st.tx" curl -sk "https://127.0.0.1:$port/text" >/dev/null 2>&1
 	python3 "$TMP/asyncio_client.py" "$port" /text-asyncio >/dev/null 2>&1 &
@@ -150,5 +151,51 @@ else
 	notok "text mode: no attach: $(head -c 300 "$TMP/tx.err")"
 fi
 kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
+
+# transports that are not one socket (tests/integration/biotransport.c, against the system's
+# libssl): its fd BIOs over pipes give the pipes' fds (the BIO proves them); a BIO method of
+# the program's own over pipes: no socket -> unknown; one that writes to two sockets per call:
+# unknown for its writes, the one socket for its reads.
+if gcc -O2 -Wall -o "$TMP/biotransport" "$ROOT/tests/integration/biotransport.c" -lssl -lcrypto 2>"$TMP/bt.cc"; then
+	for mode in pipe many; do
+		out=$TMP/bt-$mode.out
+		if ! tracer_start "$out" "$TMP/bt-$mode.err" "$CP" -j sslsniff --lib /lib/x86_64-linux-gnu/libssl.so.3 -d 15; then
+			notok "biotransport $mode: no attach: $(head -c 300 "$TMP/bt-$mode.err")"
+			continue
+		fi
+		"$TMP/biotransport" "$mode" "$CERT/cert.pem" "$CERT/key.pem" >"$TMP/bt-$mode.txt" 2>&1
+		sleep 0.5
+		kill -INT "$TRACER_PID"; tracer_wait 5
+		read -r _ cpid crfd _ < <(grep '^client' "$TMP/bt-$mode.txt")
+		read -r _ spid srfd swfd < <(grep '^server' "$TMP/bt-$mode.txt")
+		cw=$(grep "\"pid\":$cpid,.*\"dir\":\"write\"" "$out")
+		cr=$(grep "\"pid\":$cpid,.*\"dir\":\"read\"" "$out")
+		sr=$(grep "\"pid\":$spid,.*\"dir\":\"read\"" "$out")
+		sw=$(grep "\"pid\":$spid,.*\"dir\":\"write\"" "$out")
+		if ! grep -q '^ok$' "$TMP/bt-$mode.txt" || [ "$(echo "$cw" | grep -c .)" != 3 ] || [ "$(echo "$sr" | grep -c .)" != 3 ]; then
+			notok "biotransport $mode: run or events missing: $(head -c 300 "$TMP/bt-$mode.txt") $(head -c 300 "$out")"
+			continue
+		fi
+		if [ "$mode" = pipe ]; then
+			want_cw='"fd":null,"fd_source":null,"fd_unknown":"no socket I/O during the call"'
+			want_cr=$want_cw
+		else
+			want_cw='"fd":null,"fd_source":null,"fd_unknown":"I/O on more than one socket during the call"'
+			want_cr="\"fd\":$crfd,\"fd_source\":\"syscall\""
+		fi
+		if [ "$(echo "$cw" | grep -cF "$want_cw")" = 3 ] && [ "$(echo "$cr" | grep -cF "$want_cr")" = 3 ]; then
+			ok "biotransport $mode: the client's own BIO: writes $want_cw; reads $want_cr"
+		else
+			notok "biotransport $mode: client: want $want_cw / $want_cr: $(echo "$cw$cr" | grep -o '"fd":[^,]*,"fd_source":[^,]*\(,"fd_unknown":"[^"]*"\)\?' | sort | uniq -c | tr '\n' ' ')"
+		fi
+		if [ "$(echo "$sr" | grep -c "\"fd\":$srfd,\"fd_source\":\"bio\"")" = 3 ] && [ "$(echo "$sw" | grep -c "\"fd\":$swfd,\"fd_source\":\"bio\"")" = 3 ]; then
+			ok "biotransport $mode: the server's OpenSSL fd/socket BIOs: reads fd $srfd, writes fd $swfd (from the BIO)"
+		else
+			notok "biotransport $mode: server: want read fd $srfd write fd $swfd: $(echo "$sr$sw" | grep -o '"fd":[^,]*,"fd_source":[^,]*' | sort | uniq -c | tr '\n' ' ')"
+		fi
+	done
+else
+	notok "biotransport: does not build: $(head -c 300 "$TMP/bt.cc")"
+fi
 
 expect_error "sslsniff --lib of a file that is neither OpenSSL nor GnuTLS" 2 "no SSL_write or gnutls_record_send" "$CP" sslsniff --lib /bin/true
