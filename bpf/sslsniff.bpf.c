@@ -306,12 +306,16 @@ static __always_inline void emit_keys(void *ctx, __u64 ssl)
 
 /* One thread inside a traced call (nested calls share it: TLS over TLS goes out on one socket
  * anyway). start_ns tells a stale entry (its thread died inside the call, the tid was reused
- * later) from a live one: a live entry is younger than its thread. */
+ * later) from a live one: a live entry is younger than its thread. Only I/O in the call's own
+ * direction counts (receives for a read, sends for a write): a write inside a read (a TLS 1.3
+ * KeyUpdate answer, an alert) goes to the same socket anyway, and a log line sent by a
+ * callback inside a read is not taken for the connection. */
 struct inflight {
 	__u64 start_ns;
 	__s32 fd;		/* the socket seen, when state is IO_ONE */
 	__u16 depth;
 	__u8 state;		/* enum io_state */
+	__u8 dir;		/* enum ssl_dir of the outermost call */
 };
 
 enum io_state { IO_NONE = 0, IO_ONE = 1, IO_MANY = 2 };
@@ -333,7 +337,7 @@ static __always_inline __u64 thread_start_ns(void)
 	return BPF_CORE_READ(t, start_time);
 }
 
-static __always_inline void io_begin(void)
+static __always_inline void io_begin(__u8 dir)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct inflight *f, n = {};
@@ -348,6 +352,7 @@ static __always_inline void io_begin(void)
 	n.start_ns = bpf_ktime_get_ns();
 	n.fd = -1;
 	n.depth = 1;
+	n.dir = dir;
 	bpf_map_update_elem(&inflight, &id, &n, BPF_ANY);
 }
 
@@ -374,13 +379,16 @@ static __always_inline struct inflight io_end(void)
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
 
-/* Is fd a socket of the current process? Through the kernel's own fd table (CO-RE against
- * the running kernel's BTF), so a read/write on a pipe or file does not count. */
-static __always_inline bool fd_is_socket(long fd)
+/* Is fd a stream socket of the current process? Through the kernel's own fd table (CO-RE
+ * against the running kernel's BTF), so a read/write on a pipe or file does not count, nor a
+ * datagram socket (syslog's /dev/log, DNS): TLS runs over streams (OpenSSL's DTLS BIOs give
+ * their fd by rule 1; a GnuTLS DTLS fd stays unknown). */
+static __always_inline bool fd_is_stream_socket(long fd)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
 	struct file **fds, *file = NULL;
+	struct socket *sock;
 	unsigned int max;
 
 	if (!fdt || fd < 0)
@@ -391,19 +399,23 @@ static __always_inline bool fd_is_socket(long fd)
 	fds = BPF_CORE_READ(fdt, fd);
 	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
 		return false;
-	return (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) == S_IFSOCK;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return false;
+	/* a socket inode's file has the struct socket as its private data */
+	sock = BPF_CORE_READ(file, private_data);
+	return BPF_CORE_READ(sock, type) == SOCK_STREAM;
 }
 
-static __always_inline int saw_fd(long fd)
+static __always_inline int saw_fd(long fd, __u8 dir)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct inflight *f = bpf_map_lookup_elem(&inflight, &id);
 
 	if (!f || f->state == IO_MANY)	/* the common case: no traced call on this thread */
 		return 0;
-	if (f->state == IO_ONE && f->fd == fd)
+	if (f->dir != dir || (f->state == IO_ONE && f->fd == fd))
 		return 0;
-	if (!fd_is_socket(fd))
+	if (!fd_is_stream_socket(fd))
 		return 0;
 	if (f->state == IO_NONE) {
 		f->fd = fd;
@@ -417,10 +429,11 @@ static __always_inline int saw_fd(long fd)
 /* The syscalls that move a socket's data; each takes the fd as its first argument. Numbers of
  * the 64-bit ABI: only 64-bit libraries are traced, so only 64-bit code makes the calls. */
 #if defined(__TARGET_ARCH_x86)
-#define NR_IO(X) X(0) X(1) X(19) X(20) X(44) X(45) X(46) X(47) X(299) X(307)
-	/* read write readv writev sendto recvfrom sendmsg recvmsg recvmmsg sendmmsg */
+#define NR_RECV(X) X(0) X(19) X(45) X(47) X(299)	/* read readv recvfrom recvmsg recvmmsg */
+#define NR_SEND(X) X(1) X(20) X(44) X(46) X(307)	/* write writev sendto sendmsg sendmmsg */
 #elif defined(__TARGET_ARCH_arm64)
-#define NR_IO(X) X(63) X(64) X(65) X(66) X(206) X(207) X(211) X(212) X(243) X(269)
+#define NR_RECV(X) X(63) X(65) X(207) X(212) X(243)
+#define NR_SEND(X) X(64) X(66) X(206) X(211) X(269)
 #else
 #error "the socket syscall numbers of this architecture"
 #endif
@@ -434,8 +447,10 @@ int io_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 
 	switch (ctx->args[1]) {
-	NR_IO(NR_CASE)
-		return saw_fd((long)PT_REGS_PARM1_CORE(regs));
+	NR_RECV(NR_CASE)
+		return saw_fd((long)PT_REGS_PARM1_CORE(regs), SSL_DIR_READ);
+	NR_SEND(NR_CASE)
+		return saw_fd((long)PT_REGS_PARM1_CORE(regs), SSL_DIR_WRITE);
 	default:
 		return 0;
 	}
@@ -472,7 +487,7 @@ static __always_inline int enter(enum call_kind kind, void *ssl, const void *buf
 	__u64 key = call_key(kind);
 
 	bpf_map_update_elem(&calls, &key, &c, BPF_ANY);
-	io_begin();
+	io_begin(kind == CALL_WRITE || kind == CALL_WRITE_EX ? SSL_DIR_WRITE : SSL_DIR_READ);
 	return 0;
 }
 
@@ -593,7 +608,7 @@ static __always_inline int gtls_enter(__u8 dir, __u8 func, const void *buf)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct gtls_call *c = bpf_map_lookup_elem(&gtls_calls, &id), n = {};
 
-	io_begin();
+	io_begin(dir);
 	if (c && c->start_ns >= thread_start_ns()) {
 		c->depth++;
 		return 0;

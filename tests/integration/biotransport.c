@@ -3,13 +3,15 @@
  * tests/integration/biotransport: a TLS client and server (fork) over transports whose fd
  * coreprobe sslsniff must not claim to know, built against the system's libssl.
  *
- * usage: biotransport pipe|many CERT KEY
+ * usage: biotransport pipe|many|dgram CERT KEY
  *   pipe  the transport is two pipes. The server reads and writes them through OpenSSL's fd
  *         BIOs (BIO_TYPE_FD: the BIO's num is the pipe, the fd is known); the client through
  *         its own BIO method whose callbacks read()/write() the pipes: no socket at all, so
  *         its fd is unknown.
  *   many  the transport is a socketpair; the client's own BIO method also writes one byte to
  *         a second socketpair on every write: two sockets in one call, so its fd is unknown.
+ *   dgram as many, but the second socketpair is a datagram one (as a syslog line sent from a
+ *         callback would be): not a stream, so not the connection; the fd is the transport's.
  * The client sends "client says N\n" three times; the server answers "server says N\n".
  * Prints "client PID READ_FD WRITE_FD" and "server PID READ_FD WRITE_FD" first, "ok" at the end.
  */
@@ -101,11 +103,13 @@ int main(int argc, char **argv)
 	BIO *b;
 	char buf[256];
 
-	if (argc != 4 || (strcmp(argv[1], "pipe") && strcmp(argv[1], "many")))
-		die("usage: biotransport pipe|many CERT KEY");
-	many = !strcmp(argv[1], "many");
+	if (argc != 4 || (strcmp(argv[1], "pipe") && strcmp(argv[1], "many") && strcmp(argv[1], "dgram")))
+		die("usage: biotransport pipe|many|dgram CERT KEY");
+	many = strcmp(argv[1], "pipe") != 0;
 	if (many) {
-		if (socketpair(AF_UNIX, SOCK_STREAM, 0, c2s) || socketpair(AF_UNIX, SOCK_STREAM, 0, side))
+		int side_type = !strcmp(argv[1], "dgram") ? SOCK_DGRAM : SOCK_STREAM;
+
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, c2s) || socketpair(AF_UNIX, side_type, 0, side))
 			die("socketpair");
 		s2c[0] = c2s[0], s2c[1] = c2s[1];	/* one bidirectional pair: client c2s[0] */
 	} else if (pipe(c2s) || pipe(s2c)) {
