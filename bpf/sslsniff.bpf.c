@@ -316,6 +316,8 @@ struct inflight {
 	__u16 depth;
 	__u8 state;		/* enum io_state */
 	__u8 dir;		/* enum ssl_dir of the outermost call */
+	__s32 pend_fd;		/* a receive in progress: its fd and where its data lands */
+	__u64 pend_buf;		/* (0: none), checked at sys_exit */
 };
 
 enum io_state { IO_NONE = 0, IO_ONE = 1, IO_MANY = 2 };
@@ -406,22 +408,70 @@ static __always_inline bool fd_is_stream_socket(long fd)
 	return BPF_CORE_READ(sock, type) == SOCK_STREAM;
 }
 
-static __always_inline int saw_fd(long fd, __u8 dir)
+/* Do the bytes at a user address start a TLS record (content type 20..24, version 3.x)? What a
+ * TLS library sends, or receives, on its connection; not a log line or another protocol. */
+static __always_inline bool tls_record_at(__u64 p)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight *f = bpf_map_lookup_elem(&inflight, &id);
+	__u8 h[3];
 
-	if (!f || f->state == IO_MANY)	/* the common case: no traced call on this thread */
-		return 0;
-	if (f->dir != dir || (f->state == IO_ONE && f->fd == fd))
-		return 0;
+	if (!p || bpf_probe_read_user(h, sizeof(h), (void *)p))
+		return false;
+	return h[0] >= 20 && h[0] <= 24 && h[1] == 3 && h[2] <= 4;
+}
+
+/* A socket I/O of the thread counts: fd is now the call's, or one more. */
+static __always_inline void count_fd(struct inflight *f, long fd)
+{
+	if (f->state == IO_ONE && f->fd == fd)
+		return;
 	if (!fd_is_stream_socket(fd))
-		return 0;
+		return;
 	if (f->state == IO_NONE) {
 		f->fd = fd;
 		f->state = IO_ONE;
 	} else {
 		f->state = IO_MANY;
+	}
+}
+
+enum io_shape { IO_BUF, IO_IOV, IO_MSG };	/* where the syscall's second argument points */
+
+/* The user address of a syscall's first data byte: the buffer, iov[0].iov_base, or
+ * msg->msg_iov[0].iov_base (an mmsghdr starts with its msghdr). */
+static __always_inline __u64 io_data(__u64 arg, enum io_shape shape)
+{
+	struct iovec *iov = (struct iovec *)arg;
+	void *base = NULL;
+
+	if (shape == IO_BUF)
+		return arg;
+	if (shape == IO_MSG)
+		iov = BPF_CORE_READ_USER((struct user_msghdr *)arg, msg_iov);
+	if (!iov)
+		return 0;
+	bpf_probe_read_user(&base, sizeof(base), &iov->iov_base);
+	return (__u64)base;
+}
+
+/* A send counts at entry (its data is there); a receive is checked at exit, once its data
+ * has landed. Only the call's own direction counts (see struct inflight). */
+static __always_inline int saw_io(struct pt_regs *regs, __u8 dir, enum io_shape shape)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct inflight *f = bpf_map_lookup_elem(&inflight, &id);
+	long fd;
+
+	if (!f || f->state == IO_MANY || f->dir != dir)	/* the common case: no traced call */
+		return 0;
+	fd = PT_REGS_PARM1_CORE(regs);
+	if (f->state == IO_ONE && f->fd == fd)
+		return 0;
+	if (dir == SSL_DIR_WRITE) {
+		if (tls_record_at(io_data(PT_REGS_PARM2_CORE(regs), shape)))
+			count_fd(f, fd);
+	} else {
+		f->pend_fd = fd;
+		f->pend_buf = io_data(PT_REGS_PARM2_CORE(regs), shape);
 	}
 	return 0;
 }
@@ -429,11 +479,21 @@ static __always_inline int saw_fd(long fd, __u8 dir)
 /* The syscalls that move a socket's data; each takes the fd as its first argument. Numbers of
  * the 64-bit ABI: only 64-bit libraries are traced, so only 64-bit code makes the calls. */
 #if defined(__TARGET_ARCH_x86)
-#define NR_RECV(X) X(0) X(19) X(45) X(47) X(299)	/* read readv recvfrom recvmsg recvmmsg */
-#define NR_SEND(X) X(1) X(20) X(44) X(46) X(307)	/* write writev sendto sendmsg sendmmsg */
+#define NR_RECV_BUF(X) X(0) X(45)	/* read recvfrom */
+#define NR_RECV_IOV(X) X(19)		/* readv */
+#define NR_RECV_MSG(X) X(47) X(299)	/* recvmsg recvmmsg */
+#define NR_SEND_BUF(X) X(1) X(44)	/* write sendto */
+#define NR_SEND_IOV(X) X(20)		/* writev */
+#define NR_SEND_MSG(X) X(46) X(307)	/* sendmsg sendmmsg */
+#define SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
 #elif defined(__TARGET_ARCH_arm64)
-#define NR_RECV(X) X(63) X(65) X(207) X(212) X(243)
-#define NR_SEND(X) X(64) X(66) X(206) X(211) X(269)
+#define NR_RECV_BUF(X) X(63) X(207)
+#define NR_RECV_IOV(X) X(65)
+#define NR_RECV_MSG(X) X(212) X(243)
+#define NR_SEND_BUF(X) X(64) X(206)
+#define NR_SEND_IOV(X) X(66)
+#define NR_SEND_MSG(X) X(211) X(269)
+#define SYSCALL_NR(regs) BPF_CORE_READ(regs, syscallno)
 #else
 #error "the socket syscall numbers of this architecture"
 #endif
@@ -447,13 +507,41 @@ int io_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 
 	switch (ctx->args[1]) {
-	NR_RECV(NR_CASE)
-		return saw_fd((long)PT_REGS_PARM1_CORE(regs), SSL_DIR_READ);
-	NR_SEND(NR_CASE)
-		return saw_fd((long)PT_REGS_PARM1_CORE(regs), SSL_DIR_WRITE);
+	NR_RECV_BUF(NR_CASE) return saw_io(regs, SSL_DIR_READ, IO_BUF);
+	NR_RECV_IOV(NR_CASE) return saw_io(regs, SSL_DIR_READ, IO_IOV);
+	NR_RECV_MSG(NR_CASE) return saw_io(regs, SSL_DIR_READ, IO_MSG);
+	NR_SEND_BUF(NR_CASE) return saw_io(regs, SSL_DIR_WRITE, IO_BUF);
+	NR_SEND_IOV(NR_CASE) return saw_io(regs, SSL_DIR_WRITE, IO_IOV);
+	NR_SEND_MSG(NR_CASE) return saw_io(regs, SSL_DIR_WRITE, IO_MSG);
+	default: return 0;
+	}
+}
+
+/* A receive's end: it counts if it got bytes that start a TLS record. */
+SEC("raw_tp/sys_exit")
+int io_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	long ret = (long)ctx->args[1];
+	struct inflight *f;
+	__u64 id;
+
+	switch (SYSCALL_NR(regs)) {
+	NR_RECV_BUF(NR_CASE)
+	NR_RECV_IOV(NR_CASE)
+	NR_RECV_MSG(NR_CASE)
+		break;
 	default:
 		return 0;
 	}
+	id = bpf_get_current_pid_tgid();
+	f = bpf_map_lookup_elem(&inflight, &id);
+	if (!f || !f->pend_buf)
+		return 0;
+	if (ret > 0 && tls_record_at(f->pend_buf))
+		count_fd(f, f->pend_fd);
+	f->pend_buf = 0;
+	return 0;
 }
 
 /* The event's fd: the BIO's when it proves one and the call's I/O does not contradict it,

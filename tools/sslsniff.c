@@ -400,10 +400,12 @@ struct probe {
 };
 
 #define PROG(name) static struct bpf_program *p_##name(struct sslsniff_bpf *s) { return s->progs.name; }
-PROG(io_sys_enter)
+PROG(io_sys_enter) PROG(io_sys_exit)
 
-/* The syscall tracepoint of the fd correlation: attached once, from the first object. */
-static const struct probe io_progs[] = { { "sys_enter", false, p_io_sys_enter } };
+/* The syscall tracepoints of the fd correlation: attached once, from the first object. */
+static const struct probe io_progs[] = {
+	{ "sys_enter", false, p_io_sys_enter }, { "sys_exit", false, p_io_sys_exit },
+};
 
 static int load_instance(struct sslsniff *S, int idx)
 {
@@ -438,8 +440,8 @@ open_obj:
 	in->skel->rodata->max_bytes = S->max_bytes;
 	in->skel->rodata->instance_id = idx;
 	in->skel->rodata->fd_syscalls = !S->no_fd_syscalls;
-	if (S->no_fd_syscalls)
-		bpf_program__set_autoload(in->skel->progs.io_sys_enter, false);
+	for (size_t p = 0; p < ARRAY_SIZE(io_progs) && S->no_fd_syscalls; p++)
+		bpf_program__set_autoload(io_progs[p].prog(in->skel), false);
 	if ((err = cp_load_prepare(&S->run, &in->load, in->skel->obj)))
 		return err;
 	if (idx > 0) {	/* every instance writes into the first one's event maps: one reader */
@@ -488,7 +490,8 @@ static const struct probe gtls_probes[GTLS_PROBES] = {
 	{ "gnutls_record_recv_seq", false, p_gnutls_recv_seq_enter }, { "gnutls_record_recv_seq", true, p_gnutls_leave },
 };
 
-/* The syscall tracepoint, before any uprobe: a traced call never misses part of its I/O. */
+/* The syscall tracepoints, before any uprobe: a traced call never misses part of its I/O.
+ * Both or neither (a receive is counted at its exit). */
 static int attach_io(struct sslsniff *S)
 {
 	if (S->no_fd_syscalls)
@@ -796,7 +799,7 @@ int do_sslsniff(int argc, char **argv)
 {
 	struct sslsniff *S = calloc(1, sizeof(*S));
 	struct cp_events events = { 0 };
-	int err;
+	int err, n_layouts;
 
 	if (!S)
 		return cp_error(CP_ERUNTIME, "out of memory");
@@ -828,8 +831,9 @@ int do_sslsniff(int argc, char **argv)
 		for (int i = 0; i < S->n_libs; i++)
 			fprintf(stderr, "coreprobe: %s (libssl build-id %s, libcrypto %s)\n", S->libs[i].ssl_path,
 				S->libs[i].ssl.build_id_hex, S->libs[i].has_crypto ? S->libs[i].crypto_path : "not found");
+	n_layouts = S->n_libs ? S->n_inst : 0;	/* a GnuTLS-only object has no OpenSSL layout */
 	cp_tracing_banner("%d OpenSSL librar%s (%d layout%s), %d GnuTLS librar%s%s", S->n_libs, S->n_libs == 1 ? "y" : "ies",
-			  S->n_libs ? S->n_inst : 0, S->n_inst == 1 ? "" : "s", S->n_gtls, S->n_gtls == 1 ? "y" : "ies",
+			  n_layouts, n_layouts == 1 ? "" : "s", S->n_gtls, S->n_gtls == 1 ? "y" : "ies",
 			  S->pid ? " in one process" : "");
 	err = cp_events_loop(&events);
 	cp_events_close(&events);

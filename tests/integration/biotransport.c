@@ -3,15 +3,17 @@
  * tests/integration/biotransport: a TLS client and server (fork) over transports whose fd
  * coreprobe sslsniff must not claim to know, built against the system's libssl.
  *
- * usage: biotransport pipe|many|dgram CERT KEY
+ * usage: biotransport pipe|many|dgram|log CERT KEY
  *   pipe  the transport is two pipes. The server reads and writes them through OpenSSL's fd
  *         BIOs (BIO_TYPE_FD: the BIO's num is the pipe, the fd is known); the client through
  *         its own BIO method whose callbacks read()/write() the pipes: no socket at all, so
  *         its fd is unknown.
- *   many  the transport is a socketpair; the client's own BIO method also writes one byte to
- *         a second socketpair on every write: two sockets in one call, so its fd is unknown.
- *   dgram as many, but the second socketpair is a datagram one (as a syslog line sent from a
- *         callback would be): not a stream, so not the connection; the fd is the transport's.
+ *   many  the transport is a socketpair; the client's own BIO method also copies every record
+ *         it writes to a second stream socketpair: two sockets in one call, fd unknown.
+ *   dgram as many, but the second socketpair is a datagram one: not a stream, so not the
+ *         connection; the fd is the transport's.
+ *   log   as many, but what goes to the second stream socket is a text line, not a TLS
+ *         record (a log shipper): the fd is the transport's.
  * The client sends "client says N\n" three times; the server answers "server says N\n".
  * Prints "client PID READ_FD WRITE_FD" and "server PID READ_FD WRITE_FD" first, "ok" at the end.
  */
@@ -27,6 +29,7 @@
 #include <unistd.h>
 
 static int rd_fd = -1, wr_fd = -1, side_fd = -1;	/* the client's transport */
+static bool side_log;
 
 static void die(const char *what)
 {
@@ -39,7 +42,9 @@ static int cb_write(BIO *b, const char *buf, int n)
 {
 	int r = write(wr_fd, buf, n);
 
-	if (side_fd >= 0 && write(side_fd, "x", 1) != 1)
+	if (side_fd >= 0 && side_log && write(side_fd, "log: one record\n", 16) != 16)
+		return -1;
+	if (side_fd >= 0 && !side_log && r > 0 && write(side_fd, buf, r) != r)
 		return -1;
 	return r;
 }
@@ -103,8 +108,10 @@ int main(int argc, char **argv)
 	BIO *b;
 	char buf[256];
 
-	if (argc != 4 || (strcmp(argv[1], "pipe") && strcmp(argv[1], "many") && strcmp(argv[1], "dgram")))
-		die("usage: biotransport pipe|many|dgram CERT KEY");
+	if (argc != 4 || (strcmp(argv[1], "pipe") && strcmp(argv[1], "many") && strcmp(argv[1], "dgram") &&
+			  strcmp(argv[1], "log")))
+		die("usage: biotransport pipe|many|dgram|log CERT KEY");
+	side_log = !strcmp(argv[1], "log");
 	many = strcmp(argv[1], "pipe") != 0;
 	if (many) {
 		int side_type = !strcmp(argv[1], "dgram") ? SOCK_DGRAM : SOCK_STREAM;

@@ -154,11 +154,11 @@ kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
 
 # transports that are not one socket (tests/integration/biotransport.c, against the system's
 # libssl): its fd BIOs over pipes give the pipes' fds (the BIO proves them); a BIO method of
-# the program's own over pipes: no socket -> unknown; one that writes to two stream sockets per
-# call: unknown for its writes, the one socket for its reads; one whose second socket is a
-# datagram one (a syslog line): not a stream, the fd is the transport's.
+# the program's own over pipes: no socket -> unknown; one that copies each record to a second
+# stream socket: unknown for its writes, the one socket for its reads; the copy on a datagram
+# socket, or a text line (not a TLS record) on the second stream socket: the transport's fd.
 if gcc -O2 -Wall -o "$TMP/biotransport" "$ROOT/tests/integration/biotransport.c" -lssl -lcrypto 2>"$TMP/bt.cc"; then
-	for mode in pipe many dgram; do
+	for mode in pipe many dgram log; do
 		out=$TMP/bt-$mode.out
 		if ! tracer_start "$out" "$TMP/bt-$mode.err" "$CP" -j sslsniff --lib /lib/x86_64-linux-gnu/libssl.so.3 -d 15; then
 			notok "biotransport $mode: no attach: $(head -c 300 "$TMP/bt-$mode.err")"
@@ -180,7 +180,7 @@ if gcc -O2 -Wall -o "$TMP/biotransport" "$ROOT/tests/integration/biotransport.c"
 		if [ "$mode" = pipe ]; then
 			want_cw='"fd":null,"fd_source":null,"fd_unknown":"no socket I/O during the call"'
 			want_cr=$want_cw
-		elif [ "$mode" = dgram ]; then
+		elif [ "$mode" = dgram ] || [ "$mode" = log ]; then
 			want_cw="\"fd\":$crfd,\"fd_source\":\"syscall\""
 			want_cr=$want_cw
 		else
