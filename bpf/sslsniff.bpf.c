@@ -316,8 +316,8 @@ struct inflight {
 	__u16 depth;
 	__u8 state;		/* enum io_state */
 	__u8 dir;		/* enum ssl_dir of the outermost call */
-	__s32 pend_fd;		/* a receive in progress: its fd and where its data lands */
-	__u64 pend_buf;		/* (0: none), checked at sys_exit */
+	__s32 pend_fd;		/* the last receive: its fd and where its data landed (0: none), */
+	__u64 pend_buf;		/* checked at the thread's next I/O syscall or the call's return */
 };
 
 enum io_state { IO_NONE = 0, IO_ONE = 1, IO_MANY = 2 };
@@ -346,36 +346,19 @@ static __always_inline void io_begin(__u8 dir)
 
 	if (!fd_syscalls)
 		return;
+	n.start_ns = bpf_ktime_get_ns();
+	n.fd = -1;
+	n.depth = 1;
+	n.dir = dir;
+	/* the common case, not nested: one map operation */
+	if (!bpf_map_update_elem(&inflight, &id, &n, BPF_NOEXIST))
+		return;
 	f = bpf_map_lookup_elem(&inflight, &id);
 	if (f && f->start_ns >= thread_start_ns()) {
 		f->depth++;
 		return;
 	}
-	n.start_ns = bpf_ktime_get_ns();
-	n.fd = -1;
-	n.depth = 1;
-	n.dir = dir;
-	bpf_map_update_elem(&inflight, &id, &n, BPF_ANY);
-}
-
-/* Ends one traced call; returns what the thread's socket I/O during it proves (the outermost
- * call's view, nested calls included). */
-static __always_inline struct inflight io_end(void)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight *f, r = { .fd = -1 };
-
-	if (!fd_syscalls)
-		return r;
-	f = bpf_map_lookup_elem(&inflight, &id);
-	if (!f)
-		return r;
-	r = *f;
-	if (f->depth > 1)
-		f->depth--;
-	else
-		bpf_map_delete_elem(&inflight, &id);
-	return r;
+	bpf_map_update_elem(&inflight, &id, &n, BPF_ANY);	/* a stale entry: replaced */
 }
 
 #define S_IFMT 00170000
@@ -453,15 +436,31 @@ static __always_inline __u64 io_data(__u64 arg, enum io_shape shape)
 	return (__u64)base;
 }
 
-/* A send counts at entry (its data is there); a receive is checked at exit, once its data
- * has landed. Only the call's own direction counts (see struct inflight). */
+/* A send counts at entry (its data is there). A receive's data is there once it returned:
+ * it is checked at the thread's next I/O syscall, or when the traced call returns, whichever
+ * comes first; no sys_exit program, which would run on every syscall of the host. (A receive
+ * that failed leaves what its buffer held before, in a library's buffer an earlier record of
+ * the same connection: still that connection's socket.) */
+static __always_inline void check_pending(struct inflight *f)
+{
+	if (!f->pend_buf)
+		return;
+	if (tls_record_at(f->pend_buf))
+		count_fd(f, f->pend_fd);
+	f->pend_buf = 0;
+}
+
+/* Only the call's own direction counts (see struct inflight). */
 static __always_inline int saw_io(struct pt_regs *regs, __u8 dir, enum io_shape shape)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct inflight *f = bpf_map_lookup_elem(&inflight, &id);
 	long fd;
 
-	if (!f || f->state == IO_MANY || f->dir != dir)	/* the common case: no traced call */
+	if (!f)		/* the common case: no traced call on this thread */
+		return 0;
+	check_pending(f);
+	if (f->state == IO_MANY || f->dir != dir)
 		return 0;
 	fd = PT_REGS_PARM1_CORE(regs);
 	if (f->state == IO_ONE && f->fd == fd)
@@ -485,7 +484,6 @@ static __always_inline int saw_io(struct pt_regs *regs, __u8 dir, enum io_shape 
 #define NR_SEND_BUF(X) X(1) X(44)	/* write sendto */
 #define NR_SEND_IOV(X) X(20)		/* writev */
 #define NR_SEND_MSG(X) X(46) X(307)	/* sendmsg sendmmsg */
-#define SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
 #elif defined(__TARGET_ARCH_arm64)
 #define NR_RECV_BUF(X) X(63) X(207)
 #define NR_RECV_IOV(X) X(65)
@@ -493,7 +491,6 @@ static __always_inline int saw_io(struct pt_regs *regs, __u8 dir, enum io_shape 
 #define NR_SEND_BUF(X) X(64) X(206)
 #define NR_SEND_IOV(X) X(66)
 #define NR_SEND_MSG(X) X(211) X(269)
-#define SYSCALL_NR(regs) BPF_CORE_READ(regs, syscallno)
 #else
 #error "the socket syscall numbers of this architecture"
 #endif
@@ -517,31 +514,25 @@ int io_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	}
 }
 
-/* A receive's end: it counts if it got bytes that start a TLS record. */
-SEC("raw_tp/sys_exit")
-int io_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+/* Ends one traced call; returns what the thread's socket I/O during it proves (the outermost
+ * call's view, nested calls included). */
+static __always_inline struct inflight io_end(void)
 {
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	long ret = (long)ctx->args[1];
-	struct inflight *f;
-	__u64 id;
+	__u64 id = bpf_get_current_pid_tgid();
+	struct inflight *f, r = { .fd = -1 };
 
-	switch (SYSCALL_NR(regs)) {
-	NR_RECV_BUF(NR_CASE)
-	NR_RECV_IOV(NR_CASE)
-	NR_RECV_MSG(NR_CASE)
-		break;
-	default:
-		return 0;
-	}
-	id = bpf_get_current_pid_tgid();
+	if (!fd_syscalls)
+		return r;
 	f = bpf_map_lookup_elem(&inflight, &id);
-	if (!f || !f->pend_buf)
-		return 0;
-	if (ret > 0 && tls_record_at(f->pend_buf))
-		count_fd(f, f->pend_fd);
-	f->pend_buf = 0;
-	return 0;
+	if (!f)
+		return r;
+	check_pending(f);
+	r = *f;
+	if (f->depth > 1)
+		f->depth--;
+	else
+		bpf_map_delete_elem(&inflight, &id);
+	return r;
 }
 
 /* The event's fd: the BIO's when it proves one and the call's I/O does not contradict it,

@@ -400,12 +400,10 @@ struct probe {
 };
 
 #define PROG(name) static struct bpf_program *p_##name(struct sslsniff_bpf *s) { return s->progs.name; }
-PROG(io_sys_enter) PROG(io_sys_exit)
+PROG(io_sys_enter)
 
-/* The syscall tracepoints of the fd correlation: attached once, from the first object. */
-static const struct probe io_progs[] = {
-	{ "sys_enter", false, p_io_sys_enter }, { "sys_exit", false, p_io_sys_exit },
-};
+/* The syscall tracepoint of the fd correlation: attached once, from the first object. */
+static const struct probe io_progs[] = { { "sys_enter", false, p_io_sys_enter } };
 
 static int load_instance(struct sslsniff *S, int idx)
 {
@@ -490,8 +488,7 @@ static const struct probe gtls_probes[GTLS_PROBES] = {
 	{ "gnutls_record_recv_seq", false, p_gnutls_recv_seq_enter }, { "gnutls_record_recv_seq", true, p_gnutls_leave },
 };
 
-/* The syscall tracepoints, before any uprobe: a traced call never misses part of its I/O.
- * Both or neither (a receive is counted at its exit). */
+/* The syscall tracepoint, before any uprobe: a traced call never misses part of its I/O. */
 static int attach_io(struct sslsniff *S)
 {
 	if (S->no_fd_syscalls)
