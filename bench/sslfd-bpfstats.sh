@@ -2,9 +2,9 @@
 # bench/sslfd-bpfstats.sh: the BPF time sslsniff spends per SSL_write+SSL_read pair, with the
 # fd correlation and without it (--no-fd-syscalls), from the kernel's own per-program run-time
 # counters (kernel.bpf_stats_enabled, restored afterwards). Each round runs bench/tlspair
-# (WRITES 64-byte writes, one pair) under each variant; the programs measured are the ones
-# loaded by that run (ids new since its start, named ssl_*/io_*). A round whose set of programs
-# shows a name twice (another sslsniff loaded meanwhile) is dropped. The whole-call figure
+# (WRITES 64-byte writes, one pair) under each variant; the programs measured are the ones that
+# run's coreprobe holds (prog_id in its /proc/PID/fdinfo), so another tracer loaded meanwhile
+# does not count. The whole-call figure
 # (uprobe traps included) is bench/run.sh's sslfd part; this one is the part the correlation
 # adds, without the noise of a shared machine's wall clock.
 #
@@ -21,18 +21,18 @@ old=$(cat /proc/sys/kernel/bpf_stats_enabled)
 trap 'sysctl -qw kernel.bpf_stats_enabled=$old' EXIT
 sysctl -qw kernel.bpf_stats_enabled=1
 
-# one VARIANT-ARGS: prints ns of BPF time per pair, or nothing for a dropped round
+# one VARIANT-ARGS: prints ns of BPF time per pair (nothing if no program was found)
 one() {
-	local before pid r
-	before=$(bpftool -j prog show | jq -c '[.[].id]')
+	local ids pid r
+	rm -f $OUT/bpfstats.err
 	./coreprobe -j sslsniff --lib $LIB "$@" -d 60 >/dev/null 2>$OUT/bpfstats.err &
 	pid=$!
 	for _ in $(seq 100); do grep -q Tracing $OUT/bpfstats.err 2>/dev/null && break; sleep 0.05; done
+	ids=$(cat /proc/$pid/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -u | jq -s -c .)
 	$OUT/tlspair "$WRITES" 0 64 1 >/dev/null
-	r=$(bpftool -j prog show | jq --argjson b "$before" --argjson w "$WRITES" '
-		[.[] | select(.id as $i | $b | index($i) | not) | select(.name | test("^(ssl_|io_)"))] |
-		if ([.[].name] | length) != ([.[].name] | unique | length) then empty
-		else ([.[].run_time_ns // 0] | add) / $w | floor end')
+	r=$(bpftool -j prog show | jq --argjson ids "$ids" --argjson w "$WRITES" '
+		[.[] | select(.id as $i | $ids | index($i))] |
+		if length == 0 then empty else ([.[].run_time_ns // 0] | add) / $w | floor end')
 	kill -INT $pid
 	wait $pid || true
 	echo "$r"
