@@ -11,6 +11,7 @@ def r3: if . == null then null else (. * 1000 | round) / 1000 end;
 ($events[0]) as $e |
 ($ssl[0]) as $ssl |
 ($micro[0]) as $m |
+($sslfd[0]) as $fd |
 ($archive[0]) as $ar |
 ($btf_bytes / 1024) as $btf_kb |
 {
@@ -39,6 +40,14 @@ def r3: if . == null then null else (. * 1000 | round) / 1000 end;
 		loss_pct: (if .events_per_run != null and (.events_per_run + .lost_per_run) > 0
 			   then (.lost_per_run / (.events_per_run + .lost_per_run) * 100 | r3) else null end)
 	}],
+	# per SSL_write+SSL_read pair of calls (the client's write and the server's read of it)
+	ssl_fd: (if $fd.untraced == null then {} else {
+		calls: $sslfd_calls,
+		added_us_per_write: ([$fd | to_entries[] | select(.key != "untraced" and .value.target_ms != null) |
+			{key: .key, value: (((.value.target_ms.median - $fd.untraced.target_ms.median) * 1000 / $sslfd_calls) | r3)}]
+			| from_entries),
+		lost: ([$fd | to_entries[] | select(.key != "untraced") | {key: .key, value: .value.lost_total}] | from_entries)
+	} end),
 	micro: $m,
 	profile: $profile[0],
 	archive: $ar
@@ -67,6 +76,7 @@ def r3: if . == null then null else (. * 1000 | round) / 1000 end;
 	goal("peak RSS, sysfs path (coreprobe-nohost) / (d) floor, held to (a)'s goal"; ratio(med($s.a_nohost_sysfs.hwm_kb); med($s.d_floor.hwm_kb)); "<="; 1.5; "x"),
 	goal("sysfs path: RSS above floor, in kernel-BTF sizes (< 1 = never two copies)"; $r.startup_ratios.a_nohost_sysfs.hwm_over_floor_in_kernel_btfs; "<="; 1; "x"),
 	goal("per-call cost coreprobe / floor"; ratio($r.per_event.added_us_per_call.coreprobe; $r.per_event.added_us_per_call.floor); "<="; 1.3; "x"),
+	goal("sslsniff per-call cost with the fd correlation / without (--no-fd-syscalls)"; ratio($r.ssl_fd.added_us_per_write.sslsniff; $r.ssl_fd.added_us_per_write.nofd); "<="; 1.1; "x"),
 	(if $ar == null then empty else
 	 goal("archive: kernel blob bytes in total"; $ar.kernel_blob_bytes; "<="; 65536; "B"),
 	 goal("archive: time to pick a blob (store of all kernels)"; $ar.pick_big.total_us; "<="; 1000; "us"),

@@ -8,7 +8,8 @@
 #   BENCH_EVENT_RUNS  runs per per-event variant (default 20)
 #   BENCH_CALLS       add_test calls per per-event run (default 1000000)
 #   BENCH_SSL_RUNS    runs per sslsniff load step (default 5)
-#   BENCH_ONLY        space-separated subset of: startup events sslsniff micro profile
+#   BENCH_SSLFD_RUNS  runs per sslfd variant (default 10)
+#   BENCH_ONLY        space-separated subset of: startup events sslsniff sslfd micro profile
 #                     (default: all)
 #
 # The machine is shared and noisy (2 cores, other builds, qemu): every group runs its variants
@@ -21,7 +22,8 @@ RUNS=${BENCH_RUNS:-20}
 EVENT_RUNS=${BENCH_EVENT_RUNS:-20}
 CALLS=${BENCH_CALLS:-1000000}
 SSL_RUNS=${BENCH_SSL_RUNS:-5}
-ONLY=${BENCH_ONLY:-startup events sslsniff micro profile}
+SSLFD_RUNS=${BENCH_SSLFD_RUNS:-10}
+ONLY=${BENCH_ONLY:-startup events sslsniff sslfd micro profile}
 OUT=build/bench
 H=$OUT/harness
 T=$PWD/build/targets/demo_v1
@@ -47,6 +49,7 @@ BTF_BYTES=$(wc -c <$SYSFS)
 echo '{}' >$OUT/startup.json
 echo '{}' >$OUT/events.json
 echo '[]' >$OUT/sslsniff.json
+echo '{}' >$OUT/sslfd.json
 echo '{}' >$OUT/micro.json
 echo '{}' >$OUT/profile.json
 
@@ -95,6 +98,18 @@ if want sslsniff; then
 	rm -f $OUT/ssl-step.json
 fi
 
+# ---- 4c. sslfd: what the fd correlation (sys_enter tracepoint, per-call in-flight entry)
+# adds to sslsniff's per-call cost: one pair, SSLFD_WRITES 64-byte SSL_writes as fast as it
+# can, untraced / sslsniff / sslsniff --no-fd-syscalls (the fd only from the BIO) ----
+SSLFD_WRITES=20000
+if want sslfd; then
+	echo "bench: sslfd, $SSLFD_RUNS runs per variant" >&2
+	$H -n "$SSLFD_RUNS" -w 1 -o $OUT/sslfd.json --target $OUT/tlspair $SSLFD_WRITES 0 64 1 --- \
+		untraced= - \
+		sslsniff= ./coreprobe -j sslsniff \
+		nofd= ./coreprobe -j sslsniff --no-fd-syscalls
+fi
+
 # ---- micro: the kernel-BTF read steps, and picking a blob ----
 if want micro; then
 	echo "bench: micro-benchmarks" >&2
@@ -134,7 +149,7 @@ fi
 
 LOAD_AFTER=$(loadavg)
 CMD="make bench"
-for v in BENCH_RUNS BENCH_EVENT_RUNS BENCH_CALLS BENCH_SSL_RUNS BENCH_ONLY; do
+for v in BENCH_RUNS BENCH_EVENT_RUNS BENCH_CALLS BENCH_SSL_RUNS BENCH_SSLFD_RUNS BENCH_ONLY; do
 	if [ -n "${!v:-}" ]; then CMD="$v=\"${!v}\" $CMD"; fi
 done
 ARCHIVE=$OUT/archive.json
@@ -150,6 +165,7 @@ jq -n \
 	--arg cmd "$CMD" \
 	--slurpfile startup $OUT/startup.json --slurpfile events $OUT/events.json \
 	--slurpfile ssl $OUT/sslsniff.json --slurpfile micro $OUT/micro.json \
+	--slurpfile sslfd $OUT/sslfd.json --argjson sslfd_calls "$SSLFD_WRITES" \
 	--slurpfile profile $OUT/profile.json \
 	--slurpfile archive "$( [ -s $ARCHIVE ] && echo $ARCHIVE || echo $OUT/archive-none.json)" \
 	-f bench/results.jq >$OUT/results.json

@@ -9,7 +9,16 @@
  * only in offsets, so each has a flavor ("___v111", "___v30"), and which one the traced build
  * has is asked through CO-RE (type/field existence), never by version number: a family's code
  * is dead, and dropped by the verifier, unless the traced build's BTF has that shape. Without
- * a blob for the build, no OpenSSL type exists: plaintext only, no fd, no keys.
+ * a blob for the build, no OpenSSL type exists: plaintext only, no keys, and the fd only from
+ * the syscalls (below).
+ *
+ * The fd: an OpenSSL BIO's num is the descriptor only for the BIO methods that keep one there
+ * (socket, fd, connect, datagram), told by the method's type, read through CO-RE. Every other
+ * case (curl's own BIO method, memory BIOs, GnuTLS, whose transport pointer is whatever the
+ * application stored) takes it from the socket syscalls the thread makes while inside the
+ * traced call: exactly one socket seen is the fd; none or several, unknown. Never a guess.
+ *
+ * GnuTLS: gnutls_record_send/send2/recv/recv_seq plaintext; no GnuTLS type is read.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -22,8 +31,13 @@
 #include "events.bpf.h"
 
 /* libcrypto */
+struct bio_method_st {
+	int type;			/* BIO_TYPE_*: what the BIO is */
+} __attribute__((preserve_access_index));
+
 struct bio_st {
-	int num;			/* the socket fd, for a socket BIO */
+	const struct bio_method_st *method;
+	int num;			/* the descriptor, for the descriptor BIOs below */
 	struct bio_st *next_bio;	/* a filter BIO's next one in the chain */
 } __attribute__((preserve_access_index));
 
@@ -83,6 +97,7 @@ struct ssl_connection_st {
 
 const volatile __u32 max_bytes = 4096;	/* --max-bytes, < SSL_DATA_MAX */
 const volatile __u16 instance_id = 0;
+const volatile bool fd_syscalls = true;	/* off: --no-fd-syscalls (the fd only from BIOs) */
 
 /* Arguments saved at entry, used at return (per thread; the four calls do not nest). */
 struct call {
@@ -134,11 +149,32 @@ static __always_inline void fill_hdr(struct ssl_event_hdr *h, __u8 type)
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
+/* OpenSSL's BIO types (include/openssl/bio.h, the same in 1.1.1, 3.0 and 3.2+) whose BIO keeps
+ * the OS descriptor it does I/O on in num. BIO_TYPE_DESCRIPTOR (0x0100) alone is not enough:
+ * an accept BIO has it too, and its num is the listening socket (an accepted connection is a
+ * socket BIO pushed after it, which the chain walk reaches). */
+#define BIO_TYPE_SOURCE_SINK 0x0400
+#define BIO_TYPE_DESCRIPTOR 0x0100
+#define BIO_TYPE_FD (4 | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR)
+#define BIO_TYPE_SOCKET (5 | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR)
+#define BIO_TYPE_CONNECT (12 | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR)
+#define BIO_TYPE_DGRAM (21 | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR)
+#define BIO_TYPE_DGRAM_SCTP (24 | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR)
+
+static __always_inline bool bio_type_keeps_fd(int type)
+{
+	return type == BIO_TYPE_SOCKET || type == BIO_TYPE_FD || type == BIO_TYPE_CONNECT ||
+	       type == BIO_TYPE_DGRAM || type == BIO_TYPE_DGRAM_SCTP;
+}
+
 /* The fd under a BIO chain: the last BIO's num (filter BIOs such as a buffering BIO sit on
- * top of the socket BIO). Needs libcrypto's bio_st layout. */
+ * top of the source/sink BIO), if that BIO's method is one that keeps a descriptor there.
+ * Needs libcrypto's bio_st layout. */
 static __always_inline int bio_fd(struct bio_st *bio, __u8 *ok)
 {
-	if (!bpf_core_type_exists(struct bio_st) || !bio)
+	int type, fd;
+
+	if (!bpf_core_type_exists(struct bio_st) || !bpf_core_field_exists(struct bio_st, method) || !bio)
 		return -1;
 #pragma unroll
 	for (int i = 0; i < 4; i++) {
@@ -148,8 +184,12 @@ static __always_inline int bio_fd(struct bio_st *bio, __u8 *ok)
 			break;
 		bio = next;
 	}
+	type = BPF_CORE_READ_USER(bio, method, type);
+	fd = BPF_CORE_READ_USER(bio, num);
+	if (!bio_type_keeps_fd(type) || fd < 0)
+		return -1;
 	*ok = 1;
-	return BPF_CORE_READ_USER(bio, num);
+	return fd;
 }
 
 static __always_inline int ssl_fd(void *ssl, __u8 dir, __u8 *ok)
@@ -262,6 +302,259 @@ static __always_inline void emit_keys(void *ctx, __u64 ssl)
 	cp_event_output(ctx, k, sizeof(*k));
 }
 
+/* ---- the fd from the syscalls made inside a traced call ---- */
+
+/* One thread inside a traced call (nested calls share it: TLS over TLS goes out on one socket
+ * anyway). start_ns tells a stale entry (its thread died inside the call, the tid was reused
+ * later) from a live one: a live entry is younger than its thread. Only I/O in the call's own
+ * direction counts (receives for a read, sends for a write): a write inside a read (a TLS 1.3
+ * KeyUpdate answer, an alert) goes to the same socket anyway, and a log line sent by a
+ * callback inside a read is not taken for the connection. */
+struct inflight {
+	__u64 start_ns;
+	__s32 fd;		/* the socket seen, when state is IO_ONE */
+	__u16 depth;
+	__u8 state;		/* enum io_state */
+	__u8 dir;		/* enum ssl_dir of the outermost call */
+	__s32 pend_fd;		/* the last receive: its fd and where its data landed (0: none), */
+	__u64 pend_buf;		/* checked at the thread's next I/O syscall or the call's return */
+};
+
+enum io_state { IO_NONE = 0, IO_ONE = 1, IO_MANY = 2 };
+
+/* Shared by every loaded instance (userspace reuses the first one's): the syscall tracepoint
+ * is attached once. A plain hash (cheaper than LRU on this hot path): when it is full, a call
+ * gets no entry and its fd is unknown, never wrong. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);	/* pid_tgid */
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+static __always_inline __u64 thread_start_ns(void)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
+	return BPF_CORE_READ(t, start_time);
+}
+
+static __always_inline void io_begin(__u8 dir)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct inflight *f, n = {};
+
+	if (!fd_syscalls)
+		return;
+	n.start_ns = bpf_ktime_get_ns();
+	n.fd = -1;
+	n.depth = 1;
+	n.dir = dir;
+	/* the common case, not nested: one map operation */
+	if (!bpf_map_update_elem(&inflight, &id, &n, BPF_NOEXIST))
+		return;
+	f = bpf_map_lookup_elem(&inflight, &id);
+	if (f && f->start_ns >= thread_start_ns()) {
+		f->depth++;
+		return;
+	}
+	bpf_map_update_elem(&inflight, &id, &n, BPF_ANY);	/* a stale entry: replaced */
+}
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+
+/* Is fd a stream socket of the current process? Through the kernel's own fd table (CO-RE
+ * against the running kernel's BTF), so a read/write on a pipe or file does not count, nor a
+ * datagram socket (syslog's /dev/log, DNS): TLS runs over streams (OpenSSL's DTLS BIOs give
+ * their fd by rule 1; a GnuTLS DTLS fd stays unknown). */
+static __always_inline bool fd_is_stream_socket(long fd)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct file **fds, *file = NULL;
+	struct socket *sock;
+	unsigned int max;
+
+	if (!fdt || fd < 0)
+		return false;
+	max = BPF_CORE_READ(fdt, max_fds);
+	if (fd >= max)
+		return false;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return false;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return false;
+	/* a socket inode's file has the struct socket as its private data */
+	sock = BPF_CORE_READ(file, private_data);
+	return BPF_CORE_READ(sock, type) == SOCK_STREAM;
+}
+
+/* Do the bytes at a user address start a TLS record (content type 20..24, version 3.x)? What a
+ * TLS library sends, or receives, on its connection; not a log line or another protocol. */
+static __always_inline bool tls_record_at(__u64 p)
+{
+	__u8 h[3];
+
+	if (!p || bpf_probe_read_user(h, sizeof(h), (void *)p))
+		return false;
+	return h[0] >= 20 && h[0] <= 24 && h[1] == 3 && h[2] <= 4;
+}
+
+/* A socket I/O of the thread counts: fd is now the call's, or one more. */
+static __always_inline void count_fd(struct inflight *f, long fd)
+{
+	if (f->state == IO_ONE && f->fd == fd)
+		return;
+	if (!fd_is_stream_socket(fd))
+		return;
+	if (f->state == IO_NONE) {
+		f->fd = fd;
+		f->state = IO_ONE;
+	} else {
+		f->state = IO_MANY;
+	}
+}
+
+enum io_shape { IO_BUF, IO_IOV, IO_MSG };	/* where the syscall's second argument points */
+
+/* The user address of a syscall's first data byte: the buffer, iov[0].iov_base, or
+ * msg->msg_iov[0].iov_base (an mmsghdr starts with its msghdr). */
+static __always_inline __u64 io_data(__u64 arg, enum io_shape shape)
+{
+	struct iovec *iov = (struct iovec *)arg;
+	void *base = NULL;
+
+	if (shape == IO_BUF)
+		return arg;
+	if (shape == IO_MSG)
+		iov = BPF_CORE_READ_USER((struct user_msghdr *)arg, msg_iov);
+	if (!iov)
+		return 0;
+	bpf_probe_read_user(&base, sizeof(base), &iov->iov_base);
+	return (__u64)base;
+}
+
+/* A send counts at entry (its data is there). A receive's data is there once it returned:
+ * it is checked at the thread's next I/O syscall, or when the traced call returns, whichever
+ * comes first; no sys_exit program, which would run on every syscall of the host. (A receive
+ * that failed leaves what its buffer held before, in a library's buffer an earlier record of
+ * the same connection: still that connection's socket.) */
+static __always_inline void check_pending(struct inflight *f)
+{
+	if (!f->pend_buf)
+		return;
+	if (tls_record_at(f->pend_buf))
+		count_fd(f, f->pend_fd);
+	f->pend_buf = 0;
+}
+
+/* Only the call's own direction counts (see struct inflight). */
+static __always_inline int saw_io(struct pt_regs *regs, __u8 dir, enum io_shape shape)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct inflight *f = bpf_map_lookup_elem(&inflight, &id);
+	long fd;
+
+	if (!f)		/* the common case: no traced call on this thread */
+		return 0;
+	check_pending(f);
+	if (f->state == IO_MANY || f->dir != dir)
+		return 0;
+	fd = PT_REGS_PARM1_CORE(regs);
+	if (f->state == IO_ONE && f->fd == fd)
+		return 0;
+	if (dir == SSL_DIR_WRITE) {
+		if (tls_record_at(io_data(PT_REGS_PARM2_CORE(regs), shape)))
+			count_fd(f, fd);
+	} else {
+		f->pend_fd = fd;
+		f->pend_buf = io_data(PT_REGS_PARM2_CORE(regs), shape);
+	}
+	return 0;
+}
+
+/* The syscalls that move a socket's data; each takes the fd as its first argument. Numbers of
+ * the 64-bit ABI: only 64-bit libraries are traced, so only 64-bit code makes the calls. */
+#if defined(__TARGET_ARCH_x86)
+#define NR_RECV_BUF(X) X(0) X(45)	/* read recvfrom */
+#define NR_RECV_IOV(X) X(19)		/* readv */
+#define NR_RECV_MSG(X) X(47) X(299)	/* recvmsg recvmmsg */
+#define NR_SEND_BUF(X) X(1) X(44)	/* write sendto */
+#define NR_SEND_IOV(X) X(20)		/* writev */
+#define NR_SEND_MSG(X) X(46) X(307)	/* sendmsg sendmmsg */
+#elif defined(__TARGET_ARCH_arm64)
+#define NR_RECV_BUF(X) X(63) X(207)
+#define NR_RECV_IOV(X) X(65)
+#define NR_RECV_MSG(X) X(212) X(243)
+#define NR_SEND_BUF(X) X(64) X(206)
+#define NR_SEND_IOV(X) X(66)
+#define NR_SEND_MSG(X) X(211) X(269)
+#else
+#error "the socket syscall numbers of this architecture"
+#endif
+#define NR_CASE(n) case n:
+
+/* raw_tp, not the syscalls/ tracepoints: those need tracefs mounted to be attached, and a
+ * raw tracepoint does not (one program for every syscall; the switch is its cheap exit). */
+SEC("raw_tp/sys_enter")
+int io_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+
+	switch (ctx->args[1]) {
+	NR_RECV_BUF(NR_CASE) return saw_io(regs, SSL_DIR_READ, IO_BUF);
+	NR_RECV_IOV(NR_CASE) return saw_io(regs, SSL_DIR_READ, IO_IOV);
+	NR_RECV_MSG(NR_CASE) return saw_io(regs, SSL_DIR_READ, IO_MSG);
+	NR_SEND_BUF(NR_CASE) return saw_io(regs, SSL_DIR_WRITE, IO_BUF);
+	NR_SEND_IOV(NR_CASE) return saw_io(regs, SSL_DIR_WRITE, IO_IOV);
+	NR_SEND_MSG(NR_CASE) return saw_io(regs, SSL_DIR_WRITE, IO_MSG);
+	default: return 0;
+	}
+}
+
+/* Ends one traced call; returns what the thread's socket I/O during it proves (the outermost
+ * call's view, nested calls included). */
+static __always_inline struct inflight io_end(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct inflight *f, r = { .fd = -1 };
+
+	if (!fd_syscalls)
+		return r;
+	f = bpf_map_lookup_elem(&inflight, &id);
+	if (!f)
+		return r;
+	check_pending(f);
+	r = *f;
+	if (f->depth > 1)
+		f->depth--;
+	else
+		bpf_map_delete_elem(&inflight, &id);
+	return r;
+}
+
+/* The event's fd: the BIO's when it proves one and the call's I/O does not contradict it,
+ * else the one socket the call used, else unknown (with why). */
+static __always_inline void set_fd(struct ssl_data_event *e, int bio, bool bio_ok, struct inflight io)
+{
+	e->fd = -1;
+	e->fd_source = SSL_FD_NONE;
+	e->fd_why = 0;
+	if (bio_ok && (io.state == IO_NONE || (io.state == IO_ONE && io.fd == bio))) {
+		e->fd = bio;
+		e->fd_source = SSL_FD_BIO;
+	} else if (bio_ok) {
+		e->fd_why = SSL_FD_WHY_CONFLICT;
+	} else if (io.state == IO_ONE) {
+		e->fd = io.fd;
+		e->fd_source = SSL_FD_SYSCALL;
+	} else {
+		e->fd_why = io.state == IO_MANY ? SSL_FD_WHY_MANY : SSL_FD_WHY_NO_IO;
+	}
+}
+
 static __always_inline __u64 call_key(enum call_kind kind)
 {
 	return bpf_get_current_pid_tgid() << 2 | kind;
@@ -273,6 +566,7 @@ static __always_inline int enter(enum call_kind kind, void *ssl, const void *buf
 	__u64 key = call_key(kind);
 
 	bpf_map_update_elem(&calls, &key, &c, BPF_ANY);
+	io_begin(kind == CALL_WRITE || kind == CALL_WRITE_EX ? SSL_DIR_WRITE : SSL_DIR_READ);
 	return 0;
 }
 
@@ -282,8 +576,12 @@ static __always_inline int leave(void *ctx, enum call_kind kind, long ret)
 	struct ssl_data_event *e;
 	struct call *c = bpf_map_lookup_elem(&calls, &key);
 	struct call saved;
+	struct inflight io;
 	__u32 cap;
+	__u8 bio_ok;
+	int bio;
 
+	io = io_end();	/* balanced with enter's io_begin even when the call map lost the entry */
 	if (!c)
 		return 0;
 	saved = *c;
@@ -303,8 +601,9 @@ static __always_inline int leave(void *ctx, enum call_kind kind, long ret)
 		return 0;
 	fill_hdr(&e->h, SSL_EV_DATA);
 	e->dir = kind == CALL_WRITE || kind == CALL_WRITE_EX ? SSL_DIR_WRITE : SSL_DIR_READ;
-	e->func = kind >= CALL_READ_EX;
-	e->fd = ssl_fd((void *)saved.ssl, e->dir, &e->has_fd);
+	e->func = kind >= CALL_READ_EX ? SSL_FN_SSL_EX : SSL_FN_SSL;
+	bio = ssl_fd((void *)saved.ssl, e->dir, &bio_ok);
+	set_fd(e, bio, bio_ok, io);
 	e->len = n;
 	cap = n < max_bytes ? n : max_bytes;
 	cap &= SSL_DATA_MAX - 1;
@@ -361,6 +660,112 @@ SEC("uretprobe")
 int BPF_KRETPROBE(ssl_write_ex_leave, int ret)
 {
 	return leave(ctx, CALL_WRITE_EX, ret);
+}
+
+/* ---- GnuTLS: plaintext only (no GnuTLS type is read; the fd comes from the syscalls) ---- */
+
+/* The outermost GnuTLS record call of a thread: gnutls_record_send calls gnutls_record_send2,
+ * gnutls_record_send_file calls one of them; only the outermost is reported (same buffer,
+ * same count), so a call is never counted twice. */
+struct gtls_call {
+	__u64 buf;
+	__u64 start_ns;
+	__u16 depth;
+	__u8 dir;
+	__u8 func;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);	/* pid_tgid */
+	__type(value, struct gtls_call);
+} gtls_calls SEC(".maps");
+
+static __always_inline int gtls_enter(__u8 dir, __u8 func, const void *buf)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct gtls_call *c = bpf_map_lookup_elem(&gtls_calls, &id), n = {};
+
+	io_begin(dir);
+	if (c && c->start_ns >= thread_start_ns()) {
+		c->depth++;
+		return 0;
+	}
+	n.buf = (__u64)buf;
+	n.start_ns = bpf_ktime_get_ns();
+	n.depth = 1;
+	n.dir = dir;
+	n.func = func;
+	bpf_map_update_elem(&gtls_calls, &id, &n, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int gtls_leave(void *ctx, long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct gtls_call *c = bpf_map_lookup_elem(&gtls_calls, &id), saved;
+	struct inflight io = io_end();
+	struct ssl_data_event *e;
+	__u32 cap;
+
+	if (!c)
+		return 0;
+	if (c->depth > 1) {
+		c->depth--;
+		return 0;
+	}
+	saved = *c;
+	bpf_map_delete_elem(&gtls_calls, &id);
+	if (ret <= 0)	/* 0: EOF, < 0: GNUTLS_E_* */
+		return 0;
+	e = cp_event_scratch();
+	if (!e)
+		return 0;
+	fill_hdr(&e->h, SSL_EV_DATA);
+	e->h.layout = SSL_LAYOUT_NONE;
+	e->dir = saved.dir;
+	e->func = saved.func;
+	set_fd(e, -1, false, io);
+	e->len = ret;
+	cap = ret < max_bytes ? ret : max_bytes;
+	cap &= SSL_DATA_MAX - 1;
+	e->captured = cap;
+	if (bpf_probe_read_user(e->data, cap, (void *)saved.buf))
+		e->captured = 0;
+	cp_event_output(ctx, e, offsetof(struct ssl_data_event, data) + (cap & (SSL_DATA_MAX - 1)));
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(gnutls_send_enter, void *session, const void *buf)
+{
+	return gtls_enter(SSL_DIR_WRITE, SSL_FN_GNUTLS, buf);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(gnutls_send2_enter, void *session, const void *buf)
+{
+	return gtls_enter(SSL_DIR_WRITE, SSL_FN_GNUTLS_2, buf);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(gnutls_recv_enter, void *session, void *buf)
+{
+	return gtls_enter(SSL_DIR_READ, SSL_FN_GNUTLS, buf);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(gnutls_recv_seq_enter, void *session, void *buf)
+{
+	return gtls_enter(SSL_DIR_READ, SSL_FN_GNUTLS_2, buf);
+}
+
+/* all four return ssize_t: bytes moved, or a negative GNUTLS_E_* code */
+SEC("uretprobe")
+int BPF_KRETPROBE(gnutls_leave, long ret)
+{
+	return gtls_leave(ctx, ret);
 }
 
 /* A completed handshake: the keys exist before any data flows (and for connections that

@@ -12,6 +12,27 @@
 enum ssl_event_type { SSL_EV_DATA = 1, SSL_EV_KEYS = 2 };
 enum ssl_dir { SSL_DIR_READ = 0, SSL_DIR_WRITE = 1 };
 
+/* Which call an event is from (with dir: SSL_read vs SSL_write, ...). */
+enum ssl_func {
+	SSL_FN_SSL = 0,		/* SSL_read / SSL_write */
+	SSL_FN_SSL_EX = 1,	/* SSL_read_ex / SSL_write_ex */
+	SSL_FN_GNUTLS = 2,	/* gnutls_record_recv / gnutls_record_send */
+	SSL_FN_GNUTLS_2 = 3,	/* gnutls_record_recv_seq / gnutls_record_send2 */
+};
+
+/* Where the event's fd comes from; SSL_FD_NONE: unknown, and fd_why says why. */
+enum ssl_fd_source {
+	SSL_FD_NONE = 0,
+	SSL_FD_BIO = 1,		/* the num of an OpenSSL socket/fd/connect/dgram BIO */
+	SSL_FD_SYSCALL = 2,	/* the one socket the thread did I/O on during the call */
+};
+
+enum ssl_fd_why {
+	SSL_FD_WHY_NO_IO = 1,	/* no socket I/O during the call (served from a buffered record) */
+	SSL_FD_WHY_MANY = 2,	/* I/O on more than one socket during the call */
+	SSL_FD_WHY_CONFLICT = 3,/* the BIO's fd and the socket the call used differ */
+};
+
 /* What the kernel side could read of the SSL object through CO-RE (no blob: nothing). */
 enum ssl_layout {
 	SSL_LAYOUT_NONE = 0,	/* no OpenSSL types in the merged BTF: plaintext only */
@@ -34,9 +55,9 @@ struct ssl_event_hdr {
 struct ssl_data_event {
 	struct ssl_event_hdr h;
 	__u8 dir;		/* enum ssl_dir */
-	__u8 has_fd;		/* the BIO's fd could be read (libcrypto layout known) */
-	__u8 func;		/* 0 SSL_read/SSL_write, 1 the _ex variants */
-	__u8 pad;
+	__u8 fd_source;		/* enum ssl_fd_source: fd is valid unless SSL_FD_NONE */
+	__u8 func;		/* enum ssl_func */
+	__u8 fd_why;		/* enum ssl_fd_why, when fd_source is SSL_FD_NONE */
 	__s32 fd;
 	__u32 len;		/* bytes the call transferred */
 	__u32 captured;		/* bytes in data[] (len, capped at --max-bytes) */

@@ -105,6 +105,7 @@ iproute2 ipset libcap2-bin util-linux procps kmod
 valgrind libclang-rt-14-dev
 libssl-dev jq strace
 man-db groff-base
+gnutls-bin curl wget git python3
 libelf-dev libzstd-dev zlib1g-dev
 bpftrace libbpf-tools bpfcc-tools
 "

@@ -32,16 +32,19 @@
 #define MAX_INSTANCES 16
 
 static const char sslsniff_usage[] =
-	"usage: coreprobe sslsniff [-p PID] [--lib PATH]... [-x] [--max-bytes N] [--keylog FILE]\n"
+	"usage: coreprobe sslsniff [-p PID] [--lib PATH]... [-x] [--max-bytes N] [--keylog FILE] [--no-fd-syscalls]\n"
 	"                          [-c COUNT] [-d SECONDS] [-v] [-j]\n"
 	"\n"
 	"Prints the plaintext of SSL_read/SSL_write/SSL_read_ex/SSL_write_ex calls of every OpenSSL\n"
-	"library in use (found on disk and in /proc/*/maps, containers included), with the\n"
-	"connection's fd, and writes an NSS key log that Wireshark and tshark decrypt with.\n"
+	"library and of gnutls_record_send/recv calls of every GnuTLS library in use (found on disk\n"
+	"and in /proc/*/maps, containers included), with the connection's fd (\"fd ?\" when it cannot\n"
+	"be proven), and writes an NSS key log (OpenSSL) that Wireshark and tshark decrypt with.\n"
 	"\n"
 	"  -p PID          only this process (and only the libraries it maps, plus --lib)\n"
-	"  --lib PATH      also trace this libssl (or a program with OpenSSL linked in)\n"
+	"  --lib PATH      also trace this libssl or libgnutls (or a program with OpenSSL linked in)\n"
 	"  -x, --hexdump   data as a hex dump instead of text\n"
+	"  --no-fd-syscalls  take the fd only from OpenSSL socket BIOs, not from the socket\n"
+	"                  syscalls made inside the call (no sys_enter tracepoint; others: fd ?)\n"
 	"  --max-bytes N   capture at most N bytes per call (default 4096, at most 16383);\n"
 	"                  longer calls are flagged as truncated\n"
 	"  --keylog FILE   append key log lines (created 0600; never follows a symlink)\n"
@@ -56,6 +59,14 @@ struct ssl_lib {
 	struct elf_info crypto;
 	bool has_crypto;
 };
+
+/* One GnuTLS library in use (plaintext only: no GnuTLS type is read). */
+struct gtls_lib {
+	char path[PATH_MAX];
+	struct elf_info ei;
+};
+
+#define GTLS_PROBES 8
 
 /* One loaded object: every library with the same (libssl, libcrypto) build-ids. */
 struct instance {
@@ -87,13 +98,21 @@ struct sslsniff {
 	int n_libs;
 	struct instance inst[MAX_INSTANCES];
 	int n_inst;
+	struct gtls_lib gtls[MAX_LIBS];
+	int n_gtls;
+	struct bpf_link *gtls_links[MAX_LIBS * GTLS_PROBES];
+	int n_gtls_links;
+	struct bpf_link *io_links[4];	/* the syscall tracepoint of the fd correlation */
+	int n_io_links;
+	bool io_untraced;		/* the tracepoint could not be attached */
+	bool no_fd_syscalls;		/* --no-fd-syscalls */
 	struct keylog kl;
 	__u64 start_ns;
 };
 
 static int parse_args(int argc, char **argv, struct sslsniff *S)
 {
-	enum { OPT_LIB = OPT_TOOL_BASE, OPT_MAX_BYTES, OPT_KEYLOG };
+	enum { OPT_LIB = OPT_TOOL_BASE, OPT_MAX_BYTES, OPT_KEYLOG, OPT_NO_FD_SYSCALLS };
 	static const struct option opts[] = {
 		CP_COMMON_LONGOPTS,
 		{ "pid", required_argument, 0, 'p' },
@@ -101,6 +120,7 @@ static int parse_args(int argc, char **argv, struct sslsniff *S)
 		{ "hexdump", no_argument, 0, 'x' },
 		{ "max-bytes", required_argument, 0, OPT_MAX_BYTES },
 		{ "keylog", required_argument, 0, OPT_KEYLOG },
+		{ "no-fd-syscalls", no_argument, 0, OPT_NO_FD_SYSCALLS },
 		{ "count", required_argument, 0, 'c' },
 		{ "duration", required_argument, 0, 'd' },
 		{ 0 }
@@ -122,6 +142,7 @@ static int parse_args(int argc, char **argv, struct sslsniff *S)
 		case 'd': err = cp_parse_double("-d", optarg, 0.001, 1e7, &S->run.duration); break;
 		case OPT_MAX_BYTES: err = cp_parse_long("--max-bytes", optarg, 1, SSL_DATA_MAX - 1, &S->max_bytes); break;
 		case OPT_KEYLOG: S->keylog_path = optarg; break;
+		case OPT_NO_FD_SYSCALLS: S->no_fd_syscalls = true; break;
 		case OPT_LIB:
 			if (S->n_extra == MAX_LIBS)
 				return cp_error(CP_EUSAGE, "--lib: at most %d", MAX_LIBS);
@@ -176,6 +197,26 @@ static void find_crypto(struct ssl_lib *l, const char *maps_crypto)
 	cp_error_clear();
 }
 
+/* Adds a GnuTLS library (once per file); false if path is not one. */
+static bool add_gtls(struct sslsniff *S, const char *path)
+{
+	struct gtls_lib *g;
+
+	if (S->n_gtls == MAX_LIBS)
+		return false;
+	g = &S->gtls[S->n_gtls];
+	snprintf(g->path, sizeof(g->path), "%s", path);
+	if (elf_inspect(path, &g->ei) || elf_has_function(path, "gnutls_record_send") != 1) {
+		cp_error_clear();
+		return false;
+	}
+	for (int i = 0; i < S->n_gtls; i++)
+		if (same_file(&S->gtls[i].ei, &g->ei))
+			return true;
+	S->n_gtls++;
+	return true;
+}
+
 /* Adds a library (once per file). quiet: a candidate from a directory scan. */
 static int add_lib(struct sslsniff *S, const char *path, const char *maps_crypto, bool quiet)
 {
@@ -199,7 +240,9 @@ static int add_lib(struct sslsniff *S, const char *path, const char *maps_crypto
 			return 0;
 	if (elf_has_function(path, "SSL_write") != 1) {
 		cp_error_clear();
-		return quiet ? 0 : cp_error(CP_EUSAGE, "--lib %s: no SSL_write in its symbol tables: give a libssl or a program with OpenSSL linked in", path);
+		if (!quiet && add_gtls(S, path))
+			return 0;
+		return quiet ? 0 : cp_error(CP_EUSAGE, "--lib %s: no SSL_write or gnutls_record_send in its symbol tables: give a libssl, a libgnutls or a program with OpenSSL linked in", path);
 	}
 	find_crypto(l, maps_crypto);
 	S->n_libs++;
@@ -216,10 +259,11 @@ static void scan_dir(struct sslsniff *S, const char *dir)
 	while ((de = readdir(d))) {
 		char path[PATH_MAX];
 
-		if (strncmp(de->d_name, "libssl.so", 9))
-			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		add_lib(S, path, NULL, true);
+		if (!strncmp(de->d_name, "libssl.so", 9))
+			add_lib(S, path, NULL, true);
+		else if (!strncmp(de->d_name, "libgnutls.so", 12))
+			add_gtls(S, path);
 	}
 	closedir(d);
 }
@@ -240,7 +284,7 @@ static void maps_path(int pid, const char *p, char *out, size_t n)
 
 static void scan_maps(struct sslsniff *S, int pid)
 {
-	char path[64], line[PATH_MAX + 128], ssl[PATH_MAX] = "", crypto[PATH_MAX] = "";
+	char path[64], line[PATH_MAX + 128], ssl[PATH_MAX] = "", crypto[PATH_MAX] = "", gtls[PATH_MAX] = "";
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
@@ -259,8 +303,12 @@ static void scan_maps(struct sslsniff *S, int pid)
 			maps_path(pid, p, ssl, sizeof(ssl));
 		else if (!*crypto && strstr(p, "/libcrypto.so"))
 			maps_path(pid, p, crypto, sizeof(crypto));
+		else if (!*gtls && strstr(p, "/libgnutls.so"))
+			maps_path(pid, p, gtls, sizeof(gtls));
 	}
 	fclose(f);
+	if (*gtls)
+		add_gtls(S, gtls);
 	if (*ssl)
 		add_lib(S, ssl, *crypto ? crypto : NULL, true);
 }
@@ -291,8 +339,8 @@ static int discover(struct sslsniff *S)
 		if (d)
 			closedir(d);
 	}
-	if (!S->n_libs)
-		return cp_error(CP_EUSAGE, "no OpenSSL library found%s: give its path with --lib PATH",
+	if (!S->n_libs && !S->n_gtls)
+		return cp_error(CP_EUSAGE, "no OpenSSL or GnuTLS library found%s: give its path with --lib PATH",
 				S->pid ? " in that process's mappings" : " on disk or in any process");
 	return 0;
 }
@@ -310,6 +358,8 @@ static bool same_build(const struct ssl_lib *a, const struct ssl_lib *b)
 
 static void group_libs(struct sslsniff *S)
 {
+	if (!S->n_libs && S->n_gtls)
+		S->n_inst = 1;	/* GnuTLS only: one object with no OpenSSL library */
 	for (int i = 0; i < S->n_libs; i++) {
 		int g;
 
@@ -343,6 +393,18 @@ static int add_app_btf(struct sslsniff *S, struct instance *in, const char *path
 	return 0;
 }
 
+struct probe {
+	const char *func;
+	bool ret;
+	struct bpf_program *(*prog)(struct sslsniff_bpf *);
+};
+
+#define PROG(name) static struct bpf_program *p_##name(struct sslsniff_bpf *s) { return s->progs.name; }
+PROG(io_sys_enter)
+
+/* The syscall tracepoint of the fd correlation: attached once, from the first object. */
+static const struct probe io_progs[] = { { "sys_enter", false, p_io_sys_enter } };
+
 static int load_instance(struct sslsniff *S, int idx)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
@@ -352,6 +414,8 @@ static int load_instance(struct sslsniff *S, int idx)
 
 	if ((err = cp_load_begin(&S->run, &in->load, &opts)))
 		return err;
+	if (!in->n_libs)	/* the GnuTLS-only object: no application BTF */
+		goto open_obj;
 	/* --app-btf names the libssl's BTF (for a static program, the whole OpenSSL's) */
 	if ((err = add_app_btf(S, in, l->ssl_path, &l->ssl, env.app_btf, &in->ssl_btf)))
 		return err;
@@ -361,17 +425,21 @@ static int load_instance(struct sslsniff *S, int idx)
 	if (l->has_crypto && same_file(&l->crypto, &l->ssl))
 		in->crypto_btf = in->ssl_btf;
 	if (!in->ssl_btf)
-		cp_warn("%s (build-id %s): no BTF for this OpenSSL build: plaintext only, no fd and no keys; add its BTF with `coreprobe btf add --app %s=FILE -o NEW`",
+		cp_warn("%s (build-id %s): no BTF for this OpenSSL build: plaintext only (the fd only from its socket syscalls), no keys; add its BTF with `coreprobe btf add --app %s=FILE -o NEW`",
 			l->ssl_path, l->ssl.build_id_len ? l->ssl.build_id_hex : "none", l->ssl_path);
 	else if (!in->crypto_btf)
-		cp_warn("%s (build-id %s): no BTF for this libcrypto build: no fd; add it with `coreprobe btf add --app %s=FILE -o NEW`",
+		cp_warn("%s (build-id %s): no BTF for this libcrypto build: the fd only from its socket syscalls, not from the BIO; add it with `coreprobe btf add --app %s=FILE -o NEW`",
 			l->has_crypto ? l->crypto_path : "libcrypto", l->has_crypto ? l->crypto.build_id_hex : "unknown",
 			l->has_crypto ? l->crypto_path : "LIBCRYPTO");
+open_obj:
 	in->skel = sslsniff_bpf__open_opts(&opts);
 	if (!in->skel)
 		return cp_bpf_error(errno, "opening the BPF object");
 	in->skel->rodata->max_bytes = S->max_bytes;
 	in->skel->rodata->instance_id = idx;
+	in->skel->rodata->fd_syscalls = !S->no_fd_syscalls;
+	for (size_t p = 0; p < ARRAY_SIZE(io_progs) && S->no_fd_syscalls; p++)
+		bpf_program__set_autoload(io_progs[p].prog(in->skel), false);
 	if ((err = cp_load_prepare(&S->run, &in->load, in->skel->obj)))
 		return err;
 	if (idx > 0) {	/* every instance writes into the first one's event maps: one reader */
@@ -383,6 +451,11 @@ static int load_instance(struct sslsniff *S, int idx)
 			err = bpf_map__reuse_fd(in->skel->maps.events_pb, bpf_map__fd(first->maps.events_pb));
 		if (!err)
 			err = bpf_map__reuse_fd(in->skel->maps.events_dropped, bpf_map__fd(first->maps.events_dropped));
+		/* ...and into its in-flight map, which the first one's syscall tracepoints fill */
+		if (!err)
+			err = bpf_map__reuse_fd(in->skel->maps.inflight, bpf_map__fd(first->maps.inflight));
+		for (size_t p = 0; p < ARRAY_SIZE(io_progs) && !err; p++)
+			err = bpf_program__set_autoload(io_progs[p].prog(in->skel), false);
 		if (err)
 			return cp_bpf_error(err, "sharing the event maps");
 	}
@@ -393,13 +466,6 @@ static int load_instance(struct sslsniff *S, int idx)
 	return 0;
 }
 
-struct probe {
-	const char *func;
-	bool ret;
-	struct bpf_program *(*prog)(struct sslsniff_bpf *);
-};
-
-#define PROG(name) static struct bpf_program *p_##name(struct sslsniff_bpf *s) { return s->progs.name; }
 PROG(ssl_read_enter) PROG(ssl_read_leave) PROG(ssl_write_enter) PROG(ssl_write_leave)
 PROG(ssl_read_ex_enter) PROG(ssl_read_ex_leave) PROG(ssl_write_ex_enter) PROG(ssl_write_ex_leave)
 PROG(ssl_handshake_enter) PROG(ssl_handshake_leave)
@@ -411,6 +477,69 @@ static const struct probe probes[] = {
 	{ "SSL_write_ex", false, p_ssl_write_ex_enter }, { "SSL_write_ex", true, p_ssl_write_ex_leave },
 	{ "SSL_do_handshake", false, p_ssl_handshake_enter }, { "SSL_do_handshake", true, p_ssl_handshake_leave },
 };
+
+PROG(gnutls_send_enter) PROG(gnutls_send2_enter) PROG(gnutls_recv_enter) PROG(gnutls_recv_seq_enter)
+PROG(gnutls_leave)
+
+static const struct probe gtls_probes[GTLS_PROBES] = {
+	{ "gnutls_record_send", false, p_gnutls_send_enter }, { "gnutls_record_send", true, p_gnutls_leave },
+	{ "gnutls_record_send2", false, p_gnutls_send2_enter }, { "gnutls_record_send2", true, p_gnutls_leave },
+	{ "gnutls_record_recv", false, p_gnutls_recv_enter }, { "gnutls_record_recv", true, p_gnutls_leave },
+	{ "gnutls_record_recv_seq", false, p_gnutls_recv_seq_enter }, { "gnutls_record_recv_seq", true, p_gnutls_leave },
+};
+
+/* The syscall tracepoint, before any uprobe: a traced call never misses part of its I/O. */
+static int attach_io(struct sslsniff *S)
+{
+	if (S->no_fd_syscalls)
+		return 0;
+	for (size_t p = 0; p < ARRAY_SIZE(io_progs); p++) {
+		struct bpf_link *link = bpf_program__attach(io_progs[p].prog(S->inst[0].skel));
+
+		if (!link) {
+			int e = errno;
+
+			for (int i = 0; i < S->n_io_links; i++)
+				bpf_link__destroy(S->io_links[i]);
+			S->n_io_links = 0;
+			S->io_untraced = true;
+			cp_warn("raw tracepoint %s: %s: fds are shown only from OpenSSL socket BIOs, others as unknown (the kernel needs CONFIG_HAVE_SYSCALL_TRACEPOINTS)",
+				io_progs[p].func, strerror(e));
+			return 0;
+		}
+		S->io_links[S->n_io_links++] = link;
+	}
+	return 0;
+}
+
+/* GnuTLS: every library on the first object's programs (no per-build BTF is involved). */
+static int attach_gtls(struct sslsniff *S)
+{
+	for (int i = 0; i < S->n_gtls; i++) {
+		struct gtls_lib *g = &S->gtls[i];
+		struct stat st;
+
+		for (size_t p = 0; p < ARRAY_SIZE(gtls_probes); p++) {
+			LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = gtls_probes[p].func, .retprobe = gtls_probes[p].ret);
+			struct bpf_link *link;
+
+			if (elf_has_function(g->path, gtls_probes[p].func) != 1) {	/* e.g. no send2 before 3.6.x */
+				cp_error_clear();
+				continue;
+			}
+			link = bpf_program__attach_uprobe_opts(gtls_probes[p].prog(S->inst[0].skel), S->pid ? S->pid : -1,
+							       g->path, 0, &o);
+			if (!link)
+				return cp_bpf_error(errno, "attaching uprobes to GnuTLS");
+			S->gtls_links[S->n_gtls_links++] = link;
+		}
+		if (stat(g->path, &st) || st.st_dev != g->ei.dev || st.st_ino != g->ei.ino)
+			return cp_error(CP_ERUNTIME, "%s was replaced while coreprobe attached to it: run again", g->path);
+		cp_warn("%s (build-id %s): GnuTLS keys are not available in this build of coreprobe: plaintext and fd only",
+			g->path, g->ei.build_id_len ? g->ei.build_id_hex : "none");
+	}
+	return 0;
+}
 
 static int attach_instance(struct sslsniff *S, struct instance *in)
 {
@@ -453,9 +582,38 @@ static const char *layout_name(int layout)
 
 static const char *func_name(const struct ssl_data_event *e)
 {
-	if (e->dir == SSL_DIR_WRITE)
-		return e->func ? "SSL_write_ex" : "SSL_write";
-	return e->func ? "SSL_read_ex" : "SSL_read";
+	static const char *names[][2] = {	/* [func][dir] */
+		[SSL_FN_SSL] = { "SSL_read", "SSL_write" },
+		[SSL_FN_SSL_EX] = { "SSL_read_ex", "SSL_write_ex" },
+		[SSL_FN_GNUTLS] = { "gnutls_record_recv", "gnutls_record_send" },
+		[SSL_FN_GNUTLS_2] = { "gnutls_record_recv_seq", "gnutls_record_send2" },
+	};
+
+	return e->func < ARRAY_SIZE(names) ? names[e->func][e->dir == SSL_DIR_WRITE] : "?";
+}
+
+static bool is_gnutls(const struct ssl_data_event *e)
+{
+	return e->func == SSL_FN_GNUTLS || e->func == SSL_FN_GNUTLS_2;
+}
+
+static const char *fd_source_name(const struct ssl_data_event *e)
+{
+	return e->fd_source == SSL_FD_BIO ? "bio" : e->fd_source == SSL_FD_SYSCALL ? "syscall" : NULL;
+}
+
+/* Why the fd is unknown, in words (JSON "fd_unknown"). */
+static const char *fd_why_name(const struct sslsniff *S, const struct ssl_data_event *e)
+{
+	switch (e->fd_why) {
+	case SSL_FD_WHY_NO_IO:
+		if (S->no_fd_syscalls)
+			return "not a socket BIO, and --no-fd-syscalls";
+		return S->io_untraced ? "not a socket BIO, and syscalls not traced on this kernel" : "no socket I/O during the call";
+	case SSL_FD_WHY_MANY: return "I/O on more than one socket during the call";
+	case SSL_FD_WHY_CONFLICT: return "the BIO's fd is not the socket the call used";
+	default: return "unknown";
+	}
 }
 
 static void print_text(const uint8_t *d, size_t n)
@@ -485,10 +643,19 @@ static void print_hexdump(const uint8_t *d, size_t n)
 	}
 }
 
+/* The library an event came from; NULL when more than one GnuTLS library shares the programs. */
+static const char *event_lib(const struct sslsniff *S, const struct ssl_data_event *e)
+{
+	if (is_gnutls(e))
+		return S->n_gtls == 1 ? S->gtls[0].path : NULL;
+	return e->h.instance < S->n_inst && S->inst[e->h.instance].n_libs ?
+		S->libs[S->inst[e->h.instance].libs[0]].ssl_path : NULL;
+}
+
 static void on_data(struct sslsniff *S, const struct ssl_data_event *e, size_t size)
 {
 	size_t cap = e->captured;
-	const char *lib = e->h.instance < S->n_inst ? S->libs[S->inst[e->h.instance].libs[0]].ssl_path : "?";
+	const char *lib = event_lib(S, e);
 	double t = (e->h.ts_ns - S->start_ns) / 1e9;
 	bool trunc;
 
@@ -503,10 +670,15 @@ static void on_data(struct sslsniff *S, const struct ssl_data_event *e, size_t s
 		printf("{\"time\":%.6f,\"pid\":%u,\"tid\":%u,\"uid\":%u,\"comm\":", t, e->h.pid, e->h.tid, e->h.uid);
 		json_strn(stdout, e->h.comm, strnlen(e->h.comm, sizeof(e->h.comm)));
 		printf(",\"func\":\"%s\",\"dir\":\"%s\",\"fd\":", func_name(e), e->dir == SSL_DIR_WRITE ? "write" : "read");
-		e->has_fd ? printf("%d", e->fd) : printf("null");
-		printf(",\"len\":%u,\"captured\":%zu,\"truncated\":%s,\"layout\":\"%s\",\"lib\":", e->len, cap,
-		       trunc ? "true" : "false", layout_name(e->h.layout));
-		json_str(stdout, lib);
+		if (fd_source_name(e))
+			printf("%d,\"fd_source\":\"%s\"", e->fd, fd_source_name(e));
+		else
+			printf("null,\"fd_source\":null,\"fd_unknown\":\"%s\"", fd_why_name(S, e));
+		printf(",\"len\":%u,\"captured\":%zu,\"truncated\":%s,\"library\":\"%s\",\"layout\":", e->len, cap,
+		       trunc ? "true" : "false", is_gnutls(e) ? "gnutls" : "openssl");
+		is_gnutls(e) ? printf("null") : printf("\"%s\"", layout_name(e->h.layout));
+		printf(",\"lib\":");
+		lib ? json_str(stdout, lib) : (void)printf("null");
 		if (S->hexdump) {
 			printf(",\"hex\":\"");
 			for (size_t off = 0; off < cap; off += 64) {
@@ -523,8 +695,9 @@ static void on_data(struct sslsniff *S, const struct ssl_data_event *e, size_t s
 		}
 		return;
 	}
+	/* "fd ?": the fd is not proven for this call (see docs/sslsniff.md); never a guess */
 	printf("%-12.6f %-16.16s %-7u %-7u fd ", t, e->h.comm, e->h.pid, e->h.tid);
-	e->has_fd ? printf("%-4d", e->fd) : printf("%-4s", "?");
+	e->fd_source ? printf("%-4d", e->fd) : printf("%-4s", "?");
 	printf(" %-12s %u bytes%s\n", func_name(e), e->len, trunc ? " (truncated)" : "");
 	S->hexdump ? print_hexdump(e->data, cap) : print_text(e->data, cap);
 }
@@ -623,7 +796,7 @@ int do_sslsniff(int argc, char **argv)
 {
 	struct sslsniff *S = calloc(1, sizeof(*S));
 	struct cp_events events = { 0 };
-	int err;
+	int err, n_layouts;
 
 	if (!S)
 		return cp_error(CP_ERUNTIME, "out of memory");
@@ -641,8 +814,12 @@ int do_sslsniff(int argc, char **argv)
 		goto out;
 	for (int i = 0; i < S->n_inst && !err; i++)
 		err = load_instance(S, i);
+	if (!err)
+		err = attach_io(S);
 	for (int i = 0; i < S->n_inst && !err; i++)
 		err = attach_instance(S, &S->inst[i]);
+	if (!err)
+		err = attach_gtls(S);
 	if (err || (err = cp_events_open(&events, &S->run, S->inst[0].skel->obj, on_event, S)))
 		goto out;
 	cp_signals_install();
@@ -651,11 +828,17 @@ int do_sslsniff(int argc, char **argv)
 		for (int i = 0; i < S->n_libs; i++)
 			fprintf(stderr, "coreprobe: %s (libssl build-id %s, libcrypto %s)\n", S->libs[i].ssl_path,
 				S->libs[i].ssl.build_id_hex, S->libs[i].has_crypto ? S->libs[i].crypto_path : "not found");
-	cp_tracing_banner("%d OpenSSL librar%s (%d layout%s)%s", S->n_libs, S->n_libs == 1 ? "y" : "ies",
-			  S->n_inst, S->n_inst == 1 ? "" : "s", S->pid ? " in one process" : "");
+	n_layouts = S->n_libs ? S->n_inst : 0;	/* a GnuTLS-only object has no OpenSSL layout */
+	cp_tracing_banner("%d OpenSSL librar%s (%d layout%s), %d GnuTLS librar%s%s", S->n_libs, S->n_libs == 1 ? "y" : "ies",
+			  n_layouts, n_layouts == 1 ? "" : "s", S->n_gtls, S->n_gtls == 1 ? "y" : "ies",
+			  S->pid ? " in one process" : "");
 	err = cp_events_loop(&events);
 	cp_events_close(&events);
 out:
+	for (int i = 0; i < S->n_gtls_links; i++)
+		bpf_link__destroy(S->gtls_links[i]);
+	for (int i = 0; i < S->n_io_links; i++)
+		bpf_link__destroy(S->io_links[i]);
 	for (int i = 0; i < S->n_inst; i++) {
 		for (int j = 0; j < S->inst[i].n_links; j++)
 			bpf_link__destroy(S->inst[i].links[j]);

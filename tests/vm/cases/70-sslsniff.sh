@@ -1,9 +1,12 @@
-# cells: sslsniff:1.1.1w-tls1_2 sslsniff:3.0.20-tls1_3 sslsniff:3.5.9-tls1_3
+# cells: sslsniff:1.1.1w-tls1_2 sslsniff:3.0.20-tls1_3 sslsniff:3.5.9-tls1_3 sslsniff:3.0.22-tls1_3
 # sslsniff: one real TLS session per OpenSSL version between that version's own s_server and
 # s_client (Debian's binaries, from tests/vm/extra-dirs.list), traced by `coreprobe sslsniff`:
 # the plaintext of both directions with each process's pid and an fd, and a key log equal to
 # the one OpenSSL itself writes (-keylogfile). (The host test also decrypts a tshark capture
-# with it.) Without kernel BTF (not embedded, sysfs hidden): exit 3, one line, nothing traced.
+# with it.) The client's fd is its socket (/proc/PID/fd): from the socket BIO where coreprobe
+# has the build's BTF, from the raw sys_enter tracepoint and the kernel's fd table (CO-RE on
+# this kernel's task_struct/files_struct/fdtable/inode) for 3.0.22, which has no blob (and so
+# no key log). Without kernel BTF (not embedded, sysfs hidden): exit 3, one line, nothing traced.
 VMDIR=${VMDIR:-$(cd "${0%/*}/.." && pwd)}
 . "$VMDIR/lib.sh"
 
@@ -17,6 +20,7 @@ PORT=24400
 if [ "${VMARCH:-x86_64}" = arm64 ]; then
 	result sslsniff 1.1.1w-tls1_2 SKIP "arm64: no arm64 OpenSSL 1.1.1w blob embedded (docs/arm64.md)"
 	result sslsniff 3.5.9-tls1_3 SKIP "arm64: no arm64 OpenSSL 3.5.9 blob embedded (docs/arm64.md)"
+	result sslsniff 3.0.22-tls1_3 SKIP "arm64: the no-blob 3.0.22 fixture is x86_64 only"
 fi
 ssl_lib() {	# VERSION: the libssl of that version here
 	if [ "${VMARCH:-x86_64}" = arm64 ]; then
@@ -80,6 +84,11 @@ ssl_case() {
 	(echo "client $_c"; sleep 3) | ssl_run "$_v" openssl s_client -connect "127.0.0.1:$PORT" "-$_p" \
 		-quiet -no_ign_eof >"$WORK/cli-$_c.out" 2>&1 &
 	_cpid=$!
+	nap 1.5
+	_socks=" "	# the client's socket fds while connected
+	for _f in /proc/$_cpid/fd/*; do
+		case $(readlink "$_f" 2>/dev/null) in socket:*) _socks="$_socks${_f##*/} " ;; esac
+	done
 	wait $_cpid
 	kill $_spid 2>/dev/null
 	wait $_spid 2>/dev/null
@@ -88,19 +97,28 @@ ssl_case() {
 	_sr=$(grep "\"pid\":$_spid,.*\"dir\":\"read\"" "$_o" | grep -F "\"data\":\"client $_c\\n\"")
 	_sw=$(grep "\"pid\":$_spid,.*\"dir\":\"write\"" "$_o" | grep -F "\"data\":\"server $_c\\n\"")
 	_cr=$(grep "\"pid\":$_cpid,.*\"dir\":\"read\"" "$_o" | grep -F "\"data\":\"server $_c\\n\"")
+	_src=bio
+	[ "$_v" = 3.0.22 ] && { _src=syscall; : >"$_truth"; }	# no blob: no keys expected
+	_fd=$(echo "$_cw" | sed -n 's/.*"fd":\([0-9]*\),"fd_source":"'$_src'".*/\1/p')
 	grep -v '^#' "$_truth" 2>/dev/null | sort >"$_truth.s"
 	sort "$_kl" 2>/dev/null >"$_kl.s"
 	if [ -z "$_cw" ] || [ -z "$_sr" ] || [ -z "$_sw" ] || [ -z "$_cr" ]; then
 		result sslsniff "$_c" FAIL "plaintext missing (cw=${_cw:+y} sr=${_sr:+y} sw=${_sw:+y} cr=${_cr:+y}): $(head -c 300 "$_o" "$_e" | tr '\n' ' ') client: $(head -c 200 "$WORK/cli-$_c.out" | tr '\n' ' ')"
 	elif echo "$_cw$_cr$_sw$_sr" | grep -q '"fd":null'; then
 		result sslsniff "$_c" FAIL "an event without fd: $_cw"
-	elif [ ! -s "$_kl.s" ] || ! cmp -s "$_truth.s" "$_kl.s"; then
+	elif [ -z "$_fd" ] || ! echo "$_cr" | grep -q "\"fd\":$_fd,\"fd_source\":\"$_src\"" || [ "${_socks#* $_fd }" = "$_socks" ]; then
+		result sslsniff "$_c" FAIL "fd: want the client's socket ($_socks) from $_src: $(echo "$_cw" | grep -o '"fd":[^,]*,"fd_source":[^,]*')"
+	elif [ "$_src" = bio ] && { [ ! -s "$_kl.s" ] || ! cmp -s "$_truth.s" "$_kl.s"; }; then
 		result sslsniff "$_c" FAIL "key log ($(wc -l <"$_kl.s") lines) differs from OpenSSL's ($(wc -l <"$_truth.s") lines)"
+	elif [ "$_src" = syscall ] && [ -s "$_kl" ]; then
+		result sslsniff "$_c" FAIL "key lines written for a build without a blob"
 	elif [ -n "$(leftover_probes)" ]; then
 		result sslsniff "$_c" FAIL "probes left: $(leftover_probes)"
 	else
 		_lay=$(echo "$_cw" | sed -n 's/.*"layout":"\([^"]*\)".*/\1/p')
-		result sslsniff "$_c" PASS "both directions, fds, layout $_lay, key log = OpenSSL's ($(wc -l <"$_kl.s") lines)"
+		_keys="key log = OpenSSL's ($(wc -l <"$_kl.s") lines)"
+		[ "$_src" = syscall ] && _keys="no blob: no key lines"
+		result sslsniff "$_c" PASS "both directions, fd $_fd ($_src) = the client's socket, layout $_lay, $_keys"
 	fi
 }
 
@@ -110,4 +128,5 @@ else
 	ssl_case 1.1.1w tls1_2
 	ssl_case 3.0.20 tls1_3
 	ssl_case 3.5.9 tls1_3
+	ssl_case 3.0.22 tls1_3
 fi
