@@ -51,6 +51,10 @@ struct node {
 #endif
 };
 
+struct big {
+	char blob[300];		/* more than one value's 256 bytes: printed only by field */
+};
+
 typedef struct rec {
 #ifdef LAYOUT2
 	double weight;
@@ -80,10 +84,13 @@ typedef struct rec {
 #endif
 	char *str;
 	signed char sc;
+	struct big *bigp;
 } rec_t;
 
+/* visit() takes struct rec *, find() the typedef rec_t * (bpftrace 0.17 finds no fields
+ * through a typedef'd struct pointer in DWARF; coreprobe strips typedefs) */
 /* noipa: no clone, no changed calling convention: the symbol is the function as written */
-__attribute__((noipa)) int visit(rec_t *r, long k)
+__attribute__((noipa)) int visit(struct rec *r, long k)
 {
 	return r->id + (int)k;
 }
@@ -96,12 +103,20 @@ __attribute__((noipa)) struct node *find(rec_t *r, int id)
 	return NULL;
 }
 
+/* the parts of a rec without anonymous members: bpftrace 0.17 aborts on a struct that has one
+ * (tests/integration/trace.sh compares these with it) */
+__attribute__((noipa)) long parts(struct node *n, struct inner *in, struct flags *fl, enum color c)
+{
+	return n->id + in->neg + fl->a + c;
+}
+
 int main(int argc, char **argv)
 {
 	static struct node n3 = { .id = 30, .label = "third" };
 	static struct node n2 = { .id = 20, .next = &n3, .label = "second" };
 	static struct node n1 = { .id = 10, .next = &n2, .label = "first" };
 	static char str[] = "hello, \"trace\"";
+	static struct big big = { "big" };
 	rec_t r = {
 		.id = 42,
 		.color = BLUE,
@@ -114,6 +129,7 @@ int main(int argc, char **argv)
 		.u64 = 18446744073709551615ULL,
 		.str = str,
 		.sc = -128,
+		.bigp = &big,
 	};
 	long calls = argc > 1 ? atol(argv[1]) : -1;
 	long ms = argc > 2 ? atol(argv[2]) : 50;
@@ -125,6 +141,7 @@ int main(int argc, char **argv)
 	for (long i = 0; calls < 0 || i < calls; i++) {
 		sink += visit(&r, 3);
 		sink += find(&r, 20) ? 1 : 0;
+		sink += parts(r.head, &r.in, &r.fl, r.color);
 		nanosleep(&ts, NULL);
 	}
 	return sink == 12345;
