@@ -98,8 +98,8 @@ static int parse_args(int argc, char **argv, struct trace_env *te, struct cp_run
 	};
 	int c, err;
 
-	/* "+": an expression such as *arg0 or -... must not be taken for an option */
-	while ((c = getopt_long(argc, argv, "+" CP_COMMON_SHORTOPTS "p:c:d:", opts, NULL)) != -1) {
+	/* options may follow PROBE too: no expression starts with '-' */
+	while ((c = getopt_long(argc, argv, CP_COMMON_SHORTOPTS "p:c:d:", opts, NULL)) != -1) {
 		int r = cp_common_option(c, optarg, trace_usage);
 
 		if (r < 0)
