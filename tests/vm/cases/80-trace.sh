@@ -55,7 +55,7 @@ awk -v d="$want_dport" -v lo="$lo" -v hi="$hi" '
 	{ for (i = 4; i <= NF; i++) { split($i, kv, "="); v[i] = kv[2] } }
 	v[4] + 0 == d + 0 { n++; if (v[6] + 0 != 16777343) bad = bad " daddr=" v[6]; if (v[7] + 0 != 2) bad = bad " family=" v[7];
 		    if (v[5] + 0 < lo + 0 || v[5] + 0 > hi + 0) bad = bad " num=" v[5]; if (seen[v[5]]++) bad = bad " repeated num " v[5]; ports = ports " " v[5] }
-	END { if (n != 3) print "FAIL " n " calls with dport " d " (want 3)" bad; else if (bad) print "FAIL" bad; else print "PASS 3 connects to 127.0.0.1:" d " (be16), local ports" ports }' "$o" >"$WORK/trace-verdict"
+	END { if (n != 3) print "FAIL " n " calls with dport " d " (want 3)" bad; else if (bad) print "FAIL" bad; else print "PASS 3 connects to 127.0.0.1 (skc_dport " d ": the port in network byte order), local ports" ports }' "$o" >"$WORK/trace-verdict"
 read verdict detail <"$WORK/trace-verdict"
 [ "$TRACER_RC" = 0 ] || { verdict=FAIL; detail="tracer exit $TRACER_RC: $(head -c 200 "$e") $detail"; }
 result trace kprobe-sock "$verdict" "$detail; sample: $(grep -m1 "skc_dport=$want_dport " "$o" | cut -c1-200)"
