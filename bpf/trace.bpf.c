@@ -37,6 +37,8 @@ static __always_inline __u8 eval_expr(struct trace_event *e, const __u64 *regs, 
 {
 	const volatile struct trace_expr_plan *p = &plan.exprs[i];
 	__u32 n = p->n_steps, size = p->size, reg = p->reg;
+	/* masked: the verifier must see dst + size inside data[] (TRACE_DATA_MAX has the slack) */
+	__u8 *dst = e->data + (p->data_off & (TRACE_MAX_EXPRS * TRACE_LEAF_MAX - 1));
 	__u64 v;
 
 	if (reg >= TRACE_NREGS)
@@ -60,7 +62,7 @@ static __always_inline __u8 eval_expr(struct trace_event *e, const __u64 *regs, 
 	if (size > TRACE_LEAF_MAX)
 		size = TRACE_LEAF_MAX;
 	if (p->leaf == TRACE_LEAF_VALUE) {
-		__builtin_memcpy(e->data[i], &v, sizeof(v));
+		__builtin_memcpy(dst, &v, sizeof(v));
 		return TRACE_OK;
 	}
 	if (!v)
@@ -68,11 +70,11 @@ static __always_inline __u8 eval_expr(struct trace_event *e, const __u64 *regs, 
 	if (size == 0)
 		return TRACE_OK;
 	if (p->leaf == TRACE_LEAF_STR) {
-		if (read_str(e->data[i], size, v + p->leaf_off) < 0)
+		if (read_str(dst, size, v + p->leaf_off) < 0)
 			return TRACE_READ_FAILED + n;
 		return TRACE_OK;
 	}
-	if (read_mem(e->data[i], size, v + p->leaf_off))
+	if (read_mem(dst, size, v + p->leaf_off))
 		return TRACE_READ_FAILED + n;
 	return TRACE_OK;
 }
@@ -88,10 +90,11 @@ int trace_probe(struct pt_regs *ctx)
 		PT_REGS_RC(ctx),
 	};
 	struct trace_event *e;
+	__u32 size;
 
 	if (filter_tgid && (id >> 32) != filter_tgid)
 		return 0;
-	e = cp_event_reserve(sizeof(*e));
+	e = cp_event_scratch();
 	if (!e)
 		return 0;
 	e->pid = id >> 32;
@@ -102,7 +105,10 @@ int trace_probe(struct pt_regs *ctx)
 			break;
 		e->status[i] = eval_expr(e, regs, i);
 	}
-	cp_event_submit(ctx, e, sizeof(*e));
+	size = plan.data_size;
+	if (size > TRACE_DATA_MAX)
+		size = TRACE_DATA_MAX;
+	cp_event_output(ctx, e, TRACE_EVENT_HDR + size);
 	return 0;
 }
 

@@ -36,13 +36,15 @@ struct trace_expr_plan {
 	__u32 leaf;		/* enum trace_leaf */
 	__u32 leaf_off;
 	__u32 size;		/* bytes of the value, <= TRACE_LEAF_MAX */
-	__u32 pad;
+	__u32 data_off;		/* where the value goes in trace_event.data (8-aligned) */
 	struct trace_step steps[TRACE_MAX_STEPS];
 };
 
 struct trace_plan {
 	__u32 n_exprs;
 	__u32 kernel;		/* 1: kernel memory (kprobe:), 0: the traced process's memory */
+	__u32 data_size;	/* bytes of trace_event.data an event carries: the values, packed */
+	__u32 pad;
 	struct trace_expr_plan exprs[TRACE_MAX_EXPRS];
 };
 
@@ -54,12 +56,19 @@ enum trace_status {
 	TRACE_NULL = 0x40,
 };
 
+/* The values, packed (expression i at plan.exprs[i].data_off): an event is sent with only
+ * the data_size bytes it uses (built in the per-CPU scratch slot, then copied out), so a
+ * 1-expression event is ~50 bytes, not the 2 KB of the largest. The last TRACE_LEAF_MAX bytes
+ * are slack for the verifier: an offset masked to the first part plus a bounded size. */
+#define TRACE_DATA_MAX (TRACE_MAX_EXPRS * TRACE_LEAF_MAX + TRACE_LEAF_MAX)
+
 struct trace_event {
 	__u32 pid;
 	__u32 tid;
 	char comm[TRACE_COMM_LEN];
 	__u8 status[TRACE_MAX_EXPRS];
-	__u8 data[TRACE_MAX_EXPRS][TRACE_LEAF_MAX];
+	__u8 data[TRACE_DATA_MAX];
 };
+#define TRACE_EVENT_HDR (4 + 4 + TRACE_COMM_LEN + TRACE_MAX_EXPRS)
 
 #endif

@@ -58,8 +58,14 @@ struct trace_ctx {
 	struct cp_run *run;
 	const struct trace_env *te;
 	const struct btf *btf;
+	struct trace_plan plan;
 	struct trace_value vals[TRACE_MAX_EXPRS];
 };
+
+static const __u8 *value_bytes(const struct trace_ctx *tc, const struct trace_event *e, int i)
+{
+	return e->data + tc->plan.exprs[i].data_off;
+}
 
 static int parse_probe(struct trace_env *te)
 {
@@ -180,7 +186,7 @@ static void print_event_text(const struct trace_ctx *tc, const struct trace_even
 	for (int i = 0; i < tc->te->n_exprs; i++) {
 		printf(" %s=", tc->te->exprs[i]);
 		if (e->status[i] == TRACE_OK) {
-			tv_print_text(stdout, tc->btf, &tc->vals[i], e->data[i]);
+			tv_print_text(stdout, tc->btf, &tc->vals[i], value_bytes(tc, e, i));
 		} else {
 			char why[160];
 
@@ -206,7 +212,7 @@ static void print_event_json(const struct trace_ctx *tc, const struct trace_even
 		json_str(stdout, tc->te->exprs[i]);
 		putchar(':');
 		if (e->status[i] == TRACE_OK)
-			tv_print_json(stdout, tc->btf, &tc->vals[i], e->data[i]);
+			tv_print_json(stdout, tc->btf, &tc->vals[i], value_bytes(tc, e, i));
 		else
 			fputs("null", stdout), errors = true;
 	}
@@ -237,7 +243,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 {
 	struct trace_ctx *tc = ctx;
 
-	if (size < sizeof(struct trace_event) || !cp_event_accept(tc->run))
+	/* the kernel side sends the header and the packed values only (bpf/trace.h) */
+	if (size < TRACE_EVENT_HDR + tc->plan.data_size || !cp_event_accept(tc->run))
 		return 0;
 	if (env.json)
 		print_event_json(tc, data);
@@ -273,7 +280,7 @@ int do_trace(int argc, char **argv)
 	struct cp_run run = { .no_kernel_btf = true };	/* bpf/trace.bpf.c has no CO-RE relocation */
 	struct trace_ctx tc = { .run = &run, .te = &te };
 	struct trace_site site;
-	struct trace_plan plan;
+	struct trace_plan *plan = &tc.plan;
 	struct btf_set set = { 0 };
 	struct btf *kbtf = NULL, *btf;
 	struct trace_bpf *skel = NULL;
@@ -328,7 +335,7 @@ int do_trace(int argc, char **argv)
 	}
 	site = (struct trace_site){ .func = te.func, .at_return = te.at_return, .kernel = te.kernel };
 	/* every name is resolved before anything is loaded or attached */
-	if ((err = trace_plan_build(btf, &site, te.exprs, te.n_exprs, &plan, tc.vals)))
+	if ((err = trace_plan_build(btf, &site, te.exprs, te.n_exprs, plan, tc.vals)))
 		goto hint;
 	tc.btf = btf;
 
@@ -343,7 +350,7 @@ int do_trace(int argc, char **argv)
 		err = cp_bpf_error(errno, "opening the BPF object");
 		goto out;
 	}
-	memcpy((void *)&skel->rodata->plan, &plan, sizeof(plan));
+	memcpy((void *)&skel->rodata->plan, plan, sizeof(*plan));
 	skel->rodata->filter_tgid = te.pid;
 	if ((err = cp_load_prepare(&run, &load, skel->obj)))
 		goto out;

@@ -717,6 +717,9 @@ int trace_plan_build(struct btf *btf, const struct trace_site *site, const char 
 			err = finish(&ps, &vals[i]);
 		if (err)
 			return err;
+		/* packed, 8-aligned: the event carries only what the values need */
+		plan->exprs[i].data_off = plan->data_size;
+		plan->data_size += (plan->exprs[i].size + 7) & ~7u;
 	}
 	return 0;
 }

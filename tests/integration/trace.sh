@@ -22,7 +22,7 @@ start_target() {
 	TPID=$!
 	TPIDS+=("$TPID")
 	for _ in $(seq 1 100); do
-		grep -q '^ready' "$TMP/target.out" && return 0
+		grep -q '^ready' "$TMP/target.out" 2>/dev/null && return 0
 		sleep 0.02
 	done
 	return 1
@@ -101,6 +101,8 @@ for l in $LAYOUTS; do
 			"$cp" trace -j -c 1 -p "$TPID" "${opt[@]}" "$bin:visit" "${SET_C[@]}"
 		check "trace $l ($src): %return through the typedef rec_t *" "$WANT_D" \
 			"$cp" trace -j -c 1 -p "$TPID" "${opt[@]}" "$bin:find%return" "${SET_D[@]}"
+		[ $src = app-btf ] && check "trace $l ($src): perf buffer path (--perfbuf)" "$WANT_C" \
+			"$cp" trace -j --perfbuf -c 1 -p "$TPID" "${opt[@]}" "$bin:visit" "${SET_C[@]}"
 		stop_targets
 	done
 done
