@@ -1,4 +1,7 @@
-# cells: trace:kprobe-sock
+# cells: trace:app trace:kprobe-sock
+# app: field paths of tests/targets/tracetarget.c's visit(struct rec *) through its own .BTF
+# section, on every row: the BPF object has no CO-RE relocation, so this must work even where
+# coreprobe has no BTF at all for the kernel (not embedded, sysfs hidden).
 # coreprobe trace on a kernel function: kprobe:tcp_connect's struct sock * argument, its
 # destination port, local port, destination address and family read through field paths
 # resolved against the kernel's own BTF, checked against the loopback connections
@@ -12,6 +15,32 @@
 VMDIR=${VMDIR:-$(cd "${0%/*}/.." && pwd)}
 . "$VMDIR/lib.sh"
 
+# ---- app
+TT=$(tool_path tracetarget_l1.btfsec)
+if [ -z "$TT" ]; then
+	result trace app FAIL "no tracetarget_l1.btfsec binary"
+else
+	"$TT" 3000 20 >"$WORK/trace-tt.out" &
+	ttpid=$!
+	nap 1
+	o=$WORK/trace-app.out e=$WORK/trace-app.err
+	if start_tracer "$o" "$e" "$COREPROBE" trace -c 1 -p $ttpid "$TT:visit" 'arg0->id' 'arg0->fl.b' \
+		'arg0->head->next->label' 'arg0->in.big' 'arg0->nullp->id'; then
+		wait_tracer
+		want='arg0->id=42 arg0->fl.b=-7 arg0->head->next->label="second" arg0->in.big=-1234567890123456789 arg0->nullp->id=<error: arg0->nullp is NULL (step 2)>'
+		if [ "$TRACER_RC" = 0 ] && grep -qF "$want" "$o"; then
+			result trace app PASS "$(cut -d' ' -f4- "$o" | head -1)"
+		else
+			result trace app FAIL "exit $TRACER_RC: $(head -c 300 "$o" "$e" | tr '\n' ' ')"
+		fi
+	else
+		stop_tracer
+		result trace app FAIL "did not attach (exit $TRACER_RC): $(head -c 300 "$e")"
+	fi
+	kill $ttpid 2>/dev/null
+fi
+
+# ---- kprobe
 NT=$(tool_path nettraffic) || { result trace kprobe-sock FAIL "no nettraffic binary"; exit 0; }
 SK='arg0->__sk_common'
 o=$WORK/trace-kprobe.out e=$WORK/trace-kprobe.err
