@@ -71,12 +71,14 @@ LDFLAGS := -static -Wl,--gc-sections -L$(DEPS)/lib
 LDLIBS := -lbpf -lelf -lz -lmbedcrypto
 
 # One row per tool: bpf/<tool>.bpf.c + bpf/<tool>.h + tools/<tool>.c
-TOOLS := structs sslsniff tcprtt ipsetaudit flowlat
+TOOLS := structs sslsniff tcprtt ipsetaudit flowlat trace
 # The BTF engine (src/btf/: blob store, kernel/app pick, merge, ELF readers) is apart from the
 # tracer runtime (src/runtime/: load, attach, events, output files, tool helpers).
 BTF_SRC := $(addprefix src/btf/,elfinfo.c hostinfo.c blobstore.c btfmerge.c btfpick.c)
 RUNTIME_SRC := $(addprefix src/runtime/,tracer.c tlskeys.c outfile.c attach.c tchook.c netutil.c hist.c userdb.c)
-CORE_SRC := src/common.c $(BTF_SRC) $(RUNTIME_SRC)
+# `coreprobe trace`'s expression parser, plan builder and value printer (pure: fuzzed alone)
+TRACE_SRC := $(addprefix src/trace/,expr.c value.c)
+CORE_SRC := src/common.c $(BTF_SRC) $(RUNTIME_SRC) $(TRACE_SRC)
 APP_SRC := main.c tools/btfcmd.c tools/objects.c $(addprefix tools/,$(addsuffix .c,$(TOOLS)))
 BPF_OBJS := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(TOOLS))
 SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(TOOLS))
@@ -292,6 +294,22 @@ arm64-test-deps:
 	$(MAKE) ARCH=arm64 coreprobe-aarch64 build/arm64/unit $(patsubst %,build/arm64/targets/%,$(DEMOS) nettraffic)
 test test-integration test-vm: arm64-test-deps
 endif
+# ---- trace: one source in two layouts (tests/targets/tracetarget.c), each built with DWARF,
+# then: stripped (BTF from --app-btf or an embedded --full blob), and with its own .BTF section
+# (pahole -J, debug info stripped after)
+TRACE_TARGETS := tracetarget_l1 tracetarget_l2
+$(BUILD)/targets/tracetarget_l1.debug: tests/targets/tracetarget.c | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	gcc -g -O2 -Wl,--build-id -rdynamic $< -o $@
+$(BUILD)/targets/tracetarget_l2.debug: tests/targets/tracetarget.c | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	gcc -g -O2 -DLAYOUT2 -Wl,--build-id -rdynamic $< -o $@
+$(BUILD)/targets/tracetarget_%.btfsec: $(BUILD)/targets/tracetarget_%.debug
+	cp $< $@.tmp && pahole -J $@.tmp && strip --strip-debug $@.tmp && mv $@.tmp $@
+TRACE_TEST_DEPS := $(foreach t,$(TRACE_TARGETS),$(BUILD)/targets/$(t) $(BUILD)/targets/$(t).btfsec $(BUILD)/btf/$(t).btf)
+trace-targets: $(TRACE_TEST_DEPS)
+test test-integration: $(TRACE_TEST_DEPS)
+.PHONY: trace-targets
 
 include tests/hardening.mk
 

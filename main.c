@@ -31,6 +31,7 @@ static const struct cmd cmds[] = {
 	{ "btf", do_btf, "btf { list | which [BINARY] | merge VMLINUX APP OUT | add ... -o NEW }" },
 	{ "tcprtt", do_tcprtt, "tcprtt [-i INTERVAL] [-d SECONDS] [-m] [-e] [-b|-B] [-p|-P PORT] [-a|-A ADDR] [--events] [--attach TYPE]   TCP smoothed RTT" },
 	{ "ipsetaudit", do_ipsetaudit, "ipsetaudit [-c COUNT] [-d SECONDS] [--attach TYPE]   ipset set creation/destruction: who, set, type, family" },
+	{ "trace", do_trace, "trace [-p PID] [-c COUNT] [-d SECONDS] PROBE [EXPR]...   any field path of a function's arguments, offsets from BTF" },
 	{ "flowlat", do_flowlat, "flowlat -i IFACE [-p PORT] [-c COUNT] [-d SECONDS] [--hook tcx|clsact]   per-flow packet/reply latency at tc" },
 };
 

@@ -77,6 +77,11 @@ def r3: if . == null then null else (. * 1000 | round) / 1000 end;
 	goal("sysfs path: RSS above floor, in kernel-BTF sizes (< 1 = never two copies)"; $r.startup_ratios.a_nohost_sysfs.hwm_over_floor_in_kernel_btfs; "<="; 1; "x"),
 	goal("per-call cost coreprobe / floor"; ratio($r.per_event.added_us_per_call.coreprobe; $r.per_event.added_us_per_call.floor); "<="; 1.3; "x"),
 	goal("sslsniff per-call cost with the fd correlation / without (--no-fd-syscalls)"; ratio($r.ssl_fd.added_us_per_write.sslsniff; $r.ssl_fd.added_us_per_write.nofd); "<="; 1.1; "x"),
+	goal("start-up trace, 3 expressions / (d) floor"; ratio(med($s.t_trace3.attach_ms); med($s.d_floor.attach_ms)); "<="; 1.5; "x"),
+	goal("start-up trace, 3 expressions / bpftrace"; ratio(med($s.t_trace3.attach_ms); med($s.peer_bpftrace.attach_ms)); "<="; 0.1; "x"),
+	goal("peak RSS trace, 3 expressions / (d) floor"; ratio(med($s.t_trace3.hwm_kb); med($s.d_floor.hwm_kb)); "<="; 1.5; "x"),
+	goal("per-call cost trace, 1 expression / floor"; ratio($r.per_event.added_us_per_call.trace1; $r.per_event.added_us_per_call.floor); "<="; 1.3; "x"),
+	goal("per-call cost trace, 8 expressions / floor"; ratio($r.per_event.added_us_per_call.trace8; $r.per_event.added_us_per_call.floor); "<="; 1.3; "x"),
 	(if $ar == null then empty else
 	 goal("archive: kernel blob bytes in total"; $ar.kernel_blob_bytes; "<="; 65536; "B"),
 	 goal("archive: time to pick a blob (store of all kernels)"; $ar.pick_big.total_us; "<="; 1000; "us"),

@@ -8,11 +8,14 @@ def lbl: {
 	b_no_sysfs: "(b) coreprobe `--no-sysfs-btf` (embedded blob)",
 	c_seed: "(c) seed flow: full kernel + app BTF, `btf__add_btf`, file, `btf_custom_path`",
 	d_floor: "(d) floor: bare loader, precomputed minimal merged BTF",
+	t_trace3: "`coreprobe trace` add_test, 3 expressions (`--app-btf`)",
 	peer_bpftrace: "peer: bpftrace, uprobe count (marker: BEGIN, after attach)",
 	peer_funclatency: "peer: libbpf-tools funclatency, uprobe (via `stdbuf -oL`)",
 	peer_tcprtt: "peer: libbpf-tools tcprtt",
 	untraced: "demo_v1 untraced",
 	coreprobe: "traced by `coreprobe -j structs`",
+	trace1: "traced by `coreprobe -j trace`, 1 expression",
+	trace8: "traced by `coreprobe -j trace`, 8 expressions (2 whole structs)",
 	floor: "traced by the floor (bench/floor.bpf.c, plain reads, same event size)"
 }[.] // .;
 def yes: if . == null then "–" elif . then "**met**" else "**missed**" end;

@@ -27,7 +27,7 @@ static const char btf_usage[] =
 	"usage: coreprobe btf list\n"
 	"       coreprobe btf which [BINARY]\n"
 	"       coreprobe btf merge VMLINUX APP OUT\n"
-	"       coreprobe btf add [--kernel RELEASE[:BUILD-ID]=BTF]... [--app BINARY=BTF]... -o NEW\n"
+	"       coreprobe btf add [--kernel RELEASE[:BUILD-ID]=BTF]... [--app BINARY=BTF]... [--full] -o NEW\n"
 	"\n"
 	"  list   the embedded blobs: kind, key, build-id, raw and compressed size, shared-by count\n"
 	"  which  the kernel BTF and the application BTF a trace of BINARY would use here, and why\n"
@@ -35,7 +35,9 @@ static const char btf_usage[] =
 	"  add    write NEW: a copy of this coreprobe that also carries the given blobs.\n"
 	"         BTF may be raw BTF or an ELF with .BTF (a vmlinux also gives its build-id);\n"
 	"         an app blob is keyed by BINARY's GNU build-id (a hex build-id also works,\n"
-	"         NAME:HEX names it). Blobs are pruned to the types coreprobe's tools use.\n";
+	"         NAME:HEX names it). Blobs are pruned to the types coreprobe's tools use;\n"
+	"         --full keeps every type of the --app blobs (for `coreprobe trace` on hosts\n"
+	"         without the application's debug info) and reports what that costs.\n";
 
 static void print_build_id(const unsigned char *id, int len, int width)
 {
@@ -312,6 +314,7 @@ struct add_item {
 	unsigned char build_id[BUILD_ID_MAX];
 	int build_id_len;
 	const char *file;
+	bool full;		/* --full (app blobs): every type, not pruned to the tools' */
 };
 
 static int parse_kernel_spec(const char *spec, struct add_item *it)
@@ -425,6 +428,24 @@ static int add_one(struct store_builder *sb, const struct add_item *it, const st
 
 		err = btf_merge_for_objects(locals, cp_n_objects, &src, 1, &raw, &n, &st);
 	}
+	if (!err && it->full) {
+		/* the application's complete BTF, as given: `trace` resolves any of its types */
+		size_t pruned = n;
+		__u32 all_n = 0;
+		const void *all = btf__raw_data(b, &all_n);
+
+		n = all_n;
+		free(raw);
+		raw = all ? malloc(n) : NULL;
+		if (!raw)
+			err = cp_error(CP_ERUNTIME, "%s: cannot copy its BTF", it->file);
+		else
+			memcpy(raw, all, n);
+		if (!err && !env.json)
+			printf("app %s: --full: %zu bytes of BTF (%u types), %zu more than pruned to coreprobe's tools (%zu)\n",
+			       it->key, n, btf__type_cnt(b) - 1, n - pruned, pruned);
+		st.types_out = btf__type_cnt(b) - 1;
+	}
 	btf__free(b);
 	if (err)
 		return err;
@@ -446,8 +467,9 @@ static int add_one(struct store_builder *sb, const struct add_item *it, const st
 	if (r < 0)
 		return -r;
 	if (!env.json)
-		printf("%s %s: %zu bytes after pruning to coreprobe's types%s\n",
-		       it->kind == CP_BLOB_KERNEL ? "kernel" : "app", it->key, n, r == 1 ? " (replaces the embedded one)" : "");
+		printf("%s %s: %zu bytes%s%s\n",
+		       it->kind == CP_BLOB_KERNEL ? "kernel" : "app", it->key, n,
+		       it->full ? ", full" : " after pruning to coreprobe's types", r == 1 ? " (replaces the embedded one)" : "");
 	return 0;
 }
 
@@ -472,9 +494,11 @@ static int btf_add(int argc, char **argv)
 		{ "kernel", required_argument, 0, 'k' },
 		{ "app", required_argument, 0, 'a' },
 		{ "output", required_argument, 0, 'o' },
+		{ "full", no_argument, 0, 'F' },
 		{ 0 }
 	};
 	struct add_item items[64];
+	bool full = false;
 	struct bpf_object *objs[16] = { 0 };
 	const struct btf *locals[16] = { 0 };
 	struct store_builder *sb = NULL;
@@ -497,6 +521,8 @@ static int btf_add(int argc, char **argv)
 			err = parse_app_spec(optarg, &items[n++]);
 		else if (c == 'o')
 			ec.out = optarg;
+		else if (c == 'F')
+			full = true;
 		else
 			return cp_usage_error("btf add", btf_usage);
 		if (err)
@@ -504,6 +530,10 @@ static int btf_add(int argc, char **argv)
 	}
 	if (!ec.out || !n || optind != argc)
 		return cp_usage_error("btf add", btf_usage);
+	for (int i = 0; i < n; i++)
+		items[i].full = full && items[i].kind == CP_BLOB_APP;
+	if (full && !items[0].full && n == 1)
+		return cp_error(CP_EUSAGE, "btf add: --full applies to --app blobs only (kernel blobs are pruned; kprobe tracing reads the kernel's own BTF)");
 	cp_libbpf_log_setup();
 	if ((err = store_open_self(&st)) || (err = load_object_btfs(objs, locals)))
 		goto out;

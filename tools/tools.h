@@ -11,6 +11,7 @@ int do_btf(int argc, char **argv);
 int do_tcprtt(int argc, char **argv);
 int do_ipsetaudit(int argc, char **argv);
 int do_flowlat(int argc, char **argv);
+int do_trace(int argc, char **argv);
 
 /* Options every command accepts after its name too (libbpf-tools style): -v, -j/--json, -h. */
 enum { OPT_KERNEL_BTF = 0x100, OPT_APP_BTF, OPT_NO_SYSFS_BTF, OPT_PERFBUF, OPT_TOOL_BASE = 0x200 };

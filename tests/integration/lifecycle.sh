@@ -15,6 +15,7 @@ TOOLS=(
 	"sslsniff|sslsniff"
 	"tcprtt|tcprtt"
 	"flowlat|flowlat -i lo"
+	"trace|--app-btf $B/btf/tracetarget_l1.btf trace $T/tracetarget_l1:visit arg0->id arg0->head->next->label arg0->head->id"
 )
 
 # tracefs: mounted for the check if it is not, and unmounted again afterwards
@@ -98,7 +99,7 @@ orphans=$( { ids prog | awk -v m="${max_prog_before:-0}" '$1 > m { print "prog "
 if [ -n "$orphans" ]; then
 	sleep 1
 	orphans=$(echo "$orphans" | while read -r kind id; do
-		bpftool -j "$kind" show id "$id" 2>/dev/null | grep -q '"name":"\(add_test\|events_rb\|events_pb\|events_dropped\|events_heap\|structs_.*\)"' &&
+		bpftool -j "$kind" show id "$id" 2>/dev/null | grep -q '"name":"\(add_test\|trace_probe\|events_rb\|events_pb\|events_dropped\|events_heap\|structs_.*\)"' &&
 			echo "$kind $id"; done)
 fi
 [ -z "$orphans" ] && ok "lifecycle: no coreprobe program or map left that no process holds" ||

@@ -19,6 +19,9 @@
 #include "src/btf/elfinfo.h"
 #include "src/btf/hostinfo.h"
 #include "src/runtime/tlskeys.h"
+#include "src/trace/expr.h"
+#include "src/trace/value.h"
+#include "tests/fuzz/fuzz.h"
 
 static int passed, failed;
 static const char *current;
@@ -940,6 +943,76 @@ static int t_keylog_lines(void)
 	return 0;
 }
 
+/* trace plans: the offsets and steps of each path in tests/fuzz/fuzz.h's struct rec */
+static int plan1(struct btf *b, const char *fn, bool ret, const char *e, struct trace_plan *p, struct trace_value *v)
+{
+	struct trace_site site = { .func = fn, .at_return = ret };
+	const char *ex[1] = { e };
+
+	cp_error_clear();
+	return trace_plan_build(b, &site, ex, 1, p, v);
+}
+
+static int t_trace_plan(void)
+{
+	struct btf *b = fuzz_trace_btf();
+	struct trace_plan p;
+	struct trace_value v[1];
+	const struct trace_expr_plan *e = &p.exprs[0];
+	char out[256];
+	FILE *f;
+	__u8 bf[4] = { 0 };
+
+	CHECK(plan1(b, "visit", false, "arg0->id", &p, v) == 0 && e->reg == 0 && e->n_steps == 0 &&
+	      e->leaf == TRACE_LEAF_MEM && e->leaf_off == 0 && e->size == 4 && v->kind == TV_INT && v->is_signed,
+	      "arg0->id: %s", cp_errmsg());
+	CHECK(plan1(b, "visit", false, "arg0->next->next->next->id", &p, v) == 0 && e->n_steps == 3 &&
+	      e->steps[0].off == 24 && e->steps[0].deref && e->steps[1].off == 8 && e->steps[2].off == 8 && e->leaf_off == 0,
+	      "pointer chain: %s n=%u", cp_errmsg(), e->n_steps);
+	CHECK(!strcmp(v->base[0], "arg0") && !strcmp(v->base[1], "arg0->next") && !strcmp(v->base[2], "arg0->next->next") &&
+	      !strcmp(v->base[3], "arg0->next->next->next"),
+	      "NULL names: '%s' '%s' '%s' '%s'", v->base[0], v->base[1], v->base[2], v->base[3]);
+	CHECK(plan1(b, "visit", false, "arg0->fl.b", &p, v) == 0 && e->leaf_off == 4 && v->kind == TV_BITFIELD &&
+	      v->bit_shift == 3 && v->bit_size == 5 && v->is_signed && e->size == 1, "bitfield: %s", cp_errmsg());
+	bf[0] = (__u8)((-7 & 31) << 3) | 5;
+	if ((f = fmemopen(out, sizeof(out), "w"))) {
+		tv_print_text(f, b, v, bf);
+		fputc(0, f);
+		fclose(f);
+		CHECK(!strcmp(out, "-7"), "bitfield -7 printed as '%s'", out);
+	}
+	CHECK(plan1(b, "visit", false, "arg0->arr[3]", &p, v) == 0 && e->leaf_off == 20 && e->size == 4, "array: %s", cp_errmsg());
+	CHECK(plan1(b, "visit", false, "arg0->l", &p, v) == 0 && e->leaf_off == 32 && e->size == 8, "anonymous union: %s", cp_errmsg());
+	CHECK(plan1(b, "visit", false, "arg0->str", &p, v) == 0 && v->kind == TV_STR && e->n_steps == 1 &&
+	      e->steps[0].off == 48 && e->leaf == TRACE_LEAF_STR && e->leaf_off == 0, "char *: %s", cp_errmsg());
+	CHECK(plan1(b, "visit", false, "arg0->name", &p, v) == 0 && v->kind == TV_STR && e->leaf == TRACE_LEAF_MEM &&
+	      e->leaf_off == 40 && e->size == 8, "char[8]: %s", cp_errmsg());
+	CHECK(plan1(b, "visit", false, "arg1", &p, v) == 0 && e->reg == 1 && e->leaf == TRACE_LEAF_VALUE && e->size == 8,
+	      "arg1: %s", cp_errmsg());
+	CHECK(plan1(b, "visit", false, "*arg0", &p, v) == 0 && v->kind == TV_AGGR && e->size == 64, "*arg0: %s", cp_errmsg());
+	CHECK(plan1(b, "visit", false, "((struct node *)arg1)->next->id", &p, v) == 0 && e->reg == 1 && e->n_steps == 1 &&
+	      e->steps[0].off == 8, "cast: %s", cp_errmsg());
+	CHECK(plan1(b, "visit", false, "(*arg0).next[1].id", &p, v) == 0 && e->n_steps == 1 && e->steps[0].off == 24 &&
+	      e->leaf_off == 16, "pointer index: %s", cp_errmsg());
+	CHECK(plan1(b, "visit", false, "arg0->color", &p, v) == 0 && v->kind == TV_ENUM, "enum: %s", cp_errmsg());
+	/* refusals */
+	CHECK(plan1(b, "visit", false, "arg0->nosuch", &p, v) == CP_EUSAGE &&
+	      strstr(cp_errmsg(), "its fields: id, fl, arr, next, i, l, name, str, color"), "unknown field: %s", cp_errmsg());
+	CHECK(plan1(b, "visit", false, "arg0->arr[4]", &p, v) == CP_EUSAGE && strstr(cp_errmsg(), "past the end"), "bound: %s", cp_errmsg());
+	CHECK(plan1(b, "visit", false, "((struct nosuch *)arg0)->x", &p, v) == CP_ENOBTF, "unknown type: %s", cp_errmsg());
+	CHECK(plan1(b, "visit", false, "arg0.id", &p, v) == CP_EUSAGE && strstr(cp_errmsg(), "use ->"), ". on a pointer: %s", cp_errmsg());
+	CHECK(plan1(b, "fl", false, "arg1->id", &p, v) == CP_EUSAGE && strstr(cp_errmsg(), "not proven"), "after a float: %s", cp_errmsg());
+	CHECK(plan1(b, "nosuch", false, "arg0->id", &p, v) == CP_EUSAGE && strstr(cp_errmsg(), "cast it first"), "untyped: %s", cp_errmsg());
+	CHECK(plan1(b, "nosuch", false, "((struct rec *)arg0)->id", &p, v) == 0, "untyped cast: %s", cp_errmsg());
+	CHECK(plan1(b, "visit", true, "arg0", &p, v) == CP_EUSAGE, "argN at return");
+	CHECK(plan1(b, "visit", true, "ret", &p, v) == 0 && e->reg == TRACE_REG_RET && e->leaf == TRACE_LEAF_VALUE, "ret: %s", cp_errmsg());
+	CHECK(plan1(b, "visit", false, "arg0->next->next->next->next->next->next->next->next->next->next->next->next->id", &p, v) == CP_EUSAGE &&
+	      strstr(cp_errmsg(), "more than 10"), "11 hops: %s", cp_errmsg());
+	cp_error_clear();
+	btf__free(b);
+	return 0;
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -966,6 +1039,7 @@ int main(void)
 	run("merge: raw BTF read in place (kernel, module, sysfs) = libbpf's; damage refused", t_merge_raw);
 	run("TLS 1.3 handshake traffic secrets match RFC 8448", t_tls13_rfc8448);
 	run("key log lines: TLS 1.2, TLS 1.3 SHA-384, unset and hostile inputs", t_keylog_lines);
+	run("trace plans: offsets, steps, bitfields, strings, casts; refusals", t_trace_plan);
 	{
 		char cmd[600];
 
