@@ -6,6 +6,7 @@
 #include "flowlat.skel.h"
 #include "structs.skel.h"
 #include "sslsniff.skel.h"
+#include "procwatch.skel.h"
 
 const struct cp_object cp_objects[] = {
 	{ "tcprtt", tcprtt_bpf__elf_bytes },
@@ -13,5 +14,6 @@ const struct cp_object cp_objects[] = {
 	{ "flowlat", flowlat_bpf__elf_bytes },
 	{ "structs", structs_bpf__elf_bytes },
 	{ "sslsniff", sslsniff_bpf__elf_bytes },
+	{ "procwatch", procwatch_bpf__elf_bytes },	/* loaded by sslsniff */
 };
 const int cp_n_objects = sizeof(cp_objects) / sizeof(cp_objects[0]);
