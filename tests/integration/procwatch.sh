@@ -174,3 +174,98 @@ launch_host() {
 }
 TRUTH=$TMP/truth-host.txt LIBRE="$HOSTLIB/libssl.so.1.1"
 late_case host launch_host
+
+# fresh_lib DIR: a new copy of 1.1.1w's libssl and libcrypto (new inodes, Debian's build-ids)
+fresh_lib() { mkdir -p "$1" && cp "$O/1.1.1w/root/usr/lib/$MA"/lib{ssl,crypto}.so.1.1 "$1/"; }
+# host_client DIR PORT TAG DELAY: openssl 1.1.1w s_client on the host with the libraries of DIR,
+# writing "client TAG" after DELAY seconds.
+host_client() {
+	(sleep "$4"; printf 'client %s\n' "$3"; sleep 2) |
+		/lib64/ld-linux-x86-64.so.2 --library-path "$1" "$O/1.1.1w/root/usr/bin/openssl" s_client \
+			-connect "127.0.0.1:$2" -tls1_3 -quiet -no_ign_eof >"$TMP/client-$3.out" 2>&1 &
+	LAUNCH_PID=$!
+	find_client "$2" "$1/libssl.so.1.1"
+}
+
+# -- 4. --no-watch (the negative control): the same late host process is not traced
+port=$((PORT++))
+fresh_lib "$TMP/nowatch"
+if tracer_start "$TMP/nw.out" "$TMP/nw.err" "$CP" -j sslsniff --no-watch -d 6; then
+	sleep 1
+	server "$port" nowatch
+	sleep 0.3
+	host_client "$TMP/nowatch" "$port" nowatch 0.8
+	wait "$SERVER_PID" 2>/dev/null
+	kill -INT "$TRACER_PID"; tracer_wait 15
+	sleep 1
+	if ! grep -q "new ones as processes map them" "$TMP/nw.err" && [ "$CLIENT_PID" != none ] &&
+		[ -z "$(event "$TMP/nw.out" "$CLIENT_PID" write "client nowatch")" ] &&
+		grep -q "server nowatch" "$TMP/client-nowatch.out"; then
+		ok "--no-watch: a process started later with a new libssl is not traced (though its session took place)"
+	else
+		notok "--no-watch: $(head -c 300 "$TMP/nw.err") $(grep -F 'nowatch' "$TMP/nw.out" | head -c 300)"
+	fi
+else
+	notok "--no-watch: sslsniff did not start: $(head -c 300 "$TMP/nw.err")"
+fi
+
+# -- 5. a library deleted while mapped: traced through the mapping (the file the process runs)
+port=$((PORT++))
+fresh_lib "$TMP/dellib"
+(sleep 4; printf 'server deleted\n'; sleep 2) |
+	"$O/3.0.22/run" openssl s_server -accept "127.0.0.1:$port" -cert "$CERT/cert.pem" -key "$CERT/key.pem" \
+		-tls1_3 -naccept 1 >"$TMP/server-deleted.out" 2>&1 &
+SERVER_PID=$!
+sleep 0.5
+host_client "$TMP/dellib" "$port" deleted 3.2
+sleep 0.3
+rm -f "$TMP/dellib"/*
+if grep -q "$TMP/dellib/libssl.so.1.1 (deleted)" "/proc/$CLIENT_PID/maps" &&
+	tracer_start "$TMP/del.out" "$TMP/del.err" "$CP" -v -j sslsniff -d 7; then
+	wait "$SERVER_PID" 2>/dev/null
+	kill -INT "$TRACER_PID"; tracer_wait 15
+	d=$(event "$TMP/del.out" "$CLIENT_PID" write "client deleted")
+	if [ -n "$d" ] && echo "$d" | grep -qF "\"lib\":\"$TMP/dellib/libssl.so.1.1 (deleted, mapped by pid $CLIENT_PID)\"" &&
+		grep -q "deleted while mapped: traced through the mapping" "$TMP/del.err"; then
+		ok "a libssl deleted while mapped: traced through the mapping, named as deleted (one -v line)"
+	else
+		notok "deleted library: ${d:0:300} $(grep -v ^libbpf "$TMP/del.err" | head -c 300)"
+	fi
+else
+	notok "deleted library: the client does not map it as deleted, or sslsniff did not start: $(head -c 300 "$TMP/del.err")"
+	wait "$SERVER_PID" 2>/dev/null
+fi
+kill -KILL "$LAUNCH_PID" 2>/dev/null
+
+# -- 6. processes exiting during the attach: 15 short-lived programs, each with a new libssl
+# file, gone in a few ms; then a long-lived one. No error, nothing wrong, the last one traced.
+# (Few: each file attached costs 10 uprobes, and detaching each takes the kernel ~0.1 s.)
+port=$((PORT++))
+if tracer_start "$TMP/ex.out" "$TMP/ex.err" "$CP" -v -j sslsniff -d 12; then
+	shorts=()
+	for i in $(seq 1 15); do
+		fresh_lib "$TMP/short/$i"
+		/lib64/ld-linux-x86-64.so.2 --library-path "$TMP/short/$i" "$O/1.1.1w/root/usr/bin/openssl" version >/dev/null &
+		shorts+=($!)
+	done
+	wait "${shorts[@]}"
+	server "$port" exiting
+	sleep 0.3
+	fresh_lib "$TMP/exlong"
+	host_client "$TMP/exlong" "$port" exiting 0.8
+	wait "$SERVER_PID" 2>/dev/null
+	sleep 0.5
+	alive=$(kill -0 "$TRACER_PID" 2>/dev/null && echo yes)
+	kill -INT "$TRACER_PID"; tracer_wait 40
+	rc=$?
+	bad=$(grep -v '^libbpf' "$TMP/ex.err" | grep -Ev '^coreprobe: (kernel|merged BTF|pid [0-9]+: now tracing|/)|^Tracing' | head -c 300)
+	covered=$(grep -c "now tracing $TMP/short/" "$TMP/ex.err")
+	if [ "$alive" = yes ] && [ "$rc" = 0 ] && [ -z "$bad" ] && ! grep '"error"\|"warning"' "$TMP/ex.out" | grep -v 3.0.22 | grep -q . &&
+		[ -n "$(event "$TMP/ex.out" "$CLIENT_PID" write "client exiting")" ]; then
+		ok "15 processes exiting during the attach: no error or warning ($covered of their files were still attached), a later one traced"
+	else
+		notok "exiting processes: alive=$alive rc=$rc unexpected: $bad $(grep '"error"\|"warning"' "$TMP/ex.out" | head -c 300)"
+	fi
+else
+	notok "exiting processes: sslsniff did not start: $(head -c 300 "$TMP/ex.err")"
+fi
