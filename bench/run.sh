@@ -8,7 +8,7 @@
 #   BENCH_EVENT_RUNS  runs per per-event variant (default 20)
 #   BENCH_CALLS       add_test calls per per-event run (default 1000000)
 #   BENCH_SSL_RUNS    runs per sslsniff load step (default 5)
-#   BENCH_ONLY        space-separated subset of: startup events sslsniff micro profile
+#   BENCH_ONLY        space-separated subset of: startup events sslsniff procwatch micro profile
 #                     (default: all)
 #
 # The machine is shared and noisy (2 cores, other builds, qemu): every group runs its variants
@@ -21,7 +21,7 @@ RUNS=${BENCH_RUNS:-20}
 EVENT_RUNS=${BENCH_EVENT_RUNS:-20}
 CALLS=${BENCH_CALLS:-1000000}
 SSL_RUNS=${BENCH_SSL_RUNS:-5}
-ONLY=${BENCH_ONLY:-startup events sslsniff micro profile}
+ONLY=${BENCH_ONLY:-startup events sslsniff procwatch micro profile}
 OUT=build/bench
 H=$OUT/harness
 T=$PWD/build/targets/demo_v1
@@ -96,6 +96,12 @@ if want sslsniff; then
 fi
 
 # ---- micro: the kernel-BTF read steps, and picking a blob ----
+# ---- 4c. sslsniff: exec of a new process -> its libssl covered (bench/procwatch.sh, its own
+# JSON: build/bench/procwatch.json) ----
+if want procwatch; then
+	bash bench/procwatch.sh >&2
+fi
+
 if want micro; then
 	echo "bench: micro-benchmarks" >&2
 	{

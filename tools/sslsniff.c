@@ -101,6 +101,10 @@ struct sslsniff {
 	bool no_watch;
 	struct procwatch *pw;
 	bool warned_full;
+	/* processes whose libssl was mapped before their libcrypto: only their libcrypto
+	 * mappings are worth a rescan (the others' libcrypto events cost no scan) */
+	int pending[64];
+	unsigned n_pending;
 };
 
 static int parse_args(int argc, char **argv, struct sslsniff *S)
@@ -583,13 +587,27 @@ static bool key_traced(const struct sslsniff *S, const struct pw_file_key *k)
 }
 
 /* A process just mapped a libssl or libcrypto we were not told it was done with. */
+static bool take_pending(struct sslsniff *S, int pid)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(S->pending); i++)
+		if (S->pending[i] == pid) {
+			S->pending[i] = 0;
+			return true;
+		}
+	return false;
+}
+
 static void on_mapping(void *ctx, const struct pw_event *e)
 {
 	struct sslsniff *S = ctx;
 	int first = S->n_libs;
 
-	if (scan_maps(S, e->pid) == 1)
-		return;		/* its libcrypto comes next, and with it another event */
+	if (e->prefix == W_CRYPTO && !take_pending(S, e->pid))
+		return;
+	if (scan_maps(S, e->pid) == 1) {	/* its libcrypto comes next, with another event */
+		S->pending[S->n_pending++ % ARRAY_SIZE(S->pending)] = e->pid;
+		return;
+	}
 	for (int i = first; i < S->n_libs; i++)
 		cover_lib(S, i, e);
 	/* a libssl now traced is not reported again; anything else (a process gone before it

@@ -182,7 +182,7 @@ fresh_lib() { mkdir -p "$1" && cp "$O/1.1.1w/root/usr/lib/$MA"/lib{ssl,crypto}.s
 host_client() {
 	(sleep "$4"; printf 'client %s\n' "$3"; sleep 2) |
 		/lib64/ld-linux-x86-64.so.2 --library-path "$1" "$O/1.1.1w/root/usr/bin/openssl" s_client \
-			-connect "127.0.0.1:$2" -tls1_3 -quiet -no_ign_eof >"$TMP/client-$3.out" 2>&1 &
+			-connect "127.0.0.1:$2" -tls1_3 -quiet -no_ign_eof -keylogfile "$TMP/truth-$3.txt" >"$TMP/client-$3.out" 2>&1 &
 	LAUNCH_PID=$!
 	find_client "$2" "$1/libssl.so.1.1"
 }
@@ -209,7 +209,8 @@ else
 	notok "--no-watch: sslsniff did not start: $(head -c 300 "$TMP/nw.err")"
 fi
 
-# -- 5. a library deleted while mapped: traced through the mapping (the file the process runs)
+# -- 5. a library deleted while mapped: traced through the mapping (the file the process runs).
+# sslsniff starts after the client's handshake: its keys come with its first data call.
 port=$((PORT++))
 fresh_lib "$TMP/dellib"
 (sleep 4; printf 'server deleted\n'; sleep 2) |
@@ -221,7 +222,7 @@ host_client "$TMP/dellib" "$port" deleted 3.2
 sleep 0.3
 rm -f "$TMP/dellib"/*
 if grep -q "$TMP/dellib/libssl.so.1.1 (deleted)" "/proc/$CLIENT_PID/maps" &&
-	tracer_start "$TMP/del.out" "$TMP/del.err" "$CP" -v -j sslsniff -d 7; then
+	tracer_start "$TMP/del.out" "$TMP/del.err" "$CP" -v -j sslsniff --keylog "$TMP/kl-deleted.txt" -d 7; then
 	wait "$SERVER_PID" 2>/dev/null
 	kill -INT "$TRACER_PID"; tracer_wait 15
 	d=$(event "$TMP/del.out" "$CLIENT_PID" write "client deleted")
@@ -230,6 +231,12 @@ if grep -q "$TMP/dellib/libssl.so.1.1 (deleted)" "/proc/$CLIENT_PID/maps" &&
 		ok "a libssl deleted while mapped: traced through the mapping, named as deleted (one -v line)"
 	else
 		notok "deleted library: ${d:0:300} $(grep -v ^libbpf "$TMP/del.err" | head -c 300)"
+	fi
+	r=$(awk '$1 == "CLIENT_HANDSHAKE_TRAFFIC_SECRET" { print $2; exit }' "$TMP/truth-deleted.txt" 2>/dev/null)
+	if [ -n "$r" ] && diff <(grep -v '^#' "$TMP/truth-deleted.txt" | sort) <(grep -F " $r " "$TMP/kl-deleted.txt" 2>/dev/null | sort) >/dev/null; then
+		ok "handshake done before sslsniff started: the key log still equals the client's (sent with its first data call)"
+	else
+		notok "handshake before sslsniff: key log differs from the client's (random ${r:-none})"
 	fi
 else
 	notok "deleted library: the client does not map it as deleted, or sslsniff did not start: $(head -c 300 "$TMP/del.err")"
