@@ -257,7 +257,7 @@ static int keep_mapped(const struct pw_mapping *m, int *fd, char *file, size_t n
 	snprintf(file, n, "/proc/self/fd/%d", *fd);
 	if (elf_inspect_fd(*fd, m->shown, ei)) {
 		if (env.verbose)
-			fprintf(stderr, "coreprobe: %s: skipped: ", m->shown), cp_error_print();
+			fprintf(stderr, "coreprobe: %s: skipped: %s\n", m->shown, cp_errmsg());
 		cp_error_clear();
 		close(*fd);
 		*fd = -1;
