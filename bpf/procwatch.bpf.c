@@ -65,6 +65,10 @@ struct {
 	__type(value, __u64);
 } exec_ns SEC(".maps");
 
+/* entries in `pending`: every syscall's exit returns at once while it is 0 (a plain global, no
+ * helper call: this runs on every syscall of the machine) */
+__u64 n_pending = 0;
+
 /* files userspace is done with (attached, or not a library it can use) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -131,17 +135,23 @@ int BPF_PROG(pw_sys_enter, struct pt_regs *regs, long id)
 	e.prefix = p;
 	e.pid = pid_tgid >> 32;
 	e.tid = (__u32)pid_tgid;
-	bpf_map_update_elem(&pending, &e.tid, &e, BPF_ANY);
+	if (bpf_map_update_elem(&pending, &e.tid, &e, BPF_NOEXIST) == 0)
+		__sync_fetch_and_add(&n_pending, 1);
+	else
+		bpf_map_update_elem(&pending, &e.tid, &e, BPF_ANY);	/* a stale slot of this thread */
 	return 0;
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(pw_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
-	struct pw_event *e = bpf_map_lookup_elem(&pending, &tid), *out;
+	__u32 tid, zero = 0;
+	struct pw_event *e, *out;
 
-	if (!e)
+	if (!n_pending)
+		return 0;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	if (!(e = bpf_map_lookup_elem(&pending, &tid)))
 		return 0;
 	/* only the mmap this thread entered with a watched file comes back with a slot */
 	if ((unsigned long)ret < (unsigned long)-4095L) {
@@ -160,7 +170,8 @@ int BPF_PROG(pw_sys_exit, struct pt_regs *regs, long ret)
 				__sync_fetch_and_add(n, 1);
 		}
 	}
-	bpf_map_delete_elem(&pending, &tid);
+	if (bpf_map_delete_elem(&pending, &tid) == 0)
+		__sync_fetch_and_add(&n_pending, -1);
 	return 0;
 }
 

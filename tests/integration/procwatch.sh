@@ -40,12 +40,20 @@ make_root() {
 	cp "$CERT/cert.pem" "$r/tmp/"
 }
 
-# server PORT TAG: OpenSSL 3.0.22 (no blob: no keys) answers "server TAG" 1.6 s after start.
+# server PORT TAG [DELAY]: OpenSSL 3.0.22 (no blob: no keys) answers "server TAG" DELAY s
+# (default 1.6) after its start; returns when it listens (at most 10 s).
 server() {
-	(sleep 1.6; printf 'server %s\n' "$2"; sleep 2) |
+	(sleep "${3:-1.6}"; printf 'server %s\n' "$2"; sleep 2) |
 		"$O/3.0.22/run" openssl s_server -accept "127.0.0.1:$1" -cert "$CERT/cert.pem" -key "$CERT/key.pem" \
 			-tls1_3 -naccept 1 >"$TMP/server-$2.out" 2>&1 &
 	SERVER_PID=$!
+	for _ in $(seq 1 100); do ss -ltn "sport = :$1" | grep -q LISTEN && return 0; sleep 0.1; done
+}
+# wait_server: the server ends after its one session; if the client never came, after 15 s
+wait_server() {
+	for _ in $(seq 1 150); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+	kill "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID" 2>/dev/null
 }
 
 # The client, run by each case's launcher: writes "client TAG" 0.8 s after its start (the
@@ -106,12 +114,11 @@ late_case() {
 	fi
 	sleep 1
 	server "$port" "$tag"
-	sleep 0.3
 	"$@" "$port" "$tag"
 	sleep 1.3
 	local fds
 	fds=$(socket_fds "$CLIENT_PID")
-	wait "$SERVER_PID" 2>/dev/null
+	wait_server
 	sleep 2
 	kill -KILL "$LAUNCH_PID" 2>/dev/null	# a pid-namespace init ignores SIGTERM
 	wait "$LAUNCH_PID" 2>/dev/null
@@ -193,9 +200,8 @@ fresh_lib "$TMP/nowatch"
 if tracer_start "$TMP/nw.out" "$TMP/nw.err" "$CP" -j sslsniff --no-watch -d 6; then
 	sleep 1
 	server "$port" nowatch
-	sleep 0.3
 	host_client "$TMP/nowatch" "$port" nowatch 0.8
-	wait "$SERVER_PID" 2>/dev/null
+	wait_server
 	kill -INT "$TRACER_PID"; tracer_wait 15
 	sleep 1
 	if ! grep -q "new ones as processes map them" "$TMP/nw.err" && [ "$CLIENT_PID" != none ] &&
@@ -213,17 +219,13 @@ fi
 # sslsniff starts after the client's handshake: its keys come with its first data call.
 port=$((PORT++))
 fresh_lib "$TMP/dellib"
-(sleep 4; printf 'server deleted\n'; sleep 2) |
-	"$O/3.0.22/run" openssl s_server -accept "127.0.0.1:$port" -cert "$CERT/cert.pem" -key "$CERT/key.pem" \
-		-tls1_3 -naccept 1 >"$TMP/server-deleted.out" 2>&1 &
-SERVER_PID=$!
-sleep 0.5
+server "$port" deleted 4
 host_client "$TMP/dellib" "$port" deleted 3.2
 sleep 0.3
 rm -f "$TMP/dellib"/*
 if grep -q "$TMP/dellib/libssl.so.1.1 (deleted)" "/proc/$CLIENT_PID/maps" &&
 	tracer_start "$TMP/del.out" "$TMP/del.err" "$CP" -v -j sslsniff --keylog "$TMP/kl-deleted.txt" -d 7; then
-	wait "$SERVER_PID" 2>/dev/null
+	wait_server
 	kill -INT "$TRACER_PID"; tracer_wait 15
 	d=$(event "$TMP/del.out" "$CLIENT_PID" write "client deleted")
 	if [ -n "$d" ] && echo "$d" | grep -qF "\"lib\":\"$TMP/dellib/libssl.so.1.1 (deleted, mapped by pid $CLIENT_PID)\"" &&
@@ -240,7 +242,7 @@ if grep -q "$TMP/dellib/libssl.so.1.1 (deleted)" "/proc/$CLIENT_PID/maps" &&
 	fi
 else
 	notok "deleted library: the client does not map it as deleted, or sslsniff did not start: $(head -c 300 "$TMP/del.err")"
-	wait "$SERVER_PID" 2>/dev/null
+	wait_server
 fi
 kill -KILL "$LAUNCH_PID" 2>/dev/null
 
@@ -256,11 +258,10 @@ if tracer_start "$TMP/ex.out" "$TMP/ex.err" "$CP" -v -j sslsniff -d 12; then
 		shorts+=($!)
 	done
 	wait "${shorts[@]}"
-	server "$port" exiting
-	sleep 0.3
 	fresh_lib "$TMP/exlong"
+	server "$port" exiting
 	host_client "$TMP/exlong" "$port" exiting 0.8
-	wait "$SERVER_PID" 2>/dev/null
+	wait_server
 	sleep 0.5
 	alive=$(kill -0 "$TRACER_PID" 2>/dev/null && echo yes)
 	kill -INT "$TRACER_PID"; tracer_wait 40
