@@ -79,9 +79,14 @@ RUNTIME_SRC := $(addprefix src/runtime/,tracer.c tlskeys.c outfile.c attach.c tc
 # `coreprobe trace`'s expression parser, plan builder and value printer (pure: fuzzed alone)
 TRACE_SRC := $(addprefix src/trace/,expr.c value.c)
 CORE_SRC := src/common.c $(BTF_SRC) $(RUNTIME_SRC) $(TRACE_SRC)
-APP_SRC := main.c tools/btfcmd.c tools/objects.c $(addprefix tools/,$(addsuffix .c,$(TOOLS)))
-BPF_OBJS := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(TOOLS))
-SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(TOOLS))
+# Runtime components with a BPF object of their own (bpf/<name>.bpf.c + bpf/<name>.h, no
+# tools/ file): loaded by the tools that use them. Their sources need the skeleton, so they
+# link with the tools, not into CORE_SRC (mkstore and the unit tests build without skeletons).
+COMPONENTS := procwatch
+APP_SRC := main.c tools/btfcmd.c tools/objects.c $(addprefix tools/,$(addsuffix .c,$(TOOLS))) \
+	$(addprefix src/runtime/,$(addsuffix .c,$(COMPONENTS)))
+BPF_OBJS := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(TOOLS) $(COMPONENTS))
+SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(TOOLS) $(COMPONENTS))
 CORE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRC))
 APP_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(APP_SRC))
 

@@ -9,7 +9,7 @@
 #   BENCH_CALLS       add_test calls per per-event run (default 1000000)
 #   BENCH_SSL_RUNS    runs per sslsniff load step (default 5)
 #   BENCH_SSLFD_RUNS  runs per sslfd variant (default 10)
-#   BENCH_ONLY        space-separated subset of: startup events sslsniff sslfd micro profile
+#   BENCH_ONLY        space-separated subset of: startup events sslsniff sslfd procwatch micro profile
 #                     (default: all)
 #
 # The machine is shared and noisy (2 cores, other builds, qemu): every group runs its variants
@@ -22,8 +22,8 @@ RUNS=${BENCH_RUNS:-20}
 EVENT_RUNS=${BENCH_EVENT_RUNS:-20}
 CALLS=${BENCH_CALLS:-1000000}
 SSL_RUNS=${BENCH_SSL_RUNS:-5}
-SSLFD_RUNS=${BENCH_SSLFD_RUNS:-10}
-ONLY=${BENCH_ONLY:-startup events sslsniff sslfd micro profile}
+#   BENCH_SSLFD_RUNS  runs per sslfd variant (default 10)
+#   BENCH_ONLY        space-separated subset of: startup events sslsniff sslfd procwatch micro profile
 OUT=build/bench
 H=$OUT/harness
 T=$PWD/build/targets/demo_v1
@@ -113,7 +113,14 @@ if want sslfd; then
 		nofd= ./coreprobe -j sslsniff --no-fd-syscalls
 fi
 
+# ---- 4d. sslsniff: exec of a new process -> its libssl covered (bench/procwatch.sh, its own
+# JSON: build/bench/procwatch.json) ----
+if want procwatch; then
+	bash bench/procwatch.sh >&2
+fi
+
 # ---- micro: the kernel-BTF read steps, and picking a blob ----
+
 if want micro; then
 	echo "bench: micro-benchmarks" >&2
 	{

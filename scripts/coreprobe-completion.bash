@@ -8,19 +8,20 @@
 # line; a new subcommand SUB of CMD: add it to _coreprobe_subs_CMD (and _coreprobe_opts_CMD_SUB);
 # an option taking a file: add it to _coreprobe_file_opts.
 
-_coreprobe_commands="structs sslsniff btf tcprtt ipsetaudit flowlat"
+_coreprobe_commands="structs sslsniff btf tcprtt ipsetaudit flowlat trace"
 # before COMMAND; all but --output, -V also after it (_coreprobe_common)
 _coreprobe_global="-v --verbose -j --json --kernel-btf --app-btf --no-sysfs-btf --output --perfbuf -h --help -V --version"
 _coreprobe_common="-v --verbose -j --json --kernel-btf --app-btf --no-sysfs-btf --perfbuf -h --help"
 _coreprobe_opts_structs="-p -c -d"
-_coreprobe_opts_sslsniff="-p --lib -x --hexdump --max-bytes --keylog --no-fd-syscalls -c -d"
+_coreprobe_opts_sslsniff="-p --lib -x --hexdump --max-bytes --keylog --no-fd-syscalls --no-watch -c -d"
 _coreprobe_opts_tcprtt="-i -d -c -m -e -b -B -p -P -a -A --events --attach"
 _coreprobe_opts_ipsetaudit="-c -d --attach"
 _coreprobe_opts_flowlat="-i -p -c -d --hook"
+_coreprobe_opts_trace="-p -c -d"
 _coreprobe_opts_btf=""
 _coreprobe_subs_btf="list which merge add"
 # a subcommand's options are its own only (btf list, which, merge take none)
-_coreprobe_opts_btf_add="--kernel --app -o --output -v --verbose -j --json -h --help"
+_coreprobe_opts_btf_add="--kernel --app --full -o --output -v --verbose -j --json -h --help"
 # options whose argument is a file (or, for --kernel/--app, NAME=FILE: completed as a file)
 _coreprobe_file_opts="--kernel-btf --app-btf --output --keylog --lib --kernel --app -o"
 # options with an argument that is not completed

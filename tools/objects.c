@@ -9,6 +9,7 @@
 #include <linux/types.h>
 #include "bpf/trace.h"
 #include "trace.skel.h"
+#include "procwatch.skel.h"
 
 const struct cp_object cp_objects[] = {
 	{ "tcprtt", tcprtt_bpf__elf_bytes },
@@ -17,5 +18,6 @@ const struct cp_object cp_objects[] = {
 	{ "structs", structs_bpf__elf_bytes },
 	{ "sslsniff", sslsniff_bpf__elf_bytes },
 	{ "trace", trace_bpf__elf_bytes },
+	{ "procwatch", procwatch_bpf__elf_bytes },	/* loaded by sslsniff */
 };
 const int cp_n_objects = sizeof(cp_objects) / sizeof(cp_objects[0]);

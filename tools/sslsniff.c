@@ -15,12 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "src/common.h"
 #include "src/btf/elfinfo.h"
+#include "src/runtime/procwatch.h"
 #include "src/runtime/tlskeys.h"
 #include "src/runtime/tracer.h"
 #include "tools/tools.h"
@@ -28,16 +31,16 @@
 #include "bpf/sslsniff.h"
 #include "sslsniff.skel.h"
 
-#define MAX_LIBS 64
+#define MAX_LIBS 256
 #define MAX_INSTANCES 16
 
 static const char sslsniff_usage[] =
 	"usage: coreprobe sslsniff [-p PID] [--lib PATH]... [-x] [--max-bytes N] [--keylog FILE] [--no-fd-syscalls]\n"
-	"                          [-c COUNT] [-d SECONDS] [-v] [-j]\n"
+	"                          [--no-watch] [-c COUNT] [-d SECONDS] [-v] [-j]\n"
 	"\n"
 	"Prints the plaintext of SSL_read/SSL_write/SSL_read_ex/SSL_write_ex calls of every OpenSSL\n"
 	"library and of gnutls_record_send/recv calls of every GnuTLS library in use (found on disk\n"
-	"and in /proc/*/maps, containers included), with the connection's fd (\"fd ?\" when it cannot\n"
+	"and in /proc/*/maps, containers included, and new ones as processes map them), with the connection's fd (\"fd ?\" when it cannot\n"
 	"be proven), and writes an NSS key log (OpenSSL) that Wireshark and tshark decrypt with.\n"
 	"\n"
 	"  -p PID          only this process (and only the libraries it maps, plus --lib)\n"
@@ -48,22 +51,30 @@ static const char sslsniff_usage[] =
 	"  --max-bytes N   capture at most N bytes per call (default 4096, at most 16383);\n"
 	"                  longer calls are flagged as truncated\n"
 	"  --keylog FILE   append key log lines (created 0600; never follows a symlink)\n"
+	"  --no-watch      trace only the libraries found at start-up (do not watch for\n"
+	"                  processes and containers that map a new one later)\n"
 	"  -c COUNT        exit after COUNT data events\n"
 	"  -d SECONDS      exit after SECONDS\n";
 
 /* One OpenSSL build in use: its libssl, and the libcrypto it runs with. */
 struct ssl_lib {
-	char ssl_path[PATH_MAX];
+	char ssl_path[PATH_MAX];	/* its name in messages and output */
 	struct elf_info ssl;
 	char crypto_path[PATH_MAX];
 	struct elf_info crypto;
 	bool has_crypto;
+	/* Found through a process's mapping (src/runtime/procwatch.h): the mapped files, kept
+	 * open; every read and the attach go through these /proc/self/fd/N names. "": by path. */
+	char ssl_file[32], crypto_file[32];
+	int ssl_fd, crypto_fd;
 };
 
 /* One GnuTLS library in use (plaintext only: no GnuTLS type is read). */
 struct gtls_lib {
 	char path[PATH_MAX];
 	struct elf_info ei;
+	char file[32];		/* found through a mapping: /proc/self/fd/N of fd; "": by path */
+	int fd;
 };
 
 #define GTLS_PROBES 8
@@ -108,11 +119,18 @@ struct sslsniff {
 	bool no_fd_syscalls;		/* --no-fd-syscalls */
 	struct keylog kl;
 	__u64 start_ns;
+	bool no_watch;
+	struct procwatch *pw;
+	bool warned_full;
+	/* processes whose libssl was mapped before their libcrypto: only their libcrypto
+	 * mappings are worth a rescan (the others' libcrypto events cost no scan) */
+	int pending[64];
+	unsigned n_pending;
 };
 
 static int parse_args(int argc, char **argv, struct sslsniff *S)
 {
-	enum { OPT_LIB = OPT_TOOL_BASE, OPT_MAX_BYTES, OPT_KEYLOG, OPT_NO_FD_SYSCALLS };
+	enum { OPT_LIB = OPT_TOOL_BASE, OPT_MAX_BYTES, OPT_KEYLOG, OPT_NO_FD_SYSCALLS, OPT_NO_WATCH };
 	static const struct option opts[] = {
 		CP_COMMON_LONGOPTS,
 		{ "pid", required_argument, 0, 'p' },
@@ -121,6 +139,7 @@ static int parse_args(int argc, char **argv, struct sslsniff *S)
 		{ "max-bytes", required_argument, 0, OPT_MAX_BYTES },
 		{ "keylog", required_argument, 0, OPT_KEYLOG },
 		{ "no-fd-syscalls", no_argument, 0, OPT_NO_FD_SYSCALLS },
+		{ "no-watch", no_argument, 0, OPT_NO_WATCH },
 		{ "count", required_argument, 0, 'c' },
 		{ "duration", required_argument, 0, 'd' },
 		{ 0 }
@@ -143,6 +162,7 @@ static int parse_args(int argc, char **argv, struct sslsniff *S)
 		case OPT_MAX_BYTES: err = cp_parse_long("--max-bytes", optarg, 1, SSL_DATA_MAX - 1, &S->max_bytes); break;
 		case OPT_KEYLOG: S->keylog_path = optarg; break;
 		case OPT_NO_FD_SYSCALLS: S->no_fd_syscalls = true; break;
+		case OPT_NO_WATCH: S->no_watch = true; break;
 		case OPT_LIB:
 			if (S->n_extra == MAX_LIBS)
 				return cp_error(CP_EUSAGE, "--lib: at most %d", MAX_LIBS);
@@ -205,6 +225,7 @@ static bool add_gtls(struct sslsniff *S, const char *path)
 	if (S->n_gtls == MAX_LIBS)
 		return false;
 	g = &S->gtls[S->n_gtls];
+	memset(g, 0, sizeof(*g));
 	snprintf(g->path, sizeof(g->path), "%s", path);
 	if (elf_inspect(path, &g->ei) || elf_has_function(path, "gnutls_record_send") != 1) {
 		cp_error_clear();
@@ -227,6 +248,7 @@ static int add_lib(struct sslsniff *S, const char *path, const char *maps_crypto
 		return quiet ? 0 : cp_error(CP_EUSAGE, "more than %d OpenSSL libraries: narrow with -p", MAX_LIBS);
 	l = &S->libs[S->n_libs];
 	memset(l, 0, sizeof(*l));
+	l->ssl_fd = l->crypto_fd = -1;
 	snprintf(l->ssl_path, sizeof(l->ssl_path), "%s", path);
 	if ((err = elf_inspect(path, &l->ssl))) {
 		if (quiet) {
@@ -268,49 +290,140 @@ static void scan_dir(struct sslsniff *S, const char *dir)
 	closedir(d);
 }
 
-/* The path a process maps a library by, seen from here: the plain path when it is the same
- * file for us, else through /proc/PID/root (another mount namespace: a container). */
-static void maps_path(int pid, const char *p, char *out, size_t n)
-{
-	struct stat a, b;
-	char viaroot[PATH_MAX];
+/* The names a process's mappings are matched by (src/runtime/procwatch.h). */
+enum { W_SSL, W_CRYPTO, W_GTLS };
+static const char *const watched[] = { [W_SSL] = "libssl.so", [W_CRYPTO] = "libcrypto.so", [W_GTLS] = "libgnutls.so" };
 
-	snprintf(viaroot, sizeof(viaroot), "/proc/%d/root%s", pid, p);
-	if (stat(p, &a) == 0 && stat(viaroot, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-		snprintf(out, n, "%s", p);
-	else
-		snprintf(out, n, "%s", viaroot);
+/* Keeps a mapped file open as the library's identity; 0, or -1 if it is not an ELF we read. */
+static int keep_mapped(const struct pw_mapping *m, int *fd, char *file, size_t n, struct elf_info *ei)
+{
+	*fd = fcntl(m->fd, F_DUPFD_CLOEXEC, 3);
+	if (*fd < 0)
+		return -1;
+	snprintf(file, n, "/proc/self/fd/%d", *fd);
+	if (elf_inspect_fd(*fd, m->shown, ei)) {
+		if (env.verbose)
+			fprintf(stderr, "coreprobe: %s: skipped: %s\n", m->shown, cp_errmsg());
+		cp_error_clear();
+		close(*fd);
+		*fd = -1;
+		return -1;
+	}
+	ei->read_path = file;
+	return 0;
 }
 
-static void scan_maps(struct sslsniff *S, int pid)
+static bool lib_known(const struct sslsniff *S, dev_t dev, ino_t ino)
 {
-	char path[64], line[PATH_MAX + 128], ssl[PATH_MAX] = "", crypto[PATH_MAX] = "", gtls[PATH_MAX] = "";
-	FILE *f;
+	for (int i = 0; i < S->n_libs; i++)
+		if (S->libs[i].ssl.dev == dev && S->libs[i].ssl.ino == ino)
+			return true;
+	return false;
+}
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	if (!(f = fopen(path, "re")))
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = strchr(line, '/'), *nl;
+static bool gtls_known(const struct sslsniff *S, dev_t dev, ino_t ino)
+{
+	for (int i = 0; i < S->n_gtls; i++)
+		if (S->gtls[i].ei.dev == dev && S->gtls[i].ei.ino == ino)
+			return true;
+	return false;
+}
 
-		if (!p)
-			continue;
-		if ((nl = strchr(p, '\n')))
-			*nl = 0;
-		if (strstr(p, " (deleted)"))
-			continue;
-		if (!*ssl && strstr(p, "/libssl.so"))
-			maps_path(pid, p, ssl, sizeof(ssl));
-		else if (!*crypto && strstr(p, "/libcrypto.so"))
-			maps_path(pid, p, crypto, sizeof(crypto));
-		else if (!*gtls && strstr(p, "/libgnutls.so"))
-			maps_path(pid, p, gtls, sizeof(gtls));
+/* Adds the libssl a process maps, with the libcrypto it maps. 1: its libcrypto is not mapped
+ * yet (the loader maps it next: its own mapping event brings us back). */
+static int add_mapped_lib(struct sslsniff *S, int pid, const struct pw_mapping *ssl, const struct pw_mapping *crypto)
+{
+	struct ssl_lib *l;
+
+	if (lib_known(S, ssl->dev, ssl->ino))
+		return 0;
+	if (S->n_libs == MAX_LIBS) {
+		if (!S->warned_full)
+			cp_warn("more than %d OpenSSL libraries: %s (pid %d) and later ones are not traced; narrow with -p",
+				MAX_LIBS, ssl->shown, pid);
+		S->warned_full = true;
+		return 0;
 	}
-	fclose(f);
-	if (*gtls)
-		add_gtls(S, gtls);
-	if (*ssl)
-		add_lib(S, ssl, *crypto ? crypto : NULL, true);
+	l = &S->libs[S->n_libs];
+	memset(l, 0, sizeof(*l));
+	l->ssl_fd = l->crypto_fd = -1;
+	if (keep_mapped(ssl, &l->ssl_fd, l->ssl_file, sizeof(l->ssl_file), &l->ssl))
+		return 0;
+	snprintf(l->ssl_path, sizeof(l->ssl_path), "%s", ssl->shown);
+	if (elf_has_function(l->ssl_file, "SSL_write") != 1)
+		goto skip;
+	if (crypto && !keep_mapped(crypto, &l->crypto_fd, l->crypto_file, sizeof(l->crypto_file), &l->crypto)) {
+		snprintf(l->crypto_path, sizeof(l->crypto_path), "%s", crypto->shown);
+		l->has_crypto = true;
+	} else if (elf_has_function(l->ssl_file, "BIO_new") == 1) {	/* OpenSSL linked in whole */
+		memcpy(l->crypto_path, l->ssl_path, sizeof(l->crypto_path));
+		l->crypto = l->ssl;
+		l->has_crypto = true;
+	} else if (!crypto) {
+		cp_error_clear();
+		close(l->ssl_fd);
+		return 1;
+	}
+	cp_error_clear();
+	if (ssl->deleted && env.verbose)
+		fprintf(stderr, "coreprobe: %s: deleted while mapped: traced through the mapping (the very file pid %d runs)\n",
+			ssl->shown, pid);
+	S->n_libs++;
+	return 0;
+skip:
+	cp_error_clear();
+	close(l->ssl_fd);
+	return 0;
+}
+
+/* Adds the libgnutls a process maps (once per file), kept open as its identity. */
+static void add_mapped_gtls(struct sslsniff *S, int pid, const struct pw_mapping *m)
+{
+	struct gtls_lib *g;
+
+	if (gtls_known(S, m->dev, m->ino))
+		return;
+	if (S->n_gtls == MAX_LIBS) {
+		if (!S->warned_full)
+			cp_warn("more than %d GnuTLS libraries: %s (pid %d) and later ones are not traced; narrow with -p",
+				MAX_LIBS, m->shown, pid);
+		S->warned_full = true;
+		return;
+	}
+	g = &S->gtls[S->n_gtls];
+	memset(g, 0, sizeof(*g));
+	if (keep_mapped(m, &g->fd, g->file, sizeof(g->file), &g->ei))
+		return;
+	snprintf(g->path, sizeof(g->path), "%s", m->shown);
+	if (elf_has_function(g->file, "gnutls_record_send") != 1) {
+		cp_error_clear();
+		close(g->fd);
+		return;
+	}
+	S->n_gtls++;
+}
+
+/* The libssl and the libgnutls a process maps (the first of each), found through the
+ * mappings themselves. */
+static int scan_maps(struct sslsniff *S, int pid)
+{
+	struct pw_mapping m[8];
+	int n = pw_scan_pid(pid, watched, ARRAY_SIZE(watched), m, ARRAY_SIZE(m)), ssl = -1, crypto = -1, gtls = -1, r = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (m[i].prefix == W_SSL && ssl < 0)
+			ssl = i;
+		else if (m[i].prefix == W_CRYPTO && crypto < 0)
+			crypto = i;
+		else if (m[i].prefix == W_GTLS && gtls < 0)
+			gtls = i;
+	}
+	if (gtls >= 0)
+		add_mapped_gtls(S, pid, &m[gtls]);
+	if (ssl >= 0)
+		r = add_mapped_lib(S, pid, &m[ssl], crypto >= 0 ? &m[crypto] : NULL);
+	pw_mappings_close(m, n);
+	return r;
 }
 
 static int discover(struct sslsniff *S)
@@ -512,58 +625,223 @@ static int attach_io(struct sslsniff *S)
 	return 0;
 }
 
-/* GnuTLS: every library on the first object's programs (no per-build BTF is involved). */
+/* One GnuTLS library on the first object's programs (no per-build BTF is involved). A mapped
+ * library is attached through its kept fd: the very file the process maps. */
+static int attach_one_gtls(struct sslsniff *S, struct gtls_lib *g)
+{
+	const char *file = *g->file ? g->file : g->path;
+	struct stat st;
+
+	for (size_t p = 0; p < ARRAY_SIZE(gtls_probes); p++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = gtls_probes[p].func, .retprobe = gtls_probes[p].ret);
+		struct bpf_link *link;
+
+		if (elf_has_function(file, gtls_probes[p].func) != 1) {	/* e.g. no send2 before 3.6.x */
+			cp_error_clear();
+			continue;
+		}
+		link = bpf_program__attach_uprobe_opts(gtls_probes[p].prog(S->inst[0].skel), S->pid ? S->pid : -1,
+						       file, 0, &o);
+		if (!link)
+			return cp_bpf_error(errno, "attaching uprobes to GnuTLS");
+		S->gtls_links[S->n_gtls_links++] = link;
+	}
+	if (!*g->file && (stat(g->path, &st) || st.st_dev != g->ei.dev || st.st_ino != g->ei.ino))
+		return cp_error(CP_ERUNTIME, "%s was replaced while coreprobe attached to it: run again", g->path);
+	cp_warn("%s (build-id %s): GnuTLS keys are not available in this build of coreprobe: plaintext and fd only",
+		g->path, g->ei.build_id_len ? g->ei.build_id_hex : "none");
+	return 0;
+}
+
 static int attach_gtls(struct sslsniff *S)
 {
-	for (int i = 0; i < S->n_gtls; i++) {
-		struct gtls_lib *g = &S->gtls[i];
-		struct stat st;
+	int err;
 
-		for (size_t p = 0; p < ARRAY_SIZE(gtls_probes); p++) {
-			LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = gtls_probes[p].func, .retprobe = gtls_probes[p].ret);
-			struct bpf_link *link;
+	for (int i = 0; i < S->n_gtls; i++)
+		if ((err = attach_one_gtls(S, &S->gtls[i])))
+			return err;
+	return 0;
+}
 
-			if (elf_has_function(g->path, gtls_probes[p].func) != 1) {	/* e.g. no send2 before 3.6.x */
-				cp_error_clear();
-				continue;
-			}
-			link = bpf_program__attach_uprobe_opts(gtls_probes[p].prog(S->inst[0].skel), S->pid ? S->pid : -1,
-							       g->path, 0, &o);
-			if (!link)
-				return cp_bpf_error(errno, "attaching uprobes to GnuTLS");
-			S->gtls_links[S->n_gtls_links++] = link;
+static int attach_lib(struct sslsniff *S, struct instance *in, struct ssl_lib *l)
+{
+	/* a mapped library: through its kept fd, so the very file whose build-id picked the BTF */
+	const char *file = *l->ssl_file ? l->ssl_file : l->ssl_path;
+	struct stat st;
+
+	for (size_t p = 0; p < ARRAY_SIZE(probes); p++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = probes[p].func, .retprobe = probes[p].ret);
+		struct bpf_link *link;
+
+		if (elf_has_function(file, probes[p].func) != 1) {	/* e.g. no _ex in old builds */
+			cp_error_clear();
+			continue;
 		}
-		if (stat(g->path, &st) || st.st_dev != g->ei.dev || st.st_ino != g->ei.ino)
-			return cp_error(CP_ERUNTIME, "%s was replaced while coreprobe attached to it: run again", g->path);
-		cp_warn("%s (build-id %s): GnuTLS keys are not available in this build of coreprobe: plaintext and fd only",
-			g->path, g->ei.build_id_len ? g->ei.build_id_hex : "none");
+		link = bpf_program__attach_uprobe_opts(probes[p].prog(in->skel), S->pid ? S->pid : -1, file, 0, &o);
+		if (!link)
+			return cp_bpf_error(errno, "attaching uprobes to OpenSSL");
+		in->links[in->n_links++] = link;
 	}
+	/* by path: the file attached must be the file whose build-id picked the BTF */
+	if (!*l->ssl_file && (stat(l->ssl_path, &st) || st.st_dev != l->ssl.dev || st.st_ino != l->ssl.ino))
+		return cp_error(CP_ERUNTIME, "%s was replaced while coreprobe attached to it: run again", l->ssl_path);
 	return 0;
 }
 
 static int attach_instance(struct sslsniff *S, struct instance *in)
 {
-	for (int i = 0; i < in->n_libs; i++) {
-		struct ssl_lib *l = &S->libs[in->libs[i]];
-		struct stat st;
+	int err;
 
-		for (size_t p = 0; p < ARRAY_SIZE(probes); p++) {
-			LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = probes[p].func, .retprobe = probes[p].ret);
-			struct bpf_link *link;
+	for (int i = 0; i < in->n_libs; i++)
+		if ((err = attach_lib(S, in, &S->libs[in->libs[i]])))
+			return err;
+	return 0;
+}
 
-			if (elf_has_function(l->ssl_path, probes[p].func) != 1) {	/* e.g. no _ex in old builds */
-				cp_error_clear();
-				continue;
-			}
-			link = bpf_program__attach_uprobe_opts(probes[p].prog(in->skel), S->pid ? S->pid : -1,
-							       l->ssl_path, 0, &o);
-			if (!link)
-				return cp_bpf_error(errno, "attaching uprobes to OpenSSL");
-			in->links[in->n_links++] = link;
+/* ---- libraries mapped while tracing (src/runtime/procwatch.h) ---- */
+
+static __u64 monotonic_ns(void);
+
+/* Traces one library found after start-up: with the instance of its build, loaded now if it
+ * is the first of its build. Failures are one warning: the rest of the run goes on. */
+static void cover_lib(struct sslsniff *S, int i, const struct pw_event *e)
+{
+	struct ssl_lib *l = &S->libs[i];
+	struct instance *in = NULL;
+	int g, err;
+
+	for (g = 0; g < S->n_inst && !in; g++)	/* never the GnuTLS-only object: no OpenSSL BTF */
+		if (S->inst[g].n_libs && same_build(&S->libs[S->inst[g].libs[0]], l))
+			in = &S->inst[g];
+	if (!in) {
+		if (S->n_inst == MAX_INSTANCES) {
+			cp_warn("%s (pid %u): more than %d OpenSSL builds in one run: not traced", l->ssl_path, e->pid, MAX_INSTANCES);
+			return;
 		}
-		/* the file attached must be the file whose build-id picked the BTF */
-		if (stat(l->ssl_path, &st) || st.st_dev != l->ssl.dev || st.st_ino != l->ssl.ino)
-			return cp_error(CP_ERUNTIME, "%s was replaced while coreprobe attached to it: run again", l->ssl_path);
+		in = &S->inst[S->n_inst];
+		memset(in, 0, sizeof(*in));
+		in->libs[in->n_libs++] = i;
+		if ((err = load_instance(S, S->n_inst))) {
+			cp_warn("%s (pid %u): not traced: %s", l->ssl_path, e->pid, cp_errmsg());
+			cp_error_clear();
+			sslsniff_bpf__destroy(in->skel);
+			cp_load_free(&in->load);
+			memset(in, 0, sizeof(*in));
+			return;
+		}
+		S->n_inst++;
+		err = attach_lib(S, in, l);
+	} else {
+		in->libs[in->n_libs++] = i;
+		err = attach_lib(S, in, l);
+	}
+	if (err) {
+		cp_warn("%s (pid %u): not traced: %s", l->ssl_path, e->pid, cp_errmsg());
+		cp_error_clear();
+		return;
+	}
+	if (env.verbose) {
+		__u64 now = monotonic_ns();
+
+		fprintf(stderr, "coreprobe: pid %u: now tracing %s (libssl build-id %s, libcrypto %s), %.3f ms after it mapped it",
+			e->pid, l->ssl_path, l->ssl.build_id_hex, l->has_crypto ? l->crypto_path : "not found",
+			(now - e->ts_ns) / 1e6);
+		if (e->exec_ns && e->exec_ns <= e->ts_ns)
+			fprintf(stderr, ", %.3f ms after its exec", (now - e->exec_ns) / 1e6);
+		fputc('\n', stderr);
+	}
+}
+
+/* Is this the file of ei, by its kernel file key (MAJOR << 20 | MINOR, inode)? */
+static bool key_is(const struct elf_info *ei, const struct pw_file_key *k)
+{
+	return ei->ino == k->ino && major(ei->dev) == (k->dev >> 20) && minor(ei->dev) == (k->dev & 0xfffff);
+}
+
+/* Does a library we trace have this kernel file key? */
+static bool key_traced(const struct sslsniff *S, const struct pw_file_key *k)
+{
+	for (int i = 0; i < S->n_libs; i++)
+		if (key_is(&S->libs[i].ssl, k))
+			return true;
+	for (int i = 0; i < S->n_gtls; i++)
+		if (key_is(&S->gtls[i].ei, k))
+			return true;
+	return false;
+}
+
+/* Traces one GnuTLS library found after start-up, on the first object's programs. */
+static void cover_gtls(struct sslsniff *S, int i, const struct pw_event *e)
+{
+	struct gtls_lib *g = &S->gtls[i];
+
+	if (attach_one_gtls(S, g)) {
+		cp_warn("%s (pid %u): not traced: %s", g->path, e->pid, cp_errmsg());
+		cp_error_clear();
+		return;
+	}
+	if (env.verbose)
+		fprintf(stderr, "coreprobe: pid %u: now tracing %s (libgnutls build-id %s), %.3f ms after it mapped it\n",
+			e->pid, g->path, g->ei.build_id_hex, (monotonic_ns() - e->ts_ns) / 1e6);
+}
+
+/* A process just mapped a libssl or libcrypto we were not told it was done with. */
+static bool take_pending(struct sslsniff *S, int pid)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(S->pending); i++)
+		if (S->pending[i] == pid) {
+			S->pending[i] = 0;
+			return true;
+		}
+	return false;
+}
+
+static void on_mapping(void *ctx, const struct pw_event *e)
+{
+	struct sslsniff *S = ctx;
+	int first = S->n_libs, first_gtls = S->n_gtls, r;
+
+	if (e->prefix == W_CRYPTO && !take_pending(S, e->pid))
+		return;
+	r = scan_maps(S, e->pid);
+	for (int i = first_gtls; i < S->n_gtls; i++)
+		cover_gtls(S, i, e);
+	if (r == 1) {	/* its libcrypto comes next, with another event */
+		S->pending[S->n_pending++ % ARRAY_SIZE(S->pending)] = e->pid;
+		return;
+	}
+	for (int i = first; i < S->n_libs; i++)
+		cover_lib(S, i, e);
+	/* a libssl or libgnutls now traced is not reported again; anything else (a process gone
+	 * before it was scanned, a libcrypto shared by several libssl) may be, and is rescanned */
+	if ((e->prefix == W_SSL || e->prefix == W_GTLS) && key_traced(S, &e->file))
+		pw_done_with(S->pw, &e->file);
+}
+
+/* One uprobe link (a perf event fd) per probed function and kept fd per library: lift the
+ * soft limit on open files to the hard one, as MAX_LIBS libraries can need ~2600. */
+static void raise_nofile(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
+static int watch_start(struct sslsniff *S, struct cp_events *ev)
+{
+	int err;
+
+	if (S->no_watch)
+		return 0;
+	/* libbpf's attach of the first instance told everything it needs of the kernel: a
+	 * watcher that cannot run is one warning, not the end of the trace */
+	err = pw_start(&S->pw, &S->run, ev, watched, ARRAY_SIZE(watched), S->pid, on_mapping, S);
+	if (err) {
+		cp_warn("processes started later are not watched: %s (only the libraries found now are traced)", cp_errmsg());
+		cp_error_clear();
 	}
 	return 0;
 }
@@ -805,6 +1083,7 @@ int do_sslsniff(int argc, char **argv)
 		goto out;
 	if ((err = cp_check_privilege(false)) || (S->pid && (err = cp_check_pid(S->pid))))
 		goto out;
+	raise_nofile();
 	if (S->keylog_path && (err = keylog_open(&S->kl, S->keylog_path)))
 		goto out;
 	if ((err = discover(S)))
@@ -820,7 +1099,8 @@ int do_sslsniff(int argc, char **argv)
 		err = attach_instance(S, &S->inst[i]);
 	if (!err)
 		err = attach_gtls(S);
-	if (err || (err = cp_events_open(&events, &S->run, S->inst[0].skel->obj, on_event, S)))
+	if (err || (err = cp_events_open(&events, &S->run, S->inst[0].skel->obj, on_event, S)) ||
+	    (err = watch_start(S, &events)))
 		goto out;
 	cp_signals_install();
 	S->start_ns = monotonic_ns();
@@ -829,16 +1109,26 @@ int do_sslsniff(int argc, char **argv)
 			fprintf(stderr, "coreprobe: %s (libssl build-id %s, libcrypto %s)\n", S->libs[i].ssl_path,
 				S->libs[i].ssl.build_id_hex, S->libs[i].has_crypto ? S->libs[i].crypto_path : "not found");
 	n_layouts = S->n_libs ? S->n_inst : 0;	/* a GnuTLS-only object has no OpenSSL layout */
-	cp_tracing_banner("%d OpenSSL librar%s (%d layout%s), %d GnuTLS librar%s%s", S->n_libs, S->n_libs == 1 ? "y" : "ies",
+	cp_tracing_banner("%d OpenSSL librar%s (%d layout%s), %d GnuTLS librar%s%s%s", S->n_libs, S->n_libs == 1 ? "y" : "ies",
 			  n_layouts, n_layouts == 1 ? "" : "s", S->n_gtls, S->n_gtls == 1 ? "y" : "ies",
-			  S->pid ? " in one process" : "");
+			  S->pid ? " in one process" : "", S->pw ? ", and new ones as processes map them" : "");
 	err = cp_events_loop(&events);
 	cp_events_close(&events);
 out:
+	pw_stop(S->pw);
 	for (int i = 0; i < S->n_gtls_links; i++)
 		bpf_link__destroy(S->gtls_links[i]);
 	for (int i = 0; i < S->n_io_links; i++)
 		bpf_link__destroy(S->io_links[i]);
+	for (int i = 0; i < S->n_libs; i++) {
+		if (S->libs[i].ssl_fd >= 0)
+			close(S->libs[i].ssl_fd);
+		if (S->libs[i].crypto_fd >= 0)
+			close(S->libs[i].crypto_fd);
+	}
+	for (int i = 0; i < S->n_gtls; i++)
+		if (S->gtls[i].fd > 0)
+			close(S->gtls[i].fd);
 	for (int i = 0; i < S->n_inst; i++) {
 		for (int j = 0; j < S->inst[i].n_links; j++)
 			bpf_link__destroy(S->inst[i].links[j]);
