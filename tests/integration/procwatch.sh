@@ -268,11 +268,11 @@ if tracer_start "$TMP/ex.out" "$TMP/ex.err" "$CP" -v -j sslsniff -d 12; then
 	rc=$?
 	bad=$(grep -v '^libbpf' "$TMP/ex.err" | grep -Ev '^coreprobe: (kernel|merged BTF|pid [0-9]+: now tracing|/)|^Tracing' | head -c 300)
 	covered=$(grep -c "now tracing $TMP/short/" "$TMP/ex.err")
-	if [ "$alive" = yes ] && [ "$rc" = 0 ] && [ -z "$bad" ] && ! grep '"error"\|"warning"' "$TMP/ex.out" | grep -v 3.0.22 | grep -q . &&
+	if [ "$alive" = yes ] && [ "$rc" = 0 ] && [ -z "$bad" ] && ! grep '"error"\|"warning"' "$TMP/ex.out" | grep -v 3.0.22 | grep -v 'GnuTLS keys are not available' | grep -q . &&
 		[ -n "$(event "$TMP/ex.out" "$CLIENT_PID" write "client exiting")" ]; then
 		ok "15 processes exiting during the attach: no error or warning ($covered of their files were still attached), a later one traced"
 	else
-		notok "exiting processes: alive=$alive rc=$rc unexpected: $bad $(grep '"error"\|"warning"' "$TMP/ex.out" | head -c 300)"
+		notok "exiting processes: alive=$alive rc=$rc unexpected: $bad $(grep '"error"\|"warning"' "$TMP/ex.out" | grep -v 3.0.22 | head -c 300)"
 	fi
 else
 	notok "exiting processes: sslsniff did not start: $(head -c 300 "$TMP/ex.err")"
