@@ -29,7 +29,7 @@ WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno
 CFLAGS := -O2 -g $(WARN) -ffunction-sections -fdata-sections -D_GNU_SOURCE \
 	-I. -I$(BUILD) -I$(DEPS)/include
 LDFLAGS := -static -Wl,--gc-sections -L$(DEPS)/lib
-LDLIBS := -lbpf -lelf -lz -lmbedcrypto
+LDLIBS := -lbpf -ldw -lelf -lz -lmbedcrypto
 
 # One row per tool: bpf/<tool>.bpf.c + bpf/<tool>.h + tools/<tool>.c
 TOOLS := structs sslsniff tcprtt ipsetaudit flowlat
