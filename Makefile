@@ -35,7 +35,7 @@ LDLIBS := -lbpf -ldw -lelf -lz -lmbedcrypto
 TOOLS := structs sslsniff tcprtt ipsetaudit flowlat
 # The BTF engine (src/btf/: blob store, kernel/app pick, merge, ELF readers) is apart from the
 # tracer runtime (src/runtime/: load, attach, events, output files, tool helpers).
-BTF_SRC := $(addprefix src/btf/,elfinfo.c hostinfo.c blobstore.c btfmerge.c btfpick.c)
+BTF_SRC := $(addprefix src/btf/,elfinfo.c hostinfo.c blobstore.c btfmerge.c btfpick.c dwarf.c)
 RUNTIME_SRC := $(addprefix src/runtime/,tracer.c tlskeys.c outfile.c attach.c tchook.c netutil.c hist.c userdb.c)
 CORE_SRC := src/common.c $(BTF_SRC) $(RUNTIME_SRC)
 APP_SRC := main.c tools/btfcmd.c tools/objects.c $(addprefix tools/,$(addsuffix .c,$(TOOLS)))
