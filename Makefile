@@ -178,7 +178,8 @@ demo: coreprobe $(patsubst %,$(BUILD)/targets/%,$(DEMOS))
 	bash tests/demo.sh
 
 TEST_DEPS := coreprobe $(BUILD)/coreprobe-nohost $(BUILD)/unit $(patsubst %,$(BUILD)/targets/%,$(DEMOS)) \
-	$(BUILD)/btf/demo_v3.btf $(BUILD)/btf/collide.btf
+	$(BUILD)/btf/demo_v3.btf $(BUILD)/btf/collide.btf \
+	$(patsubst %,$(BUILD)/targets/%.debug,demo_v1 demo_v2 demo_v3)
 
 test: $(TEST_DEPS)
 	bash tests/run.sh

@@ -6,10 +6,14 @@
 #   KERNEL_ARCHIVES  BTFhub-layout trees: DISTRO/VERSION/ARCH/RELEASE.btf (or .btf.tar.xz),
 #                    optional RELEASE.buildid (hex) and RELEASE.modules/*.btf (split BTF)
 #   APP_DIRS         trees of NAME/BUILD-ID.btf (or .btf.xz): application BTF from pahole
+#   KERNEL_ARCH (environment, default x86_64): only kernels of this ARCH directory (x86_64,
+#   arm64) are taken: the BPF objects are compiled for one architecture, and another's
+#   pt_regs would not match them.
 set -eu
 
 OUT=$1 WORK=$2 MKSTORE=$3 OBJS=$4 ARCHIVES=$5 APPDIRS=$6
 BPFTOOL=${BPFTOOL:-bpftool}
+KERNEL_ARCH=${KERNEL_ARCH:-x86_64}
 rm -rf "$WORK"
 mkdir -p "$WORK/k" "$WORK/a"
 LIST=$WORK/list
@@ -35,6 +39,8 @@ for archive in $ARCHIVES; do
 		version=${rest%%/*}; rest=${rest#*/}
 		arch=${rest%%/*}; file=${rest#*/}
 		release=${file%.btf.tar.xz}; release=${release%.btf}
+		case $arch in aarch64) arch=arm64 ;; amd64) arch=x86_64 ;; esac
+		[ "$arch" = "$KERNEL_ARCH" ] || continue
 		w=$WORK/k/$ai/$distro/$version/$arch/$release; mkdir -p "$w"
 		case $f in
 		*.tar.xz) tar -xJf "$f" -C "$w" && base=$(find "$w" -name '*.btf' | head -n 1) ;;
