@@ -1498,14 +1498,35 @@ static int read_debuglink(const char *path, char *name, size_t n, unsigned *crc)
 	return strchr(name, '/') ? -1 : 0;	/* a plain file name only */
 }
 
-int dwarf_find(const char *target, const struct elf_info *ei, const struct dwarf_search *s,
+/* A target seen through /proc/PID/root/... (another mount namespace): that root, so the process's
+ * own /usr/lib/debug and debuglink directories are looked at too. */
+static const char *root_of(const char *target, char *buf, size_t n)
+{
+	const char *p = target + 6;
+
+	if (strncmp(target, "/proc/", 6) || !(*p >= '0' && *p <= '9'))
+		return NULL;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (strncmp(p, "/root/", 6))
+		return NULL;
+	snprintf(buf, n, "%.*s", (int)(p + 5 - target), target);
+	return buf;
+}
+
+int dwarf_find(const char *target, const struct elf_info *ei, const struct dwarf_search *s_in,
 	       struct dwarf_file *df)
 {
-	const char *prefix[10], *dir[10];
-	char path[PATH_MAX], why[PATH_MAX + 256], link[256], tdir[PATH_MAX];
+	const char *prefix[10], *dir[10], *in_root;
+	char path[PATH_MAX], why[PATH_MAX + 256], link[256], tdir[PATH_MAX], rootbuf[64];
+	struct dwarf_search sbuf = { 0 }, *s = &sbuf;
 	unsigned crc;
 	int nroots, r;
 
+	if (s_in)
+		sbuf = *s_in;
+	if (!s->root)
+		s->root = root_of(target, rootbuf, sizeof(rootbuf));
 	memset(df, 0, sizeof(*df));
 	snprintf(df->build_id_hex, sizeof(df->build_id_hex), "%s", ei->build_id_len ? ei->build_id_hex : "none");
 	if (s && s->debug_file) {
@@ -1545,8 +1566,10 @@ int dwarf_find(const char *target, const struct elf_info *ei, const struct dwarf
 		snprintf(tdir, sizeof(tdir), "%.*s", slash ? (int)(slash - target) : 1, slash ? target : ".");
 		snprintf(cands[nc++], PATH_MAX, "%s/%s", tdir, link);
 		snprintf(cands[nc++], PATH_MAX, "%s/.debug/%s", tdir, link);
+		/* under a debug root by the directory as the process sees it (Fedora's layout) */
+		in_root = s->root && !strncmp(tdir, s->root, strlen(s->root)) ? tdir + strlen(s->root) : tdir;
 		for (int i = 0; i < nroots && nc < 12; i++)
-			snprintf(cands[nc++], PATH_MAX, "%s%s%s%s/%s", prefix[i], dir[i], tdir[0] == '/' ? "" : "/", tdir, link);
+			snprintf(cands[nc++], PATH_MAX, "%s%s%s%s/%s", prefix[i], dir[i], in_root[0] == '/' ? "" : "/", in_root, link);
 		for (int i = 0; i < nc; i++) {
 			unsigned got;
 			struct stat st;

@@ -81,6 +81,20 @@ trace "structs demo_v3 via --debug-file: 1 3 4" --debug-file "$TMP/demo_v3.dbg" 
 # a -g build that was never stripped: its own .debug_info
 trace "structs demo_v3 on its own .debug_info (unstripped -g build): 1 3 4" -- "$T/demo_v3.debug"
 
+# a process in another mount namespace whose /usr/lib/debug holds the debug file: found through
+# /proc/PID/root (the host's /usr/lib/debug does not have it)
+ID3=$(build_id "$TMP/bin/demo_v3")
+unshare -m sh -c 'mount -t tmpfs none /usr/lib/debug && mkdir -p "/usr/lib/debug/.build-id/$1" &&
+	cp "$2" "/usr/lib/debug/.build-id/$1/$3.debug" && exec sleep 60' sh "${ID3:0:2}" "$TMP/demo_v3.dbg" "${ID3:2}" &
+NSPID=$!
+for _ in $(seq 1 100); do [ -f "/proc/$NSPID/root/usr/lib/debug/.build-id/${ID3:0:2}/${ID3:2}.debug" ] && break; sleep 0.05; done
+out=$("$CP" btf which "/proc/$NSPID/root$TMP/bin/demo_v3" 2>&1)
+echo "$out" | grep -q "encoded from DWARF at start-up: /proc/$NSPID/root/usr/lib/debug/.build-id/${ID3:0:2}/${ID3:2}.debug" &&
+	! [ -e "/usr/lib/debug/.build-id/${ID3:0:2}/${ID3:2}.debug" ] &&
+	ok "another mount namespace: its /usr/lib/debug found through /proc/PID/root" || notok "mount namespace: $out"
+kill "$NSPID" 2>/dev/null
+wait "$NSPID" 2>/dev/null
+
 # -- another build's debug file is refused, never used
 mkdir -p "$TMP/wrongroot"
 install_build_id "$TMP/wrongroot" "$TMP/bin/demo_v3" "$TMP/demo_v2.dbg"
