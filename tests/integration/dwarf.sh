@@ -190,6 +190,21 @@ fi
 expect_error "btf add --app BIN=DEBUGFILE of another build: exit 2" 2 "refused: .*another build" \
 	"$CP" btf add --app "$TMP/bin/demo_v3=$TMP/demo_v2.dbg" -o "$TMP/cp-added2"
 
+# -- the relocations libbpf makes for the structs object: against our BTF (all types of each demo
+# build's DWARF, and the object-mode encode of a trace) = against pahole's BTF of the same build
+relos() { "$CP" -v "$@" structs -d 1 "$TMP/bin/demo_v3" 2>&1 | grep -o "relo #[0-9]*: patched insn .*" | sort; }
+for v in 1 2 3; do
+	"$CP" btf dwarf "$T/demo_v$v.debug" -o "$TMP/all_v$v.btf" >/dev/null
+	a=$("$CP" -v --app-btf "$TMP/all_v$v.btf" structs -d 1 "$TMP/bin/demo_v$v" 2>&1 | grep -o "relo #[0-9]*: patched insn .*" | sort)
+	b=$("$CP" -v --app-btf "$B/btf/demo_v$v.btf" structs -d 1 "$TMP/bin/demo_v$v" 2>&1 | grep -o "relo #[0-9]*: patched insn .*" | sort)
+	[ -n "$a" ] && [ "$a" = "$b" ] && ok "demo_v$v: structs' $(echo "$a" | wc -l) CO-RE relocations against btf dwarf's BTF = against pahole's" ||
+		notok "demo_v$v relocations differ: ours [$a] pahole [$b]"
+done
+a=$(relos --debug-dir "$DBG")
+b=$(relos --app-btf "$B/btf/demo_v3.btf")
+[ -n "$a" ] && [ "$a" = "$b" ] && ok "demo_v3: relocations from the start-up (object-mode) encode = pahole's" ||
+	notok "demo_v3 object-mode relocations differ: ours [$a] pahole [$b]"
+
 # -- type shapes: gcc and clang, DWARF 2 (DW_AT_bit_offset, DW_OP_plus_uconst locations), 4, 5
 # Compared per member: name, offset and size as pahole prints them from the DWARF and from our
 # BTF (pahole's own BTF reader prints multi-dimensional arrays reversed and cannot read
