@@ -14,7 +14,7 @@ SAN_CC := clang
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 GLIBC_CFLAGS := -O1 -gdwarf-4 $(WARN) -Wno-unknown-warning-option -D_GNU_SOURCE -I. -I$(BUILD)
 GLIBC_LIBS := -lbpf -ldw -lelf -lz -lmbedcrypto
-FUZZERS := store btfmerge btfmerge_all elf notes osrelease text
+FUZZERS := store btfmerge btfmerge_all elf notes osrelease text dwarf
 FUZZ_RUNS ?= 1000000
 
 $(DEPS_SAN)/.done: libbpf/build.sh | $(SETUP_STAMP)

@@ -78,6 +78,8 @@ cp "$TMP/bin/demo_v3" "$TMP/dl2/demo_v3"
 cp "$TMP/demo_v3.dbg" "$TMP/dlroot$TMP/dl2/demo_v3.dbg"
 trace "structs demo_v3 via .gnu_debuglink under a debug root: 1 3 4" --debug-dir "$TMP/dlroot" -- "$TMP/dl2/demo_v3"
 trace "structs demo_v3 via --debug-file: 1 3 4" --debug-file "$TMP/demo_v3.dbg" -- "$TMP/bin/demo_v3"
+objcopy --only-keep-debug --compress-debug-sections=zlib-gnu "$T/demo_v3.debug" "$TMP/demo_v3.zdebug"
+trace "structs demo_v3 via --debug-file with .zdebug sections: 1 3 4" --debug-file "$TMP/demo_v3.zdebug" -- "$TMP/bin/demo_v3"
 # a -g build that was never stripped: its own .debug_info
 trace "structs demo_v3 on its own .debug_info (unstripped -g build): 1 3 4" -- "$T/demo_v3.debug"
 
