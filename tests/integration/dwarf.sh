@@ -67,6 +67,14 @@ out=$("$CP" -j --debug-dir "$DBG" btf which "$TMP/bin/demo_v3")
 echo "$out" | grep -q '"source":"dwarf","blob":"","debug_file":"'"$DBG"'/.build-id/' && ok "btf which --json: source dwarf + debug_file" ||
 	notok "btf which --json: $out"
 
+# the same with /sys/kernel/btf hidden (a kernel without BTF: kernel types from the embedded blob)
+printf '#!/bin/sh\nexec unshare -m sh -c '"'"'mount -t tmpfs none /sys/kernel/btf && exec "$@"'"'"' sh %s "$@"\n' "$CP" >"$TMP/cp-hidden"
+chmod 755 "$TMP/cp-hidden"
+CP_SAVE=$CP
+CP=$TMP/cp-hidden
+trace "structs demo_v3 via its debug file with sysfs BTF hidden: 1 3 4" --debug-dir "$DBG" -- "$TMP/bin/demo_v3"
+CP=$CP_SAVE
+
 # debuglink: next to the binary, in its .debug/, under a debug root (by the binary's directory)
 mkdir -p "$TMP/dl/.debug" "$TMP/dl2" "$TMP/dlroot$TMP/dl2"
 cp "$TMP/bin/demo_v3" "$TMP/dl/demo_v3"
