@@ -158,6 +158,27 @@ static void which_kernel_json(const struct cp_store *st, const struct host_info 
 	printf("}");
 }
 
+static int load_object_btfs(struct bpf_object **objs, const struct btf **btfs);
+
+/* -v: what the start-up encode of this DWARF costs, for the union of the embedded tools' names. */
+static void which_dwarf_figures(const struct dwarf_file *df)
+{
+	struct bpf_object *objs[16] = { 0 };
+	const struct btf *locals[16] = { 0 };
+	struct dwarf_stats st;
+	struct btf *b = NULL;
+
+	if (load_object_btfs(objs, locals) == 0 && dwarf_btf_for_objects(df, locals, cp_n_objects, &b, &st) == 0)
+		printf("  encode %u BTF types from %u definitions, %u units indexed, %.1f ms (for all embedded tools)\n",
+		       st.types, st.roots, st.units, st.ms);
+	else
+		printf("  encode refused: %s\n", cp_errmsg());
+	cp_error_clear();
+	btf__free(b);
+	for (int i = 0; i < cp_n_objects; i++)
+		bpf_object__close(objs[i]);
+}
+
 static int btf_which(int argc, char **argv)
 {
 	struct kbtf_choice kc;
@@ -215,6 +236,8 @@ static int btf_which(int argc, char **argv)
 				       ac.dwarf.path, ac.dwarf.how);
 				if (ac.dwarf.alt_path[0])
 					printf("  alt   %s (dwz supplementary file, build-id checked)\n", ac.dwarf.alt_path);
+				if (env.verbose)
+					which_dwarf_figures(&ac.dwarf);
 			} else
 				printf("  BTF   the binary's own .BTF section\n");
 		}

@@ -159,6 +159,9 @@ fi
 trace "structs demo_v3 from a dwz'd debug file + alt file (.dwz/ under the root): 1 3 4" --debug-dir "$DWZ/root" -- "$TMP/bin/demo_v3"
 out=$("$CP" --debug-dir "$DWZ/root" btf which "$TMP/bin/demo_v3")
 echo "$out" | grep -q "alt   $DWZ/root/.dwz/x86_64-linux-gnu/demo.debug" && ok "btf which names the alt file" || notok "btf which alt: $out"
+out=$("$CP" -v --debug-dir "$DWZ/root" btf which "$TMP/bin/demo_v3" 2>/dev/null)
+echo "$out" | grep -Eq "encode [1-9][0-9]* BTF types from [1-9][0-9]* definitions, [0-9]+ units indexed, [0-9.]+ ms" &&
+	ok "btf which -v: the encode figures ($(echo "$out" | grep -o 'encode .*'))" || notok "btf which -v: $out"
 # v1 and v2 have embedded blobs (a trace uses those): compare btf dwarf's struct data with
 # pahole's reading of the original, un-dwz'd DWARF
 for v in 1 2 3; do
