@@ -98,7 +98,7 @@ valgrind libclang-rt-14-dev
 libssl-dev jq strace
 libelf-dev libzstd-dev zlib1g-dev
 bpftrace libbpf-tools bpfcc-tools
-libc6-dbg dwz
+libc6-dbg dwz debhelper
 "
 STAMP="$CACHE/setup.$(cat "$0" | cksum | cut -d' ' -f1)"
 if [ "$changed" = 1 ] || [ ! -e "$STAMP" ]; then

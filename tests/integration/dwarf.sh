@@ -183,6 +183,25 @@ rm -f "$DWZ/root/.dwz/x86_64-linux-gnu/demo.debug"
 expect_error "dwz alt file missing: exit 3" 3 "supplementary file .*demo.debug \(build-id [0-9a-f]+\) was not found" \
 	"$CP" --debug-dir "$DWZ/root" structs "$TMP/bin/demo_v3"
 
+# -- a -dbgsym package built the Debian way (debhelper: dh_dwz, then dh_strip), extracted into
+# a test root with its binary package: both builds traced through it
+if command -v dh >/dev/null; then
+	PKG=$TMP/pkg/cpdemo-1.0
+	mkdir -p "$TMP/pkg" && cp -r "$ROOT/tests/targets/cpdemo-pkg" "$PKG" && cp "$ROOT/tests/targets/demo.c" "$PKG/"
+	if (cd "$PKG" && dpkg-buildpackage -b -uc -us >"$TMP/pkg/build.log" 2>&1); then
+		PR=$TMP/pkgroot
+		dpkg-deb -x "$TMP"/pkg/cpdemo_1.0-1_*.deb "$PR" && dpkg-deb -x "$TMP"/pkg/cpdemo-dbgsym_1.0-1_*.deb "$PR"
+		[ -f "$PR/usr/lib/debug/.dwz/x86_64-linux-gnu/cpdemo.debug" ] && ok "dbgsym package: dh_dwz made a multifile (.dwz/x86_64-linux-gnu/cpdemo.debug)" ||
+			notok "dbgsym package has no dwz multifile: $(cd "$PR" && find . -type f | tr '\n' ' ')"
+		trace "structs cpdemo_v3 from the -dbgsym package (debug root + .dwz): 1 3 4" --debug-dir "$PR/usr/lib/debug" -- "$PR/usr/bin/cpdemo_v3"
+		trace "structs cpdemo_v2 from the -dbgsym package: 1 3 4" --debug-dir "$PR/usr/lib/debug" -- "$PR/usr/bin/cpdemo_v2"
+	else
+		notok "dpkg-buildpackage of tests/targets/cpdemo-pkg failed: $(tail -n 3 "$TMP/pkg/build.log" | tr '\n' ' ')"
+	fi
+else
+	notok "debhelper missing: run scripts/setup.sh"
+fi
+
 # -- btf add --app BINARY=DEBUGFILE: a copy of coreprobe carrying demo_v3's BTF, from its DWARF
 if "$CP" btf add --app "$TMP/bin/demo_v3=$TMP/demo_v3.dbg" -o "$TMP/cp-added" >"$TMP/add.out" 2>"$TMP/add.err"; then
 	CP_SAVE=$CP
