@@ -620,7 +620,8 @@ static int add_composite(struct enc *e, Dwarf_Die *s, int tag, const char *name,
 				bit_off = v;
 			}
 		}
-		if (is_union && !has_loc && !has_dbo)
+		/* no location at all: the start of the object (union members, offset-0 members) */
+		if (!has_loc && !has_dbo && !has_bo)
 			bit_off = 0;
 		if (has_bits && (bits == 0 || bits > 255)) {
 			err = refuse(e, &m, "bitfield of %llu bits", (unsigned long long)bits);
