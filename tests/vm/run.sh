@@ -135,13 +135,14 @@ mkdir -p "$OUT" "$DEBS"
 if [ "$BUILD" = 1 ]; then
 	note "make coreprobe and the demo targets"
 	# plus the extra binaries the build makes (extra-bins.list entries under build/)
-	make -C "$ROOT" coreprobe $(printf 'build/targets/%s ' $DEMOS) \
+	make -C "$ROOT" coreprobe $(printf 'build/targets/%s ' $DEMOS) build/targets/demo_v3.dbg \
 		$(grep -v '^[[:space:]]*#' "$VM/extra-bins.list" | awk '$1 ~ /^build\// { print $1 }') >"$OUT/make.log" 2>&1 ||
 		{ tail -n 20 "$OUT/make.log" >&2; die "make failed (build/vm/make.log)"; }
 fi
 [ -x "$ROOT/coreprobe" ] || die "no ./coreprobe"
 file "$ROOT/coreprobe" | grep -q 'statically linked' || die "./coreprobe is not static"
 for d in $DEMOS; do [ -x "$ROOT/build/targets/$d" ] || die "no build/targets/$d"; done
+[ -f "$ROOT/build/targets/demo_v3.dbg" ] || die "no build/targets/demo_v3.dbg"
 # Fixtures of the OpenSSL cases (Debian's own OpenSSL builds, unpacked into the cache).
 sh "$ROOT/tests/openssl/fetch.sh" --no-tls >"$OUT/openssl-fetch.log" 2>&1 ||
 	{ tail -n 5 "$OUT/openssl-fetch.log" >&2; die "tests/openssl/fetch.sh failed (build/vm/openssl-fetch.log)"; }
@@ -278,6 +279,7 @@ build_initrd() {
 	local inputs=("$ROOT/coreprobe" "$BUSYBOX" "$VM/init.sh" "$VM/lib.sh" "$VM"/cases/*.sh
 		"$VM/extra-bins.list" "$kd/.stamp" "$kd/modules" "$VM/run.sh")
 	for a in $DEMOS; do inputs+=("$ROOT/build/targets/$a"); done
+	inputs+=("$ROOT/build/targets/demo_v3.dbg")
 	while read -r src dst; do
 		[ -e "$src" ] || { note "extra-bins.list: no $src"; return 1; }
 		inputs+=("$src")
@@ -299,6 +301,7 @@ build_initrd() {
 	done
 	cp "$ROOT/coreprobe" "$stage/bin/coreprobe" || return 1
 	for a in $DEMOS; do copy_bin "$stage" "$ROOT/build/targets/$a" "/targets/$a" || return 1; done
+	cp "$ROOT/build/targets/demo_v3.dbg" "$stage/targets/demo_v3.dbg" || return 1
 	while read -r src dst; do
 		copy_bin "$stage" "$src" "$dst" || return 1
 	done < <(extra_bins)
@@ -349,6 +352,7 @@ host_rows() {
 	rm -rf "$OUT/host" && mkdir -p "$ht" || return 1
 	# private copies: other processes running build/targets/demo_* are not traced by these rows
 	for d in $DEMOS; do cp "$ROOT/build/targets/$d" "$ht/$d"; done
+	cp "$ROOT/build/targets/demo_v3.dbg" "$ht/demo_v3.dbg"
 	for mode in "${MODES[@]}"; do
 		f=$(rowfile "host/$mode")
 		rm -f "$f.status"
