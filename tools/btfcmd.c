@@ -467,7 +467,9 @@ static bool app_file_is_dwarf(const char *file)
 
 static int app_btf_from_dwarf(const struct add_item *it, const struct btf *const *locals, struct btf **out)
 {
-	struct dwarf_search s = { .debug_file = it->file };
+	/* the file given is the debug file; --debug-dir roots still serve its dwz alt file */
+	struct dwarf_search s = { .debug_file = it->file, .debug_dirs = env.debug_dirs,
+				  .n_debug_dirs = env.n_debug_dirs };
 	struct dwarf_stats st;
 	struct dwarf_file df;
 	struct elf_info want = { 0 };

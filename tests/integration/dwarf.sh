@@ -162,6 +162,11 @@ echo "$out" | grep -q "alt   $DWZ/root/.dwz/x86_64-linux-gnu/demo.debug" && ok "
 out=$("$CP" -v --debug-dir "$DWZ/root" btf which "$TMP/bin/demo_v3" 2>/dev/null)
 echo "$out" | grep -Eq "encode [1-9][0-9]* BTF types from [1-9][0-9]* definitions, [0-9]+ units indexed, [0-9.]+ ms" &&
 	ok "btf which -v: the encode figures ($(echo "$out" | grep -o 'encode .*'))" || notok "btf which -v: $out"
+"$CP" --debug-dir "$DWZ/root" btf add --app "$TMP/bin/demo_v3=$DWZ/v3.debug" -o "$TMP/cp-dwzadd" >/dev/null 2>"$TMP/da.err" &&
+	"$TMP/cp-dwzadd" btf which "$TMP/bin/demo_v3" | grep -q 'embedded blob' &&
+	ok "btf add --app BIN=DWZ'D-DEBUGFILE: the alt file found under --debug-dir, blob embedded" ||
+	notok "btf add from a dwz'd debug file: $(cat "$TMP/da.err")"
+rm -f "$TMP/cp-dwzadd"
 # v1 and v2 have embedded blobs (a trace uses those): compare btf dwarf's struct data with
 # pahole's reading of the original, un-dwz'd DWARF
 for v in 1 2 3; do
