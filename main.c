@@ -28,7 +28,7 @@ struct cmd {
 static const struct cmd cmds[] = {
 	{ "structs", do_structs, "structs [-p PID] [-c COUNT] [-d SECONDS] BINARY   add_test(struct data *): pid comm a c a+c" },
 	{ "sslsniff", do_sslsniff, "sslsniff [-p PID] [--lib PATH]... [-x] [--max-bytes N] [--keylog FILE] [-c N] [-d S]   TLS plaintext + key log" },
-	{ "btf", do_btf, "btf { list | which [BINARY] | merge VMLINUX APP OUT | add ... -o NEW }" },
+	{ "btf", do_btf, "btf { list | which [BINARY] | merge VMLINUX APP OUT | add ... -o NEW | dwarf BINARY [TYPE...] -o OUT }" },
 	{ "tcprtt", do_tcprtt, "tcprtt [-i INTERVAL] [-d SECONDS] [-m] [-e] [-b|-B] [-p|-P PORT] [-a|-A ADDR] [--events] [--attach TYPE]   TCP smoothed RTT" },
 	{ "ipsetaudit", do_ipsetaudit, "ipsetaudit [-c COUNT] [-d SECONDS] [--attach TYPE]   ipset set creation/destruction: who, set, type, family" },
 	{ "trace", do_trace, "trace [-p PID] [-c COUNT] [-d SECONDS] PROBE [EXPR]...   any field path of a function's arguments, offsets from BTF" },
@@ -36,7 +36,8 @@ static const struct cmd cmds[] = {
 };
 
 static const char usage[] =
-	"usage: coreprobe [-v] [-j|--json] [--kernel-btf F] [--app-btf F] [--no-sysfs-btf] [--output FILE] COMMAND ...\n"
+	"usage: coreprobe [-v] [-j|--json] [--kernel-btf F] [--app-btf F] [--no-sysfs-btf] [--output FILE]\n"
+	"                 [--perfbuf] [--debug-file F] [--debug-dir DIR]... COMMAND ...\n"
 	"       coreprobe -h|--help | -V|--version\n"
 	"\n"
 	"  -v               libbpf's log (CO-RE relocations included) on stderr\n"
@@ -44,6 +45,9 @@ static const char usage[] =
 	"  --kernel-btf F   kernel BTF to relocate against (raw BTF or ELF with .BTF)\n"
 	"  --app-btf F      application BTF for the traced binary\n"
 	"  --no-sysfs-btf   ignore /sys/kernel/btf/vmlinux (use an embedded blob)\n"
+	"  --debug-file F   the traced binary's debug file (DWARF), used only if its build-id matches\n"
+	"  --debug-dir DIR  a debug root (DIR/.build-id/NN/REST.debug, debuglink names), before\n"
+	"                   /usr/lib/debug; repeatable\n"
 	"  --output FILE    events to FILE instead of stdout: appended, created 0600, never\n"
 	"                   through a symlink\n"
 	"  --perfbuf        perf buffer instead of the ring buffer (used anyway before 5.8)\n"
@@ -69,6 +73,15 @@ int cp_common_option(int c, const char *arg, const char *cmd_usage)
 	case OPT_APP_BTF: env.app_btf = arg; return 1;
 	case OPT_NO_SYSFS_BTF: env.no_sysfs_btf = true; return 1;
 	case OPT_PERFBUF: cp_force_perfbuf = true; return 1;
+	case OPT_DEBUG_FILE: env.debug_file = arg; return 1;
+	case OPT_DEBUG_DIR:
+		if (env.n_debug_dirs == (int)ARRAY_SIZE(env.debug_dirs)) {
+			/* recorded first: the caller's usage error keeps this message */
+			cp_error(CP_EUSAGE, "--debug-dir: at most %zu directories", ARRAY_SIZE(env.debug_dirs));
+			return 0;
+		}
+		env.debug_dirs[env.n_debug_dirs++] = arg;
+		return 1;
 	case 'h':
 		if (cmd_usage)
 			fputs(cmd_usage, stdout);

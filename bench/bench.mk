@@ -3,7 +3,7 @@
 # system's libssl (the build coreprobe sslsniff has a blob for); the harness is plain glibc.
 BENCH := $(BUILD)/bench
 BENCH_BINS := $(BENCH)/harness $(BENCH)/loader $(BENCH)/tlspair $(BENCH)/btfparse $(BENCH)/pick
-BENCH_DEPS := coreprobe $(BUILD)/coreprobe-nohost $(BUILD)/targets/demo_v1 $(BUILD)/btf/demo_v1.btf \
+BENCH_DEPS := coreprobe $(BUILD)/coreprobe-nohost $(BUILD)/targets/demo_v1 $(BUILD)/targets/demo_v1.debug $(BUILD)/btf/demo_v1.btf \
 	$(BUILD)/bpf/structs.bpf.o $(BENCH_BINS)
 
 .PHONY: bench-archive

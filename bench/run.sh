@@ -9,7 +9,7 @@
 #   BENCH_CALLS       add_test calls per per-event run (default 1000000)
 #   BENCH_SSL_RUNS    runs per sslsniff load step (default 5)
 #   BENCH_SSLFD_RUNS  runs per sslfd variant (default 10)
-#   BENCH_ONLY        space-separated subset of: startup events sslsniff sslfd procwatch micro profile
+#   BENCH_ONLY        space-separated subset of: startup events sslsniff sslfd procwatch micro profile dwarf
 #                     (default: all)
 #
 # The machine is shared and noisy (2 cores, other builds, qemu): every group runs its variants
@@ -22,8 +22,8 @@ RUNS=${BENCH_RUNS:-20}
 EVENT_RUNS=${BENCH_EVENT_RUNS:-20}
 CALLS=${BENCH_CALLS:-1000000}
 SSL_RUNS=${BENCH_SSL_RUNS:-5}
-#   BENCH_SSLFD_RUNS  runs per sslfd variant (default 10)
-#   BENCH_ONLY        space-separated subset of: startup events sslsniff sslfd procwatch micro profile
+SSLFD_RUNS=${BENCH_SSLFD_RUNS:-10}
+ONLY=${BENCH_ONLY:-startup events sslsniff sslfd procwatch micro profile dwarf}
 OUT=build/bench
 H=$OUT/harness
 T=$PWD/build/targets/demo_v1
@@ -157,6 +157,11 @@ if want profile; then
 	} | jq -s '{kernel_ms: .[0:3], user_instructions: .[3:7]}' >$OUT/profile.json
 fi
 
+# ---- app BTF from DWARF: start-up vs blob, encode vs pahole (bench/dwarf.sh, own JSON + table)
+if want dwarf; then
+	bash bench/dwarf.sh >$OUT/dwarf.md
+fi
+
 LOAD_AFTER=$(loadavg)
 CMD="make bench"
 for v in BENCH_RUNS BENCH_EVENT_RUNS BENCH_CALLS BENCH_SSL_RUNS BENCH_SSLFD_RUNS BENCH_ONLY; do
@@ -182,4 +187,5 @@ jq -n \
 rm -f $OUT/archive-none.json
 jq -r -f bench/table.jq $OUT/results.json >$OUT/table.md
 cat $OUT/table.md
+! want dwarf || cat $OUT/dwarf.md
 echo "bench: wrote $OUT/results.json and $OUT/table.md" >&2

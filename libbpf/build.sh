@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds the static musl libraries coreprobe links: libbpf, libelf, zlib and (for the TLS key
+# Builds the static musl libraries coreprobe links: libbpf, libelf, libdw, zlib and (for the TLS key
 # derivation) a minimal Mbed TLS libmbedcrypto — all from pinned Debian source packages fetched
 # with `apt-get source`. No third-party code lives in this repository: this script is the recipe.
 #
@@ -13,8 +13,8 @@
 #   TARGET x86_64 (default, native) or arm64 (musl only: cross-built with Debian's musl-dev:arm64
 #          wrapper aarch64-linux-musl-gcc around gcc-aarch64-linux-gnu; give it its own OUTDIR).
 #   OUTDIR/include  musl-visible headers: kernel UAPI (linux/ asm/ asm-generic/), zlib, libelf,
-#                   libbpf (bpf/), mbedtls/
-#   OUTDIR/lib      libbpf.a libelf.a libz.a libmbedcrypto.a
+#                   libdw (elfutils/), libbpf (bpf/), mbedtls/
+#   OUTDIR/lib      libbpf.a libelf.a libdw.a libz.a libmbedcrypto.a
 # Sources are cached in $COREPROBE_CACHE/src (default ~/.cache/coreprobe/src) and fetched once.
 set -eu
 
@@ -109,6 +109,32 @@ unpack "$ELFUTILS" "$BUILD/elfutils"
 	make -s -C libelf -j"$JOBS" libelf.a >/dev/null)
 cp "$BUILD/elfutils/libelf/libelf.a" "$OUT/lib/"
 cp "$BUILD/elfutils/libelf/libelf.h" "$BUILD/elfutils/libelf/gelf.h" "$BUILD/elfutils/libelf/nlist.h" "$OUT/include/"
+
+# libdw (the DWARF reader of the in-process DWARF -> BTF encoder), from the same configured tree:
+# libdw proper only. Its Makefile's libdw.a also folds in libdwfl/libebl/backends/libcpu (module
+# tracking, unwinding, disassembly), which need argp/fts and which coreprobe does not use, so the
+# archive is made here from libdw's own objects, the libdwelf readers of .gnu_debuglink and
+# .gnu_debugaltlink, and from lib/ error() (musl has err.h but no error.h, for which elfutils'
+# own error.c provides it) and next_prime() (libdw's hash tables). Automake's rules build each.
+LIBDW_OBJS=$(sed -n '/^libdw_a_SOURCES/,/^$/p' "$BUILD/elfutils/libdw/Makefile.am" |
+	tr -s ' \\\t' '\n' | grep '\.c$' | sed 's/\.c$/.o/')
+(cd "$BUILD/elfutils" &&
+	make -s -C libdw -j"$JOBS" $LIBDW_OBJS &&
+	make -s -C libdwelf dwelf_dwarf_gnu_debugaltlink.o dwelf_elf_gnu_debuglink.o &&
+	make -s -C lib error.o next_prime.o) >"$BUILD/libdw.log" 2>&1 ||
+	{ tail -n 20 "$BUILD/libdw.log" >&2; exit 1; }
+# dwarf_end() frees a CFI cache through frame-cache.c, which names ebl_closebackend(). A backend
+# exists only after dwarf_getcfi_elf() (cfi.c calls ebl_openbackend, which is not in this archive,
+# so a program using it would not link): here the cache's backend is always NULL.
+printf '%s\n' '/* coreprobe: libdw without libebl (libbpf/build.sh) */' '#include <stdlib.h>' \
+	'struct ebl;' 'void ebl_closebackend(struct ebl *ebl) { if (ebl) abort(); }' >"$BUILD/ebl_close_stub.c"
+$CC $CFLAGS_DEP -c "$BUILD/ebl_close_stub.c" -o "$BUILD/ebl_close_stub.o"
+(cd "$BUILD/elfutils" && ar rcs "$OUT/lib/libdw.a" $(for o in $LIBDW_OBJS; do echo libdw/$o; done) \
+	libdwelf/dwelf_dwarf_gnu_debugaltlink.o libdwelf/dwelf_elf_gnu_debuglink.o lib/error.o \
+	lib/next_prime.o "$BUILD/ebl_close_stub.o")
+mkdir -p "$OUT/include/elfutils"
+cp "$BUILD/elfutils/libdw/libdw.h" "$BUILD/elfutils/libdw/dwarf.h" "$BUILD/elfutils/libdwelf/libdwelf.h" \
+	"$BUILD/elfutils/version.h" "$OUT/include/elfutils/"
 
 # libbpf: static only, no pkg-config; its headers go to include/bpf/. CFLAGS without -Werror:
 # musl's limits.h and linux/limits.h both define NGROUPS_MAX.

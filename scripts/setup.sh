@@ -108,6 +108,7 @@ man-db groff-base
 gnutls-bin curl wget git python3
 libelf-dev libzstd-dev zlib1g-dev
 bpftrace libbpf-tools bpfcc-tools
+libc6-dbg dwz debhelper
 "
 STAMP="$CACHE/setup.$(cat "$0" | cksum | cut -d' ' -f1)"
 if [ "$changed" = 1 ] || [ ! -e "$STAMP" ]; then

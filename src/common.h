@@ -25,6 +25,9 @@ struct cp_env {
 	const char *app_btf;	/* --app-btf FILE */
 	bool no_sysfs_btf;	/* --no-sysfs-btf */
 	const char *self_exe;	/* override of /proc/self/exe (tests, fuzzers) */
+	const char *debug_file;	/* --debug-file F: the target's DWARF (build-id checked) */
+	const char *debug_dirs[8]; /* --debug-dir DIR (repeatable): debug roots before /usr/lib/debug */
+	int n_debug_dirs;
 };
 extern struct cp_env env;
 

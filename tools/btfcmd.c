@@ -16,6 +16,7 @@
 #include "src/btf/blobstore.h"
 #include "src/btf/btfmerge.h"
 #include "src/btf/btfpick.h"
+#include "src/btf/dwarf.h"
 #include "src/common.h"
 #include "src/btf/elfinfo.h"
 #include "src/btf/hostinfo.h"
@@ -28,6 +29,7 @@ static const char btf_usage[] =
 	"       coreprobe btf which [BINARY]\n"
 	"       coreprobe btf merge VMLINUX APP OUT\n"
 	"       coreprobe btf add [--kernel RELEASE[:BUILD-ID]=BTF]... [--app BINARY=BTF]... [--full] -o NEW\n"
+	"       coreprobe btf dwarf [--debug-file F] [--debug-dir DIR]... BINARY [TYPE...] -o OUT\n"
 	"\n"
 	"  list   the embedded blobs: kind, key, build-id, raw and compressed size, shared-by count\n"
 	"  which  the kernel BTF and the application BTF a trace of BINARY would use here, and why\n"
@@ -37,7 +39,12 @@ static const char btf_usage[] =
 	"         an app blob is keyed by BINARY's GNU build-id (a hex build-id also works,\n"
 	"         NAME:HEX names it). Blobs are pruned to the types coreprobe's tools use;\n"
 	"         --full keeps every type of the --app blobs (for `coreprobe trace` on hosts\n"
-	"         without the application's debug info) and reports what that costs.\n";
+	"         without the application's debug info) and reports what that costs.\n"
+	"         For --app, BTF may also be BINARY's debug file or any ELF with its DWARF\n"
+	"         (same build-id): the BTF is then encoded from the DWARF.\n"
+	"  dwarf  write OUT: raw BTF of the named types (struct, union, enum or typedef names)\n"
+	"         and all they reach, encoded from BINARY's DWARF (all types if none named),\n"
+	"         found as a trace finds it (docs/dwarf.md); readable by `bpftool btf dump file`\n";
 
 static void print_build_id(const unsigned char *id, int len, int width)
 {
@@ -158,6 +165,27 @@ static void which_kernel_json(const struct cp_store *st, const struct host_info 
 	printf("}");
 }
 
+static int load_object_btfs(struct bpf_object **objs, const struct btf **btfs);
+
+/* -v: what the start-up encode of this DWARF costs, for the union of the embedded tools' names. */
+static void which_dwarf_figures(const struct dwarf_file *df)
+{
+	struct bpf_object *objs[16] = { 0 };
+	const struct btf *locals[16] = { 0 };
+	struct dwarf_stats st;
+	struct btf *b = NULL;
+
+	if (load_object_btfs(objs, locals) == 0 && dwarf_btf_for_objects(df, locals, cp_n_objects, &b, &st) == 0)
+		printf("  encode %u BTF types from %u definitions, %u units indexed, %.1f ms (for all embedded tools)\n",
+		       st.types, st.roots, st.units, st.ms);
+	else
+		printf("  encode refused: %s\n", cp_errmsg());
+	cp_error_clear();
+	btf__free(b);
+	for (int i = 0; i < cp_n_objects; i++)
+		bpf_object__close(objs[i]);
+}
+
 static int btf_which(int argc, char **argv)
 {
 	struct kbtf_choice kc;
@@ -189,6 +217,12 @@ static int btf_which(int argc, char **argv)
 			json_str(stdout, argv[1]);
 			printf(",\"build_id\":\"%s\",\"source\":\"%s\",\"blob\":", ei.build_id_hex, abtf_source_name(ac.source));
 			json_str(stdout, d);
+			if (ac.source == ABTF_DWARF) {
+				printf(",\"debug_file\":");
+				json_str(stdout, ac.dwarf.path);
+				printf(",\"found_by\":\"%s\",\"alt_file\":", ac.dwarf.how);
+				json_str(stdout, ac.dwarf.alt_path);
+			}
 			printf("}");
 		}
 		printf("}\n");
@@ -204,7 +238,14 @@ static int btf_which(int argc, char **argv)
 				printf("  BTF   %s (given with --app-btf)\n", ac.file);
 			else if (ac.source == ABTF_BLOB)
 				printf("  BTF   embedded blob %s, matched by build-id\n", d);
-			else
+			else if (ac.source == ABTF_DWARF) {
+				printf("  BTF   encoded from DWARF at start-up: %s (%s, build-id checked)\n",
+				       ac.dwarf.path, ac.dwarf.how);
+				if (ac.dwarf.alt_path[0])
+					printf("  alt   %s (dwz supplementary file, build-id checked)\n", ac.dwarf.alt_path);
+				if (env.verbose)
+					which_dwarf_figures(&ac.dwarf);
+			} else
 				printf("  BTF   the binary's own .BTF section\n");
 		}
 	}
@@ -412,6 +453,49 @@ static int load_object_btfs(struct bpf_object **objs, const struct btf **btfs)
 	return 0;
 }
 
+/* An ELF with DWARF and no .BTF given as --app BINARY=FILE: a debug file (or debug build). */
+static bool app_file_is_dwarf(const char *file)
+{
+	struct elf_info ei;
+	void *data;
+	size_t n;
+	bool dw;
+
+	if (elf_inspect(file, &ei) || ei.has_btf) {
+		cp_error_clear();
+		return false;
+	}
+	dw = elf_read_section(file, ".debug_info", &data, &n) == 0 ||
+	     elf_read_section(file, ".zdebug_info", &data, &n) == 0;
+	if (dw)
+		free(data);
+	cp_error_clear();
+	return dw;
+}
+
+static int app_btf_from_dwarf(const struct add_item *it, const struct btf *const *locals, struct btf **out)
+{
+	/* the file given is the debug file; --debug-dir roots still serve its dwz alt file */
+	struct dwarf_search s = { .debug_file = it->file, .debug_dirs = env.debug_dirs,
+				  .n_debug_dirs = env.n_debug_dirs };
+	struct dwarf_stats st;
+	struct dwarf_file df;
+	struct elf_info want = { 0 };
+	int err;
+
+	memcpy(want.build_id, it->build_id, it->build_id_len);
+	want.build_id_len = it->build_id_len;
+	hex_encode(want.build_id, want.build_id_len, want.build_id_hex);
+	/* the blob's key is the build-id: the debug file must carry exactly it */
+	if ((err = dwarf_find(it->key, &want, &s, &df)) ||
+	    (err = dwarf_btf_for_objects(&df, locals, cp_n_objects, out, &st)))
+		return err;
+	if (env.verbose)
+		fprintf(stderr, "coreprobe: %s: %u types encoded from DWARF %s in %.1f ms\n", it->key, st.types,
+			df.path, st.ms);
+	return 0;
+}
+
 static int add_one(struct store_builder *sb, const struct add_item *it, const struct btf *const *locals)
 {
 	struct btf *b = NULL;
@@ -421,7 +505,10 @@ static int add_one(struct store_builder *sb, const struct add_item *it, const st
 	size_t n;
 	int err, r;
 
-	if ((err = parse_btf(it->file, it->kind == CP_BLOB_KERNEL ? "--kernel" : "--app", &b)))
+	if (it->kind == CP_BLOB_APP && app_file_is_dwarf(it->file)) {
+		if ((err = app_btf_from_dwarf(it, locals, &b)))
+			return err;
+	} else if ((err = parse_btf(it->file, it->kind == CP_BLOB_KERNEL ? "--kernel" : "--app", &b)))
 		return err;
 	{
 		struct btf_src src = { b, it->kind == CP_BLOB_APP, it->file };
@@ -561,6 +648,70 @@ out:
 	return err;
 }
 
+/* ---- btf dwarf ---- */
+
+static int btf_dwarf_cmd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CP_COMMON_LONGOPTS,
+		{ "output", required_argument, 0, 'o' },
+		{ 0 }
+	};
+	struct dwarf_search s;
+	struct dwarf_stats st;
+	struct dwarf_file df;
+	struct elf_info ei;
+	struct btf *b = NULL;
+	struct buf_ctx bc;
+	const char *out = NULL, *bin;
+	int c, err;
+	uint32_t size;
+
+	while ((c = getopt_long(argc, argv, CP_COMMON_SHORTOPTS "o:", opts, NULL)) != -1) {
+		int r = cp_common_option(c, optarg, btf_usage);
+
+		if (r < 0)
+			return 0;
+		if (r)
+			continue;
+		if (c != 'o')
+			return cp_usage_error("btf dwarf", btf_usage);
+		out = optarg;
+	}
+	if (!out || optind >= argc)
+		return cp_usage_error("btf dwarf", btf_usage);
+	bin = argv[optind++];
+	dwarf_search_from_env(&s);
+	if ((err = elf_inspect(bin, &ei)) || (err = dwarf_find(bin, &ei, &s, &df)))
+		return err;
+	cp_libbpf_log_setup();
+	if ((err = dwarf_btf_encode(&df, (const char *const *)argv + optind, argc - optind, &b, &st)))
+		return err;
+	bc.data = btf__raw_data(b, &size);
+	bc.size = size;
+	bc.path = out;
+	if (!bc.data)
+		err = cp_error(CP_ERUNTIME, "libbpf could not serialize the BTF: %s", strerror(errno));
+	else
+		err = write_file_atomic(out, 0644, fill_buf, &bc);
+	if (!err && env.json) {
+		printf("{\"out\":");
+		json_str(stdout, out);
+		printf(",\"debug_file\":");
+		json_str(stdout, df.path);
+		printf(",\"alt_file\":");
+		json_str(stdout, df.alt_path);
+		printf(",\"found_by\":\"%s\",\"types\":%u,\"definitions\":%u,\"units\":%u,\"bytes\":%zu,\"ms\":%.1f}\n",
+		       df.how, st.types, st.roots, st.units, bc.size, st.ms);
+	} else if (!err) {
+		printf("%s: %u BTF types (%zu bytes) from %u definitions in %s (%s%s%s), %u units, %.1f ms\n",
+		       out, st.types, bc.size, st.roots, df.path, df.how, df.alt_path[0] ? ", alt " : "",
+		       df.alt_path, st.units, st.ms);
+	}
+	btf__free(b);
+	return err;
+}
+
 int do_btf(int argc, char **argv)
 {
 	static const struct {
@@ -568,12 +719,13 @@ int do_btf(int argc, char **argv)
 		int (*fn)(int, char **);
 	} sub[] = {
 		{ "list", btf_list }, { "which", btf_which }, { "merge", btf_merge_cmd }, { "add", btf_add },
+		{ "dwarf", btf_dwarf_cmd },
 	};
 
 	if (argc < 2) {
 		if (!env.json)
 			fputs(btf_usage, stderr);
-		return cp_error(CP_EUSAGE, "btf: which subcommand? (list, which, merge, add; type `coreprobe btf -h`)");
+		return cp_error(CP_EUSAGE, "btf: which subcommand? (list, which, merge, add, dwarf; type `coreprobe btf -h`)");
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		fputs(btf_usage, stdout);
@@ -584,5 +736,5 @@ int do_btf(int argc, char **argv)
 			optind = 0;
 			return sub[i].fn(argc - 1, argv + 1);
 		}
-	return cp_error(CP_EUSAGE, "btf %s: unknown subcommand (list, which, merge, add; type `coreprobe btf -h`)", argv[1]);
+	return cp_error(CP_EUSAGE, "btf %s: unknown subcommand (list, which, merge, add, dwarf; type `coreprobe btf -h`)", argv[1]);
 }

@@ -14,7 +14,8 @@ int do_flowlat(int argc, char **argv);
 int do_trace(int argc, char **argv);
 
 /* Options every command accepts after its name too (libbpf-tools style): -v, -j/--json, -h. */
-enum { OPT_KERNEL_BTF = 0x100, OPT_APP_BTF, OPT_NO_SYSFS_BTF, OPT_PERFBUF, OPT_TOOL_BASE = 0x200 };
+enum { OPT_KERNEL_BTF = 0x100, OPT_APP_BTF, OPT_NO_SYSFS_BTF, OPT_PERFBUF, OPT_DEBUG_FILE, OPT_DEBUG_DIR,
+       OPT_TOOL_BASE = 0x200 };
 #define CP_COMMON_SHORTOPTS "vjh"
 #define CP_COMMON_LONGOPTS \
 	{ "verbose", no_argument, 0, 'v' }, \
@@ -23,7 +24,9 @@ enum { OPT_KERNEL_BTF = 0x100, OPT_APP_BTF, OPT_NO_SYSFS_BTF, OPT_PERFBUF, OPT_T
 	{ "kernel-btf", required_argument, 0, OPT_KERNEL_BTF }, \
 	{ "app-btf", required_argument, 0, OPT_APP_BTF }, \
 	{ "no-sysfs-btf", no_argument, 0, OPT_NO_SYSFS_BTF }, \
-	{ "perfbuf", no_argument, 0, OPT_PERFBUF }
+	{ "perfbuf", no_argument, 0, OPT_PERFBUF }, \
+	{ "debug-file", required_argument, 0, OPT_DEBUG_FILE }, \
+	{ "debug-dir", required_argument, 0, OPT_DEBUG_DIR }
 
 /* Handles a common option; returns 1 if it was one, 0 if not, or -1 for -h (usage printed). */
 int cp_common_option(int c, const char *arg, const char *usage);

@@ -103,6 +103,11 @@ static uint32_t essential_len(const char *name)
 	return n;
 }
 
+uint32_t btf_essential_name_len(const char *name)
+{
+	return essential_len(name);
+}
+
 /* Kinds a CO-RE relocation can be rooted at (by name). */
 static bool is_root_kind(const struct btf_type *t)
 {

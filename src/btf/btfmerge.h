@@ -78,4 +78,7 @@ int btf_merge_for_objects(const struct btf *const *locals, int n_locals, const s
  * the seed's merge-btf, `coreprobe btf merge`, and the build's kernel+module flattening. */
 int btf_merge_all(const struct btf_src *srcs, int n, void **raw, size_t *size, struct merge_stats *st);
 
+/* The length of name up to a CO-RE "___flavor" suffix (libbpf matches candidates on it). */
+uint32_t btf_essential_name_len(const char *name);
+
 #endif

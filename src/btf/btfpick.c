@@ -31,6 +31,7 @@ const char *abtf_source_name(enum abtf_source s)
 	case ABTF_FILE: return "file";
 	case ABTF_BLOB: return "embedded";
 	case ABTF_SECTION: return "section";
+	case ABTF_DWARF: return "dwarf";
 	default: return "none";
 	}
 }
@@ -187,6 +188,9 @@ int kbtf_choose(const struct cp_store *st, const struct host_info *h, const char
 int abtf_choose(const struct cp_store *st, const char *target, const struct elf_info *ei,
 		const char *file, struct abtf_choice *c)
 {
+	struct dwarf_search s;
+	int err;
+
 	memset(c, 0, sizeof(*c));
 	if (file) {
 		c->source = ABTF_FILE;
@@ -202,11 +206,28 @@ int abtf_choose(const struct cp_store *st, const char *target, const struct elf_
 		c->read_path = ei->read_path;
 		return 0;
 	}
-	if (!ei->build_id_len)
-		return cp_error(CP_ENOBTF, "%s has no GNU build-id, so no embedded BTF can be matched to it: pass its BTF with --app-btf FILE (pahole --btf_encode_detached FILE on a debug build), or relink it with -Wl,--build-id",
+	dwarf_search_from_env(&s);
+	if (!ei->build_id_len && !s.debug_file) {
+		if (dwarf_find(target, ei, &s, &c->dwarf) == 0) {
+			c->source = ABTF_DWARF;
+			return 0;
+		}
+		cp_error_clear();
+		return cp_error(CP_ENOBTF, "%s has no GNU build-id, so no embedded BTF or debug file can be matched to it, and no .debug_info of its own: pass its BTF with --app-btf FILE, or relink it with -Wl,--build-id",
 				target);
-	return cp_error(CP_ENOBTF, "no BTF for %s (build-id %s): coreprobe never guesses a layout; make its BTF with `pahole --btf_encode_detached FILE` from a debug build of exactly this binary and add it: `coreprobe btf add --app %s=FILE -o NEW` (or pass --app-btf FILE)",
-			target, ei->build_id_hex, target);
+	}
+	if ((err = dwarf_find(target, ei, &s, &c->dwarf)))
+		return err;
+	c->source = ABTF_DWARF;
+	return 0;
+}
+
+void dwarf_search_from_env(struct dwarf_search *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->debug_file = env.debug_file;
+	s->debug_dirs = env.debug_dirs;
+	s->n_debug_dirs = env.n_debug_dirs;
 }
 
 int cp_btf_header_check(const void *data, size_t size)
@@ -399,20 +420,53 @@ int btf_set_load_app(struct btf_set *set, const struct cp_store *st, const char 
 		if ((err = libbpf_get_error(b)))
 			err = cp_error(CP_EUSAGE, "%s: its .BTF section does not parse (%s)", target, strerror(-err));
 		break;
+	case ABTF_DWARF:
+		/* encoded in btf_handoff_fill, when the object's names are known */
+		if (!(set->dwarf[set->n_apps] = malloc(sizeof(c->dwarf))))
+			return cp_error(CP_ERUNTIME, "out of memory");
+		*set->dwarf[set->n_apps] = c->dwarf;
+		err = 0;
+		break;
 	default:
 		return cp_error(CP_ENOBTF, "%s: no application BTF chosen", target);
 	}
 	if (err)
 		return err;
+	set->app_src[set->n_apps] = set->n_srcs;
 	set->apps[set->n_apps++] = b;
 	set_add_src(set, b, NULL, true, target);
 	return 0;
 }
 
+/* The DWARF-sourced apps of a set, encoded for the object's local BTF. */
+static int btf_set_encode_dwarf(struct btf_set *set, const struct btf *local)
+{
+	for (int i = 0; i < set->n_apps; i++) {
+		struct dwarf_stats st;
+		struct btf *b;
+		int err;
+
+		if (!set->dwarf[i] || set->apps[i])
+			continue;
+		if ((err = dwarf_btf_for_object(set->dwarf[i], local, &b, &st)))
+			return err;
+		set->apps[i] = b;
+		set->srcs[set->app_src[i]].btf = b;
+		if (env.verbose)
+			fprintf(stderr, "coreprobe: %s: BTF encoded from DWARF %s%s%s: %u types from %u definitions (%u units indexed) in %.1f ms\n",
+				set->srcs[set->app_src[i]].label, set->dwarf[i]->path,
+				set->dwarf[i]->alt_path[0] ? " + alt " : "", set->dwarf[i]->alt_path,
+				st.types, st.roots, st.units, st.ms);
+	}
+	return 0;
+}
+
 void btf_set_free(struct btf_set *set)
 {
-	for (int i = 0; i < set->n_apps; i++)
+	for (int i = 0; i < set->n_apps; i++) {
 		btf__free(set->apps[i]);
+		free(set->dwarf[i]);
+	}
 	memset(set, 0, sizeof(*set));
 }
 
@@ -456,7 +510,7 @@ static int write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
-int btf_handoff_fill(struct btf_handoff *h, const struct btf_set *set, const struct bpf_object *obj)
+int btf_handoff_fill(struct btf_handoff *h, struct btf_set *set, const struct bpf_object *obj)
 {
 	const struct btf *local = bpf_object__btf(obj);
 	void *raw;
@@ -465,6 +519,8 @@ int btf_handoff_fill(struct btf_handoff *h, const struct btf_set *set, const str
 
 	if (!local)
 		return cp_error(CP_ERUNTIME, "BPF object has no BTF (built without -g?)");
+	if ((err = btf_set_encode_dwarf(set, local)))
+		return err;
 	if ((err = btf_merge_for_object(local, set->srcs, set->n_srcs, &raw, &n, &h->stats)))
 		return err;
 	err = ftruncate(h->fd, 0) || lseek(h->fd, 0, SEEK_SET) < 0 || write_all(h->fd, raw, n);

@@ -9,6 +9,7 @@
 
 #include "src/btf/blobstore.h"
 #include "src/btf/btfmerge.h"
+#include "src/btf/dwarf.h"
 #include "src/btf/elfinfo.h"
 #include "src/btf/hostinfo.h"
 
@@ -52,6 +53,7 @@ enum abtf_source {
 	ABTF_FILE,		/* --app-btf */
 	ABTF_BLOB,		/* embedded, keyed by the target's build-id */
 	ABTF_SECTION,		/* the target's own .BTF section */
+	ABTF_DWARF,		/* encoded from the target's DWARF (own or a debug file) */
 };
 
 struct abtf_choice {
@@ -59,10 +61,12 @@ struct abtf_choice {
 	const struct cp_store_entry *entry;
 	const char *file;
 	const char *read_path;	/* ABTF_SECTION: read the target's .BTF here (elf_info.read_path) */
+	struct dwarf_file dwarf;	/* ABTF_DWARF: where its DWARF is */
 };
 
 /* The application BTF for a target: --app-btf, the embedded blob of its build-id, its own
- * .BTF section; else exit code 3 naming the binary, its build-id and how to add a blob. */
+ * .BTF section, its DWARF (dwarf_find with --debug-file/--debug-dir from env); else exit code 3
+ * naming the binary, its build-id, every place looked at and how to add a blob. */
 int abtf_choose(const struct cp_store *st, const char *target, const struct elf_info *ei,
 		const char *file, struct abtf_choice *c);
 const char *abtf_source_name(enum abtf_source s);
@@ -98,9 +102,16 @@ struct kernel_btf {
 int kernel_btf_load(struct kernel_btf *k, const struct cp_store *st, const char *const *modules);
 void kernel_btf_free(struct kernel_btf *k);
 
-/* The BTF sources of one load: the shared kernel's, then the applications' (owned). */
+/* The search options of the global --debug-file/--debug-dir (env). */
+void dwarf_search_from_env(struct dwarf_search *s);
+
+/* The BTF sources of one load: the shared kernel's, then the applications' (owned). An app
+ * from DWARF is encoded when the BPF object is known (btf_handoff_fill): only the types its
+ * relocations name. */
 struct btf_set {
 	struct btf *apps[8];
+	struct dwarf_file *dwarf[8];	/* pending DWARF encodes, by app index (owned) */
+	int app_src[8];			/* the srcs index of each app */
 	int n_apps;
 	struct btf_src srcs[1 + 4 + 8];
 	int n_srcs;
@@ -121,7 +132,7 @@ struct btf_handoff {
 };
 int btf_handoff_open(struct btf_handoff *h);
 /* Writes the BTF for obj (pruned to what its relocations can touch) into the hand-off file. */
-int btf_handoff_fill(struct btf_handoff *h, const struct btf_set *set, const struct bpf_object *obj);
+int btf_handoff_fill(struct btf_handoff *h, struct btf_set *set, const struct bpf_object *obj);
 void btf_handoff_close(struct btf_handoff *h);
 
 #endif

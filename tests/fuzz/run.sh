@@ -13,7 +13,7 @@ MODE=${1:---short}
 FUZZ_SECONDS=${FUZZ_SECONDS:-4}
 FUZZ_RUNS=${FUZZ_RUNS:-1000000}
 F=build/fuzz
-FUZZERS="store btfmerge btfmerge_all elf notes osrelease text trace"
+FUZZERS="store btfmerge btfmerge_all elf notes osrelease text trace dwarf"
 
 case $MODE in --short|--long) ;; *) echo "usage: $0 [--short|--long]" >&2; exit 2 ;; esac
 if [ -z "${FUZZ_NO_BUILD:-}" ] && ! make -s fuzz-bins >"$F.build.log" 2>&1; then
@@ -23,7 +23,7 @@ fi
 
 max_len() {
 	case $1 in
-	elf) echo 65536 ;;
+	elf|dwarf) echo 65536 ;;
 	store) echo 16384 ;;
 	btfmerge|btfmerge_all) echo 8192 ;;
 	*) echo 4096 ;;

@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 #include <elf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "src/btf/blobstore.h"
 #include "src/btf/btfmerge.h"
 #include "src/btf/btfpick.h"
+#include "src/btf/dwarf.h"
 #include "src/common.h"
 #include "src/btf/elfinfo.h"
 #include "src/btf/hostinfo.h"
@@ -1013,6 +1015,108 @@ static int t_trace_plan(void)
 	return 0;
 }
 
+/* ---- DWARF -> BTF ---- */
+
+/* Shapes encoded from this very binary's DWARF and checked against what the compiler laid out. */
+struct unit_shapes {
+	char c;
+	unsigned int a : 3, b : 9;
+	_Atomic long n;
+	int m[2][3];
+	union {
+		int x;
+		char y;
+	};
+	enum { UNIT_BIG = 0x100000000LL } e;
+	const struct unit_shapes *self;
+	long flex[];
+};
+struct unit_shapes *unit_shapes_ptr;
+
+static int t_dwarf_crc(void)
+{
+	char path[600];
+	unsigned crc = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/crc", tmpdir);
+	CHECK((f = fopen(path, "w")) && fputs("123456789", f) >= 0 && !fclose(f), "write");
+	/* the CRC-32 check value of "123456789" */
+	CHECK(dwarf_file_crc32(path, &crc) == 0 && crc == 0xcbf43926u, "crc %08x", crc);
+	CHECK(dwarf_file_crc32("/nonexistent/x", &crc) == -ENOENT, "missing file");
+	CHECK(btf_essential_name_len("task_struct___v1") == 11 && btf_essential_name_len("a___b___c") == 5 &&
+	      btf_essential_name_len("__u32") == 5 && btf_essential_name_len("x____y") == 6, "essential names");
+	return 0;
+}
+
+static const struct btf_member *member(const struct btf *b, const struct btf_type *t, const char *name)
+{
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(b, btf_members(t)[i].name_off), name))
+			return &btf_members(t)[i];
+	return NULL;
+}
+
+static int t_dwarf_self(void)
+{
+	const char *names[] = { "unit_shapes", "elf_info" };
+	const struct btf_member *m;
+	const struct btf_type *t, *a;
+	struct dwarf_file df;
+	struct dwarf_stats st;
+	struct elf_info ei;
+	struct btf *b;
+	int id;
+
+	CHECK(elf_inspect("/proc/self/exe", &ei) == 0, "inspect: %s", cp_errmsg());
+	CHECK(dwarf_find("/proc/self/exe", &ei, NULL, &df) == 0, "find: %s", cp_errmsg());
+	CHECK(!strcmp(df.how, "own .debug_info"), "found by %s", df.how);
+	CHECK(dwarf_btf_encode(&df, names, 2, &b, &st) == 0, "encode: %s", cp_errmsg());
+	id = btf__find_by_name_kind(b, "unit_shapes", BTF_KIND_STRUCT);
+	CHECK(id > 0 && (t = btf__type_by_id(b, id))->size == sizeof(struct unit_shapes), "unit_shapes size");
+	CHECK((m = member(b, t, "a")) && btf_member_bit_offset(t, 1) == 8 && btf_member_bitfield_size(t, 1) == 3, "bitfield a");
+	CHECK((m = member(b, t, "b")) && btf_member_bit_offset(t, 2) == 11 && btf_member_bitfield_size(t, 2) == 9, "bitfield b");
+	CHECK((m = member(b, t, "n")) && m->offset == offsetof(struct unit_shapes, n) * 8, "n offset");
+	CHECK(btf_is_int(btf__type_by_id(b, m->type)), "_Atomic long is encoded as long");
+	CHECK((m = member(b, t, "m")) && m->offset == offsetof(struct unit_shapes, m) * 8, "m offset");
+	a = btf__type_by_id(b, m->type);
+	CHECK(btf_is_array(a) && btf_array(a)->nelems == 2 && btf_is_array(btf__type_by_id(b, btf_array(a)->type)) &&
+	      btf_array(btf__type_by_id(b, btf_array(a)->type))->nelems == 3, "int m[2][3]");
+	CHECK((m = member(b, t, "")) && m->offset == offsetof(struct unit_shapes, x) * 8 &&
+	      btf_is_union(btf__type_by_id(b, m->type)), "anonymous union");
+	CHECK((m = member(b, t, "e")) && btf_is_enum64(btf__type_by_id(b, m->type)), "64-bit enum");
+	CHECK((m = member(b, t, "flex")) && m->offset == offsetof(struct unit_shapes, flex) * 8 &&
+	      btf_array(btf__type_by_id(b, m->type))->nelems == 0, "flexible array");
+	id = btf__find_by_name_kind(b, "elf_info", BTF_KIND_STRUCT);
+	CHECK(id > 0 && (t = btf__type_by_id(b, id))->size == sizeof(struct elf_info), "elf_info size");
+	CHECK((m = member(b, t, "read_path")) && m->offset == offsetof(struct elf_info, read_path) * 8, "read_path");
+	CHECK((m = member(b, t, "has_btf")) && m->offset == offsetof(struct elf_info, has_btf) * 8, "has_btf");
+	btf__free(b);
+	names[0] = "no_such_type_anywhere";
+	CHECK(dwarf_btf_encode(&df, names, 1, &b, &st) == CP_ENOBTF && strstr(cp_errmsg(), "not defined"), "absent: %s", cp_errmsg());
+	cp_error_clear();
+	return 0;
+}
+
+/* Object mode: only names the object uses; a pointer's target it does not name is a FWD. */
+static int t_dwarf_object(void)
+{
+	struct btf *local = btf__new_empty(), *b;
+	struct dwarf_file df;
+	struct elf_info ei;
+
+	CHECK(local && btf__add_struct(local, "btf_src___flavor", 4) > 0, "local BTF");
+	CHECK(elf_inspect("/proc/self/exe", &ei) == 0 && dwarf_find("/proc/self/exe", &ei, NULL, &df) == 0, "find");
+	CHECK(dwarf_btf_for_object(&df, local, &b, NULL) == 0, "encode: %s", cp_errmsg());
+	CHECK(btf__find_by_name_kind(b, "btf_src", BTF_KIND_STRUCT) > 0, "btf_src encoded");
+	CHECK(btf__find_by_name_kind(b, "btf_raw", BTF_KIND_FWD) > 0 && btf__find_by_name_kind(b, "btf_raw", BTF_KIND_STRUCT) < 0,
+	      "pointer target not named by the object: a FWD");
+	CHECK(btf__find_by_name_kind(b, "elf_info", BTF_KIND_STRUCT) < 0, "unnamed type left out");
+	btf__free(b);
+	btf__free(local);
+	return 0;
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -1040,6 +1144,9 @@ int main(void)
 	run("TLS 1.3 handshake traffic secrets match RFC 8448", t_tls13_rfc8448);
 	run("key log lines: TLS 1.2, TLS 1.3 SHA-384, unset and hostile inputs", t_keylog_lines);
 	run("trace plans: offsets, steps, bitfields, strings, casts; refusals", t_trace_plan);
+	run("debuglink CRC-32 (zlib's) and CO-RE essential names", t_dwarf_crc);
+	run("DWARF -> BTF of this binary = the compiler's layout (bitfields, _Atomic, [2][3], enum64, flex)", t_dwarf_self);
+	run("DWARF -> BTF for an object: only its names, other pointer targets as FWD", t_dwarf_object);
 	{
 		char cmd[600];
 

@@ -151,7 +151,7 @@ declare -A A_FILE=([x86_64]=x86-64 [arm64]="ARM aarch64")
 if [ "$BUILD" = 1 ]; then
 	note "make coreprobe and the demo targets"
 	# plus the extra binaries the build makes (extra-bins.list entries under build/)
-	make -C "$ROOT" coreprobe $(printf 'build/targets/%s ' $DEMOS) \
+	make -C "$ROOT" coreprobe $(printf 'build/targets/%s ' $DEMOS) build/targets/demo_v3.dbg \
 		$(grep -v '^[[:space:]]*#' "$VM/extra-bins.list" | awk '$1 ~ /^build\// { print $1 }') >"$OUT/make.log" 2>&1 ||
 		{ tail -n 20 "$OUT/make.log" >&2; die "make failed (build/vm/make.log)"; }
 	if [[ $ARCHES == *" arm64 "* ]]; then
@@ -165,6 +165,7 @@ for a in $ARCHES; do
 	file "${A_CP[$a]}" | grep -q "${A_FILE[$a]},.* statically linked" || die "${A_CP[$a]} is not a static ${A_FILE[$a]} ELF"
 	for d in $DEMOS; do [ -x "${A_TGT[$a]}/$d" ] || die "no ${A_TGT[$a]#"$ROOT"/}/$d"; done
 done
+[ -f "$ROOT/build/targets/demo_v3.dbg" ] || die "no build/targets/demo_v3.dbg"
 # Fixtures of the OpenSSL cases (Debian's own OpenSSL builds, unpacked into the cache).
 sh "$ROOT/tests/openssl/fetch.sh" --no-tls >"$OUT/openssl-fetch.log" 2>&1 ||
 	{ tail -n 5 "$OUT/openssl-fetch.log" >&2; die "tests/openssl/fetch.sh failed (build/vm/openssl-fetch.log)"; }
@@ -334,6 +335,7 @@ build_initrd() {
 	local inputs=("$cp" "$busybox" "$VM/init.sh" "$VM/lib.sh" "$VM"/cases/*.sh
 		"$VM/extra-bins.list" "$kd/.stamp" "$kd/modules" "$VM/run.sh")
 	for a in $DEMOS; do inputs+=("$tgt/$a"); done
+	[ "$arch" = x86_64 ] && inputs+=("$ROOT/build/targets/demo_v3.dbg")
 	local dirsig=""
 	if [ "$arch" = x86_64 ]; then
 		while read -r src dst; do
@@ -369,6 +371,7 @@ build_initrd() {
 	cp "$cp" "$stage/bin/coreprobe" || return 1
 	if [ "$arch" = x86_64 ]; then
 		for a in $DEMOS; do copy_bin "$stage" "$tgt/$a" "/targets/$a" || return 1; done
+		cp "$ROOT/build/targets/demo_v3.dbg" "$stage/targets/demo_v3.dbg" || return 1
 		while read -r src dst; do
 			copy_bin "$stage" "$src" "$dst" || return 1
 		done < <(extra_bins)
@@ -431,6 +434,7 @@ host_rows() {
 	rm -rf "$OUT/host" && mkdir -p "$ht" || return 1
 	# private copies: other processes running build/targets/demo_* are not traced by these rows
 	for d in $DEMOS; do cp "$ROOT/build/targets/$d" "$ht/$d"; done
+	cp "$ROOT/build/targets/demo_v3.dbg" "$ht/demo_v3.dbg"
 	for mode in "${MODES[@]}"; do
 		f=$(rowfile "host/$mode")
 		rm -f "$f.status"

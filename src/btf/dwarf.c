@@ -1,0 +1,1597 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * DWARF -> BTF (see dwarf.h). libdw reads the DWARF (decompression, DWARF 4/5 forms, dwz alt
+ * references, type units); libbpf writes and deduplicates the BTF. What is written by hand is
+ * only the mapping between the two, which no library offers in process (pahole's encoder is a
+ * GPL command-line tool that refuses DW_TAG_atomic_type and skips dwz partial units).
+ */
+#include <bpf/btf.h>
+#include <elfutils/dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "src/btf/btfmerge.h"
+#include "src/btf/dwarf.h"
+#include "src/common.h"
+
+/* ---------------------------------------------------------------- open + alt file */
+
+struct dw_handle {
+	int fd, alt_fd;
+	Elf *elf, *alt_elf;
+	Dwarf *dw, *alt;
+	bool big_endian;
+};
+
+static void dw_close(struct dw_handle *h)
+{
+	if (h->dw)
+		dwarf_end(h->dw);
+	if (h->alt)
+		dwarf_end(h->alt);
+	if (h->elf)
+		elf_end(h->elf);
+	if (h->alt_elf)
+		elf_end(h->alt_elf);
+	if (h->fd >= 0)
+		close(h->fd);
+	if (h->alt_fd >= 0)
+		close(h->alt_fd);
+	memset(h, 0, sizeof(*h));
+	h->fd = h->alt_fd = -1;
+}
+
+/* libdw decompresses SHF_COMPRESSED and .zdebug sections in dwarf_begin_elf, but a section whose
+ * data does not inflate is then silently left out: find it and say so. */
+static int check_decompressed(Elf *elf, const char *path)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return cp_error(CP_EUSAGE, "%s: damaged section headers (%s): reinstall the debug file", path, elf_errmsg(-1));
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *n;
+
+		if (!gelf_getshdr(scn, &sh) || !(n = elf_strptr(elf, shstrndx, sh.sh_name)))
+			continue;
+		if ((!strncmp(n, ".debug_", 7) && (sh.sh_flags & SHF_COMPRESSED)) || !strncmp(n, ".zdebug_", 8))
+			if (sh.sh_type != SHT_NOBITS && elf_compress(scn, 0, 0) < 0 &&
+			    (!strncmp(n, ".zdebug_", 8) ? elf_compress_gnu(scn, 0, 0) < 0 : true))
+				return cp_error(CP_EUSAGE, "%s: compressed section %s does not decompress (%s): the debug file is damaged, reinstall it",
+						path, n, elf_errmsg(-1));
+	}
+	return 0;
+}
+
+static int open_dwarf_file(const char *path, int *fd, Elf **elf, Dwarf **dw)
+{
+	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return cp_error(CP_EUSAGE, "%s: cannot open: %s", path, strerror(errno));
+	elf_version(EV_CURRENT);
+	if (!(*elf = elf_begin(*fd, ELF_C_READ_MMAP, NULL)))
+		return cp_error(CP_EUSAGE, "%s: not a readable ELF (%s)", path, elf_errmsg(-1));
+	if (check_decompressed(*elf, path))
+		return cp_errcode();
+	if (!(*dw = dwarf_begin_elf(*elf, DWARF_C_READ, NULL)))
+		return cp_error(CP_EUSAGE, "%s: no usable DWARF (%s)", path, dwarf_errmsg(-1));
+	return 0;
+}
+
+static int dw_open(const struct dwarf_file *df, struct dw_handle *h)
+{
+	GElf_Ehdr eh;
+	int err;
+
+	memset(h, 0, sizeof(*h));
+	h->fd = h->alt_fd = -1;
+	if ((err = open_dwarf_file(df->path, &h->fd, &h->elf, &h->dw)))
+		goto fail;
+	h->big_endian = gelf_getehdr(h->elf, &eh) && eh.e_ident[EI_DATA] == ELFDATA2MSB;
+	if (df->alt_path[0]) {
+		/* set before any DIE is read: libdw's own lookup would use host absolute paths */
+		if ((err = open_dwarf_file(df->alt_path, &h->alt_fd, &h->alt_elf, &h->alt)))
+			goto fail;
+		dwarf_setalt(h->dw, h->alt);
+	}
+	return 0;
+fail:
+	dw_close(h);
+	return err;
+}
+
+/* ---------------------------------------------------------------- small hash tables */
+
+static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
+{
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* name -> definitions */
+struct def {
+	const char *name;
+	Dwarf_Die die;
+	int next;		/* next definition of the same name, -1 */
+	int tail;		/* in a name's first definition: its last one */
+};
+struct name_index {
+	struct def *defs;
+	int n, cap;
+	int *slot;		/* head def index + 1, 0 empty */
+	size_t nslot;		/* power of two */
+};
+
+static int index_find(const struct name_index *x, const char *name)
+{
+	if (!x->nslot)
+		return -1;
+	for (size_t i = hash_bytes(name, strlen(name), 0xcbf29ce484222325ULL) & (x->nslot - 1);;
+	     i = (i + 1) & (x->nslot - 1)) {
+		if (!x->slot[i])
+			return -1;
+		if (!strcmp(x->defs[x->slot[i] - 1].name, name))
+			return x->slot[i] - 1;
+	}
+}
+
+static int index_rehash(struct name_index *x)
+{
+	size_t n = x->nslot ? x->nslot * 2 : 1024;
+	int *s = calloc(n, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->nslot; i++) {
+		int d = x->slot[i];
+
+		if (!d)
+			continue;
+		for (size_t j = hash_bytes(x->defs[d - 1].name, strlen(x->defs[d - 1].name), 0xcbf29ce484222325ULL) & (n - 1);;
+		     j = (j + 1) & (n - 1))
+			if (!s[j]) {
+				s[j] = d;
+				break;
+			}
+	}
+	free(x->slot);
+	x->slot = s;
+	x->nslot = n;
+	return 0;
+}
+
+static int index_add(struct name_index *x, const char *name, const Dwarf_Die *die, unsigned *heads)
+{
+	int head = index_find(x, name), d;
+
+	if (x->n == x->cap) {
+		int cap = x->cap ? x->cap * 2 : 1024;
+		struct def *nd = realloc(x->defs, cap * sizeof(*nd));
+
+		if (!nd)
+			return -ENOMEM;
+		x->defs = nd;
+		x->cap = cap;
+	}
+	d = x->n++;
+	x->defs[d] = (struct def){ .name = name, .die = *die, .next = -1, .tail = d };
+	if (head >= 0) {	/* append: definitions stay in unit order */
+		x->defs[x->defs[head].tail].next = d;
+		x->defs[head].tail = d;
+		return 0;
+	}
+	if ((*heads + 1) * 2 > x->nslot && index_rehash(x))
+		return -ENOMEM;
+	for (size_t i = hash_bytes(name, strlen(name), 0xcbf29ce484222325ULL) & (x->nslot - 1);;
+	     i = (i + 1) & (x->nslot - 1))
+		if (!x->slot[i]) {
+			x->slot[i] = d + 1;
+			break;
+		}
+	(*heads)++;
+	return 0;
+}
+
+/* (DIE address, shallow) -> BTF id */
+struct id_map {
+	struct { const void *addr; uint32_t id; uint8_t used, shallow; } *e;
+	size_t n, cap;
+};
+
+static uint32_t *map_get(struct id_map *m, const void *addr, bool shallow, bool *fresh)
+{
+	if (fresh && (m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 4096;
+		__typeof__(m->e) e = calloc(cap, sizeof(*e));
+
+		if (!e)
+			return NULL;
+		for (size_t i = 0; i < m->cap; i++) {
+			size_t j;
+
+			if (!m->e[i].used)
+				continue;
+			for (j = hash_bytes(&m->e[i].addr, sizeof(void *), m->e[i].shallow) & (cap - 1); e[j].used; j = (j + 1) & (cap - 1))
+				;
+			e[j] = m->e[i];
+		}
+		free(m->e);
+		m->e = e;
+		m->cap = cap;
+	}
+	if (!m->cap)
+		return NULL;
+	for (size_t i = hash_bytes(&addr, sizeof(void *), shallow) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->e[i].used) {
+			if (!fresh)
+				return NULL;
+			m->e[i].used = 1;
+			m->e[i].addr = addr;
+			m->e[i].shallow = shallow;
+			m->n++;
+			*fresh = true;
+			return &m->e[i].id;
+		}
+		if (m->e[i].addr == addr && m->e[i].shallow == shallow) {
+			if (fresh)
+				*fresh = false;
+			return &m->e[i].id;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- the encoder */
+
+enum item_kind { ITEM_TYPE, ITEM_FWD, ITEM_INDEX_INT };
+
+struct item {
+	Dwarf_Die die;
+	uint32_t id;
+	bool shallow;
+	uint8_t kind;
+};
+
+struct enc {
+	struct dw_handle h;
+	const char *path;
+	struct name_index defs;
+	unsigned heads;
+	struct id_map ids;
+	struct item *q;		/* FIFO of reserved, not yet written types, in id order */
+	size_t qhead, qlen, qcap;
+	uint32_t next_id;	/* the id the next reservation gets */
+	uint32_t index_int;	/* array index type, 0 until needed */
+	struct btf *btf;
+	bool minimal;		/* object mode: pointer targets not named by the object -> FWD */
+	struct name_index *roots_named;	/* object mode: names the object uses (as a set) */
+	const char *root;	/* for messages: the root type being encoded */
+	unsigned units;
+};
+
+static const char *tag_name(int tag)
+{
+	switch (tag) {
+	case DW_TAG_structure_type: return "struct";
+	case DW_TAG_union_type: return "union";
+	case DW_TAG_class_type: return "class";
+	case DW_TAG_enumeration_type: return "enum";
+	case DW_TAG_typedef: return "typedef";
+	case DW_TAG_base_type: return "base type";
+	case DW_TAG_pointer_type: return "pointer";
+	case DW_TAG_reference_type: return "C++ reference (DW_TAG_reference_type)";
+	case DW_TAG_rvalue_reference_type: return "C++ rvalue reference (DW_TAG_rvalue_reference_type)";
+	case DW_TAG_ptr_to_member_type: return "C++ pointer to member (DW_TAG_ptr_to_member_type)";
+	case DW_TAG_unspecified_type: return "unspecified type (DW_TAG_unspecified_type)";
+	case DW_TAG_string_type: return "string type (DW_TAG_string_type)";
+	case DW_TAG_set_type: return "set type (DW_TAG_set_type)";
+	case DW_TAG_subrange_type: return "subrange type (DW_TAG_subrange_type)";
+	case DW_TAG_array_type: return "array";
+	case DW_TAG_subroutine_type: return "function type";
+	default: return NULL;
+	}
+}
+
+/* One line: the root type, the DIE it failed at, and why. */
+static int refuse(struct enc *e, Dwarf_Die *die, const char *fmt, ...)
+{
+	char why[256], at[200] = "";
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (die) {
+		const char *n = dwarf_diename(die), *t = tag_name(dwarf_tag(die));
+		char tb[32];
+
+		if (!t) {
+			snprintf(tb, sizeof(tb), "DWARF tag 0x%x", dwarf_tag(die));
+			t = tb;
+		}
+		snprintf(at, sizeof(at), " (at %s%s%s, DIE 0x%llx)", t, n ? " " : "", n ? n : "",
+			 (unsigned long long)dwarf_dieoffset(die));
+	}
+	return cp_error(CP_ENOBTF, "%s: type '%s' cannot be encoded in BTF faithfully: %s%s: refused, not approximated",
+			e->path, e->root ? e->root : "?", why, at);
+}
+
+static int dwarf_broken(struct enc *e, const char *what)
+{
+	return cp_error(CP_EUSAGE, "%s: damaged DWARF (%s: %s): reinstall the debug file", e->path, what,
+			dwarf_errmsg(-1));
+}
+
+static bool is_composite_tag(int tag)
+{
+	return tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_class_type;
+}
+
+/* How many BTF ids a DIE takes: an N-dimensional array is N BTF arrays. */
+static int id_width(struct enc *e, Dwarf_Die *die, uint32_t *w)
+{
+	Dwarf_Die c;
+	int r;
+
+	*w = 1;
+	if (dwarf_tag(die) != DW_TAG_array_type)
+		return 0;
+	*w = 0;
+	if ((r = dwarf_child(die, &c)) < 0)
+		return dwarf_broken(e, "array");
+	for (; r == 0; r = dwarf_siblingof(&c, &c))
+		if (dwarf_tag(&c) == DW_TAG_subrange_type)
+			(*w)++;
+	if (r < 0)
+		return dwarf_broken(e, "array");
+	if (!*w)
+		return refuse(e, die, "an array without dimensions");
+	return 0;
+}
+
+static int reserve(struct enc *e, const Dwarf_Die *die, bool shallow, enum item_kind kind, uint32_t w,
+		   uint32_t *id)
+{
+	if (e->qlen == e->qcap) {
+		size_t cap = e->qcap ? e->qcap * 2 : 256;
+		struct item *q = realloc(e->q, cap * sizeof(*q));
+
+		if (!q)
+			return cp_error(CP_ERUNTIME, "out of memory");
+		e->q = q;
+		e->qcap = cap;
+	}
+	e->q[e->qlen++] = (struct item){ .die = die ? *die : (Dwarf_Die){ 0 }, .id = e->next_id,
+					 .shallow = shallow, .kind = kind };
+	*id = e->next_id;
+	e->next_id += w;
+	return 0;
+}
+
+/* The definition a declaration stands for: the first one of the same name and kind. */
+static bool find_definition(struct enc *e, Dwarf_Die *decl, Dwarf_Die *def)
+{
+	const char *n = dwarf_diename(decl);
+	int tag = dwarf_tag(decl);
+
+	if (!n)
+		return false;
+	for (int d = index_find(&e->defs, n); d >= 0; d = e->defs.defs[d].next) {
+		int t = dwarf_tag(&e->defs.defs[d].die);
+
+		if (t == tag || (is_composite_tag(t) && is_composite_tag(tag) &&
+				 (t == DW_TAG_union_type) == (tag == DW_TAG_union_type))) {
+			*def = e->defs.defs[d].die;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool named_by_object(struct enc *e, const char *n)
+{
+	return n && e->roots_named && index_find(e->roots_named, n) >= 0;
+}
+
+/* The BTF id of the type a DIE's DW_AT_type names (0: void), reserving it if new. shallow: the
+ * reference is behind a pointer (object mode only). */
+static int type_of(struct enc *e, Dwarf_Die *die, bool shallow, uint32_t *id);
+
+static int die_id(struct enc *e, Dwarf_Die *die, bool shallow, uint32_t *id)
+{
+	Dwarf_Die def;
+	int tag = dwarf_tag(die);
+	bool fwd = false, fresh;
+	uint32_t *slot, w;
+	int err;
+
+	if (tag == DW_TAG_atomic_type)		/* _Atomic T: same layout as T, BTF has no kind */
+		return type_of(e, die, shallow, id);
+	if (!e->minimal)
+		shallow = false;
+	if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_class_type ||
+	    tag == DW_TAG_enumeration_type) {
+		if (dwarf_hasattr(die, DW_AT_declaration)) {
+			if (find_definition(e, die, &def))
+				die = &def;
+			else
+				fwd = true;
+		}
+		if (!fwd && shallow && tag != DW_TAG_enumeration_type && dwarf_diename(die) &&
+		    !named_by_object(e, dwarf_diename(die)))
+			fwd = true;	/* behind a pointer, not used by the object: kind and name only */
+	}
+	if (tag != DW_TAG_typedef && tag != DW_TAG_pointer_type && tag != DW_TAG_const_type &&
+	    tag != DW_TAG_volatile_type && tag != DW_TAG_restrict_type && tag != DW_TAG_subroutine_type &&
+	    tag != DW_TAG_array_type)
+		shallow = false;	/* the key: only types that pass the pointer context on */
+	if (fwd)
+		shallow = true;
+	if (!(slot = map_get(&e->ids, die->addr, shallow, &fresh)))
+		return cp_error(CP_ERUNTIME, "out of memory");
+	if (!fresh) {
+		*id = *slot;
+		return 0;
+	}
+	if (fwd && !dwarf_diename(die))
+		return refuse(e, die, "an anonymous declaration with no definition");
+	if (!fwd && (err = id_width(e, die, &w)))
+		return err;
+	if ((err = reserve(e, die, shallow, fwd ? ITEM_FWD : ITEM_TYPE, fwd ? 1 : w, id)))
+		return err;
+	*slot = *id;
+	return 0;
+}
+
+static int type_of(struct enc *e, Dwarf_Die *die, bool shallow, uint32_t *id)
+{
+	Dwarf_Attribute a;
+	Dwarf_Die t;
+
+	*id = 0;
+	if (!dwarf_attr(die, DW_AT_type, &a))
+		return 0;			/* void */
+	if (!dwarf_formref_die(&a, &t))
+		return dwarf_broken(e, "type reference");
+	return die_id(e, &t, shallow, id);
+}
+
+static int udata(struct enc *e, Dwarf_Die *die, int at, Dwarf_Word *v, bool *present)
+{
+	Dwarf_Attribute a;
+
+	*present = dwarf_attr(die, at, &a) != NULL;
+	if (!*present)
+		return 0;
+	if (dwarf_formudata(&a, v))
+		return refuse(e, die, "attribute 0x%x is not a constant", at);
+	return 0;
+}
+
+static bool is_constant_form(unsigned form)
+{
+	switch (form) {
+	case DW_FORM_data1: case DW_FORM_data2: case DW_FORM_data4: case DW_FORM_data8:
+	case DW_FORM_udata: case DW_FORM_sdata: case DW_FORM_implicit_const: case DW_FORM_data16:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int cu_version(Dwarf_Die *die)
+{
+	Dwarf_Half v = 0;
+
+	dwarf_cu_info(die->cu, &v, NULL, NULL, NULL, NULL, NULL, NULL);
+	return v;
+}
+
+/* A member's byte offset: a constant, or an expression that is a constant (DW_OP_plus_uconst N
+ * from the start of the object, as DWARF 2 producers write it). Anything else is refused. */
+static int member_location(struct enc *e, Dwarf_Die *m, Dwarf_Word *off, bool *present)
+{
+	Dwarf_Attribute a;
+	Dwarf_Op *ops;
+	size_t nops;
+	unsigned form;
+
+	*off = 0;
+	*present = dwarf_attr(m, DW_AT_data_member_location, &a) != NULL;
+	if (!*present)
+		return 0;
+	form = dwarf_whatform(&a);
+	if (is_constant_form(form)) {
+		/* before DWARF 4, data4/data8 here are location-list offsets, not constants */
+		if ((form == DW_FORM_data4 || form == DW_FORM_data8) && cu_version(m) < 4)
+			return refuse(e, m, "member location is a location list");
+		if (dwarf_formudata(&a, off))
+			return dwarf_broken(e, "member location");
+		return 0;
+	}
+	if (dwarf_getlocation(&a, &ops, &nops) != 0)
+		return refuse(e, m, "member location is not a constant or an expression (form 0x%x)", form);
+	if (nops == 1 && (ops[0].atom == DW_OP_plus_uconst || ops[0].atom == DW_OP_constu)) {
+		*off = ops[0].number;
+		return 0;
+	}
+	if (nops == 1 && ops[0].atom >= DW_OP_lit0 && ops[0].atom <= DW_OP_lit31) {
+		*off = ops[0].atom - DW_OP_lit0;
+		return 0;
+	}
+	return refuse(e, m, "member location is a computed expression (%zu operations, first 0x%x)", nops,
+		      nops ? ops[0].atom : 0);
+}
+
+/* The size of the type a DIE names, for DW_AT_bit_offset's storage unit. */
+static int type_size(struct enc *e, Dwarf_Die *die, Dwarf_Word *size)
+{
+	Dwarf_Attribute a;
+	Dwarf_Die t;
+
+	if (!dwarf_attr(die, DW_AT_type, &a) || !dwarf_formref_die(&a, &t) || dwarf_aggregate_size(&t, size))
+		return refuse(e, die, "bitfield storage unit size unknown");
+	return 0;
+}
+
+static int add_composite(struct enc *e, Dwarf_Die *s, int tag, const char *name, Dwarf_Word size, uint32_t want)
+{
+	bool is_union = tag == DW_TAG_union_type, any_bitfield = false;
+	Dwarf_Die m;
+	int r, n = 0, err;
+	struct { const char *name; uint32_t type; uint64_t bit_off; uint32_t bits; } *mem = NULL;
+	size_t cap = 0;
+
+	if ((r = dwarf_child(s, &m)) < 0)
+		return dwarf_broken(e, "members");
+	for (; r == 0; r = dwarf_siblingof(&m, &m)) {
+		Dwarf_Word loc, bits, dbo, bo, storage;
+		bool has_loc, has_bits, has_dbo, has_bo, has_storage;
+		uint64_t bit_off;
+		uint32_t type;
+
+		switch (dwarf_tag(&m)) {
+		case DW_TAG_member:
+			break;
+		case DW_TAG_inheritance:
+			err = refuse(e, &m, "C++ base class (DW_TAG_inheritance)");
+			goto out;
+		case DW_TAG_variant_part:
+			err = refuse(e, &m, "variant part (DW_TAG_variant_part)");
+			goto out;
+		default:
+			continue;	/* nested type definitions, methods: no storage */
+		}
+		/* C++ static data members are declarations: no storage in the object */
+		if (dwarf_hasattr(&m, DW_AT_declaration) || dwarf_hasattr(&m, DW_AT_external))
+			continue;
+		if ((err = type_of(e, &m, false, &type)) || (err = member_location(e, &m, &loc, &has_loc)) ||
+		    (err = udata(e, &m, DW_AT_bit_size, &bits, &has_bits)) ||
+		    (err = udata(e, &m, DW_AT_data_bit_offset, &dbo, &has_dbo)))
+			goto out;
+		has_bo = dwarf_hasattr(&m, DW_AT_bit_offset);
+		bit_off = loc * 8;
+		if (has_dbo) {
+			bit_off = dbo + (has_loc ? loc * 8 : 0);
+		} else if (has_bo) {
+			Dwarf_Attribute a;
+			Dwarf_Sword sbo;
+
+			/* DWARF 2/3: bit_offset counts from the most significant bit of a storage unit
+			 * of DW_AT_byte_size bytes (or the member type's size) at the member location */
+			if (!has_bits) {
+				err = refuse(e, &m, "DW_AT_bit_offset without DW_AT_bit_size");
+				goto out;
+			}
+			if (dwarf_formsdata(dwarf_attr(&m, DW_AT_bit_offset, &a), &sbo)) {
+				err = dwarf_broken(e, "bit offset");
+				goto out;
+			}
+			if ((err = udata(e, &m, DW_AT_byte_size, &storage, &has_storage)))
+				goto out;
+			if (!has_storage && (err = type_size(e, &m, &storage)))
+				goto out;
+			bo = sbo;
+			if (e->h.big_endian) {
+				bit_off = loc * 8 + (int64_t)bo;
+			} else {
+				int64_t v = (int64_t)(loc * 8 + storage * 8) - (int64_t)bo - (int64_t)bits;
+
+				if (v < 0) {
+					err = refuse(e, &m, "bitfield before the start of the object");
+					goto out;
+				}
+				bit_off = v;
+			}
+		}
+		/* no location at all: the start of the object (union members, offset-0 members) */
+		if (!has_loc && !has_dbo && !has_bo)
+			bit_off = 0;
+		if (has_bits && (bits == 0 || bits > 255)) {
+			err = refuse(e, &m, "bitfield of %llu bits", (unsigned long long)bits);
+			goto out;
+		}
+		/* a member that starts (or a bitfield that ends) past the end: inconsistent DWARF */
+		if (bit_off > size * 8 || (has_bits && bit_off + bits > size * 8)) {
+			err = refuse(e, &m, "member at bit %llu is past the end of a %llu-byte type",
+				     (unsigned long long)bit_off, (unsigned long long)size);
+			goto out;
+		}
+		if (bit_off > UINT32_MAX) {
+			err = refuse(e, &m, "member offset beyond 4 Gbit");
+			goto out;
+		}
+		if (n == (int)cap) {
+			size_t c = cap ? cap * 2 : 16;
+			__typeof__(mem) nm = realloc(mem, c * sizeof(*mem));
+
+			if (!nm) {
+				err = cp_error(CP_ERUNTIME, "out of memory");
+				goto out;
+			}
+			mem = nm;
+			cap = c;
+		}
+		mem[n].name = dwarf_diename(&m);
+		mem[n].type = type;
+		mem[n].bit_off = bit_off;
+		mem[n].bits = has_bits ? bits : 0;
+		any_bitfield |= has_bits || bit_off % 8;
+		n++;
+	}
+	if (r < 0) {
+		err = dwarf_broken(e, "members");
+		goto out;
+	}
+	if (n > 0xffff) {
+		err = refuse(e, s, "%d members (BTF holds at most 65535)", n);
+		goto out;
+	}
+	if (any_bitfield)
+		for (int i = 0; i < n; i++)
+			if (mem[i].bit_off > 0xffffff) {
+				err = refuse(e, s, "a member at bit %llu in a struct with bitfields (BTF: 24 bits)",
+					     (unsigned long long)mem[i].bit_off);
+				goto out;
+			}
+	/* member types are reserved above; the struct and its fields go in now, fields right after */
+	r = is_union ? btf__add_union(e->btf, name, size) : btf__add_struct(e->btf, name, size);
+	if (r < 0 || (uint32_t)r != want) {
+		err = cp_error(CP_ERUNTIME, "%s: libbpf refused '%s' (%d): %s", e->path, e->root, r, strerror(errno));
+		goto out;
+	}
+	err = 0;
+	for (int i = 0; i < n && !err; i++)
+		if (btf__add_field(e->btf, mem[i].name, mem[i].type, mem[i].bit_off, mem[i].bits) < 0)
+			err = cp_error(CP_ERUNTIME, "%s: libbpf refused member %s of '%s': %s", e->path,
+				       mem[i].name ? mem[i].name : "(anonymous)", e->root, strerror(errno));
+out:
+	free(mem);
+	return err;
+}
+
+static int add_base(struct enc *e, Dwarf_Die *d, const char *name, int *id)
+{
+	Dwarf_Word enc, size, bits;
+	bool has_enc, has_size, has_bits;
+	int err, flags = 0;
+
+	if ((err = udata(e, d, DW_AT_encoding, &enc, &has_enc)) ||
+	    (err = udata(e, d, DW_AT_byte_size, &size, &has_size)) ||
+	    (err = udata(e, d, DW_AT_bit_size, &bits, &has_bits)))
+		return err;
+	if (!name || !has_enc || !has_size)
+		return refuse(e, d, "a base type without a name, encoding or size");
+	if (has_bits && bits != size * 8)
+		return refuse(e, d, "a %llu-bit base type in %llu bytes (_BitInt)", (unsigned long long)bits,
+			      (unsigned long long)size);
+	switch (enc) {
+	case DW_ATE_float:
+		if (size != 2 && size != 4 && size != 8 && size != 12 && size != 16)
+			return refuse(e, d, "a %llu-byte float", (unsigned long long)size);
+		*id = btf__add_float(e->btf, name, size);
+		return 0;
+	case DW_ATE_signed: flags = BTF_INT_SIGNED; break;
+	case DW_ATE_signed_char: flags = BTF_INT_SIGNED | BTF_INT_CHAR; break;
+	case DW_ATE_unsigned_char: flags = BTF_INT_CHAR; break;
+	case DW_ATE_boolean: flags = BTF_INT_BOOL; break;
+	case DW_ATE_unsigned: case DW_ATE_UTF: flags = 0; break;
+	case DW_ATE_complex_float:
+		return refuse(e, d, "a complex float (BTF has no complex kind)");
+	default:
+		return refuse(e, d, "base type encoding 0x%llx has no BTF equivalent", (unsigned long long)enc);
+	}
+	if (size != 1 && size != 2 && size != 4 && size != 8 && size != 16)
+		return refuse(e, d, "a %llu-byte integer", (unsigned long long)size);
+	*id = btf__add_int(e->btf, name, size, flags);
+	return 0;
+}
+
+static bool enum_is_signed(Dwarf_Die *d)
+{
+	Dwarf_Attribute a;
+	Dwarf_Die t;
+	Dwarf_Word enc;
+
+	if (!dwarf_attr(d, DW_AT_type, &a) || !dwarf_formref_die(&a, &t) || dwarf_peel_type(&t, &t) ||
+	    !dwarf_attr(&t, DW_AT_encoding, &a) || dwarf_formudata(&a, &enc))
+		return false;
+	return enc == DW_ATE_signed || enc == DW_ATE_signed_char;
+}
+
+static int add_enum(struct enc *e, Dwarf_Die *d, const char *name, int *idp)
+{
+	struct { const char *name; int64_t v; } *vals = NULL;
+	Dwarf_Word size;
+	bool has_size, is_signed = enum_is_signed(d), wide = false;
+	bool typed = dwarf_hasattr(d, DW_AT_type);
+	Dwarf_Die c;
+	int r, n = 0, cap = 0, id, err = 0;
+
+	if ((err = udata(e, d, DW_AT_byte_size, &size, &has_size)))
+		return err;
+	if (!has_size || (size != 1 && size != 2 && size != 4 && size != 8))
+		return refuse(e, d, "an enum of %s%llu bytes", has_size ? "" : "unknown size ", (unsigned long long)size);
+	if ((r = dwarf_child(d, &c)) < 0)
+		return dwarf_broken(e, "enumerators");
+	for (; r == 0; r = dwarf_siblingof(&c, &c)) {
+		Dwarf_Attribute a;
+		Dwarf_Sword sv;
+		Dwarf_Word uv;
+		unsigned form;
+
+		if (dwarf_tag(&c) != DW_TAG_enumerator)
+			continue;
+		if (!dwarf_attr(&c, DW_AT_const_value, &a)) {
+			err = refuse(e, &c, "an enumerator without a value");
+			goto out;
+		}
+		form = dwarf_whatform(&a);
+		/* data1..8 are sign-extended by dwarf_formsdata: read them as the enum's type says */
+		if (is_signed || (!typed && (form == DW_FORM_sdata || form == DW_FORM_implicit_const))) {
+			if (dwarf_formsdata(&a, &sv)) {
+				err = dwarf_broken(e, "enumerator");
+				goto out;
+			}
+			if (sv < 0)
+				is_signed = true;
+		} else {
+			if (dwarf_formudata(&a, &uv)) {
+				err = dwarf_broken(e, "enumerator");
+				goto out;
+			}
+			sv = (Dwarf_Sword)uv;
+		}
+		if (n == cap) {
+			int nc = cap ? cap * 2 : 16;
+			__typeof__(vals) nv = realloc(vals, nc * sizeof(*vals));
+
+			if (!nv) {
+				err = cp_error(CP_ERUNTIME, "out of memory");
+				goto out;
+			}
+			vals = nv;
+			cap = nc;
+		}
+		vals[n].name = dwarf_diename(&c);
+		vals[n++].v = sv;
+	}
+	if (r < 0) {
+		err = dwarf_broken(e, "enumerators");
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		if (is_signed ? (vals[i].v < INT32_MIN || vals[i].v > INT32_MAX) : (uint64_t)vals[i].v > UINT32_MAX)
+			wide = true;
+	if (n > 0xffff) {
+		err = refuse(e, d, "%d enumerators (BTF holds at most 65535)", n);
+		goto out;
+	}
+	if (size == 8 || wide) {
+		id = btf__add_enum64(e->btf, name, size, is_signed);
+		for (int i = 0; i < n && id > 0; i++)
+			if (btf__add_enum64_value(e->btf, vals[i].name, vals[i].v) < 0)
+				id = -errno;
+	} else {
+		id = btf__add_enum(e->btf, name, size);
+		for (int i = 0; i < n && id > 0; i++)
+			if (btf__add_enum_value(e->btf, vals[i].name, vals[i].v) < 0)
+				id = -errno;
+		/* btf__add_enum_value marks an enum signed only on a negative value */
+		if (id > 0 && is_signed) {
+			struct btf_type *t = (struct btf_type *)btf__type_by_id(e->btf, id);
+
+			t->info |= 1u << 31;
+		}
+	}
+	*idp = id;
+out:
+	free(vals);
+	return err;
+}
+
+/* Array dimensions, outermost first. */
+static int array_dims(struct enc *e, Dwarf_Die *d, uint32_t *dims, uint32_t w)
+{
+	Dwarf_Die c;
+	uint32_t i = 0;
+	int r;
+
+	if (dwarf_hasattr(d, DW_AT_ordering)) {
+		Dwarf_Attribute a;
+		Dwarf_Word o;
+
+		if (!dwarf_formudata(dwarf_attr(d, DW_AT_ordering, &a), &o) && o != DW_ORD_row_major)
+			return refuse(e, d, "a column-major array");
+	}
+	for (r = dwarf_child(d, &c); r == 0 && i < w; r = dwarf_siblingof(&c, &c)) {
+		Dwarf_Attribute a;
+		Dwarf_Word cnt = 0, lo = 0;
+		Dwarf_Sword hi;
+		bool has_lo;
+		int err;
+
+		if (dwarf_tag(&c) != DW_TAG_subrange_type)
+			continue;
+		if ((err = udata(e, &c, DW_AT_lower_bound, &lo, &has_lo)))
+			return err;
+		if (lo != 0)
+			return refuse(e, &c, "an array whose lower bound is %llu", (unsigned long long)lo);
+		if (dwarf_attr(&c, DW_AT_count, &a)) {
+			if (!is_constant_form(dwarf_whatform(&a)) || dwarf_formudata(&a, &cnt))
+				return refuse(e, &c, "a variable-length array");
+		} else if (dwarf_attr(&c, DW_AT_upper_bound, &a)) {
+			if (!is_constant_form(dwarf_whatform(&a)))
+				return refuse(e, &c, "a variable-length array");
+			if (dwarf_whatform(&a) == DW_FORM_sdata ? dwarf_formsdata(&a, &hi) :
+			    dwarf_formudata(&a, (Dwarf_Word *)&hi))
+				return dwarf_broken(e, "array bound");
+			/* -1 (or all ones in the bound's size): a zero-length or flexible array */
+			cnt = hi == -1 || (Dwarf_Word)hi == 0xffffffffULL ? 0 : (Dwarf_Word)hi + 1;
+		}
+		/* neither: a flexible array member, 0 elements */
+		if (cnt > UINT32_MAX)
+			return refuse(e, &c, "an array of %llu elements", (unsigned long long)cnt);
+		dims[i++] = cnt;
+	}
+	if (r < 0)
+		return dwarf_broken(e, "array");
+	return 0;
+}
+
+static int index_type(struct enc *e, uint32_t *id)
+{
+	if (!e->index_int) {
+		int err = reserve(e, NULL, false, ITEM_INDEX_INT, 1, &e->index_int);
+
+		if (err)
+			return err;
+	}
+	*id = e->index_int;
+	return 0;
+}
+
+static int add_proto(struct enc *e, Dwarf_Die *d, int *idp)
+{
+	struct { const char *name; uint32_t type; } *p = NULL;
+	uint32_t ret;
+	Dwarf_Die c;
+	int r, n = 0, cap = 0, err, id;
+	bool vararg = false;
+
+	if ((err = type_of(e, d, e->minimal, &ret)))
+		return err;
+	for (r = dwarf_child(d, &c); r == 0; r = dwarf_siblingof(&c, &c)) {
+		uint32_t t;
+
+		if (dwarf_tag(&c) == DW_TAG_unspecified_parameters) {
+			vararg = true;
+			continue;
+		}
+		if (dwarf_tag(&c) != DW_TAG_formal_parameter)
+			continue;
+		if ((err = type_of(e, &c, e->minimal, &t)))
+			goto out;
+		if (n == cap) {
+			int nc = cap ? cap * 2 : 8;
+			__typeof__(p) np = realloc(p, nc * sizeof(*p));
+
+			if (!np) {
+				err = cp_error(CP_ERUNTIME, "out of memory");
+				goto out;
+			}
+			p = np;
+			cap = nc;
+		}
+		p[n].name = dwarf_diename(&c);
+		p[n++].type = t;
+	}
+	if (r < 0) {
+		err = dwarf_broken(e, "parameters");
+		goto out;
+	}
+	/* an unprototyped `int (*)()` takes unspecified arguments: BTF's "..." */
+	if (!n && !dwarf_hasattr(d, DW_AT_prototyped))
+		vararg = true;
+	id = btf__add_func_proto(e->btf, ret);
+	for (int i = 0; i < n && id > 0; i++)
+		if (btf__add_func_param(e->btf, p[i].name, p[i].type) < 0)
+			id = -errno;
+	if (id > 0 && vararg && btf__add_func_param(e->btf, NULL, 0) < 0)
+		id = -errno;
+	*idp = id;
+	err = 0;
+out:
+	free(p);
+	return err;
+}
+
+/* Writes one reserved item; its BTF id must come out as reserved. */
+static int write_item(struct enc *e, struct item *it)
+{
+	Dwarf_Die *d = &it->die;
+	const char *name = it->kind == ITEM_INDEX_INT ? NULL : dwarf_diename(d);
+	int tag = it->kind == ITEM_INDEX_INT ? 0 : dwarf_tag(d), id = -1, err;
+	bool shallow = it->shallow;
+	uint32_t ref;
+
+	if (it->kind == ITEM_INDEX_INT) {
+		id = btf__add_int(e->btf, "__ARRAY_SIZE_TYPE__", 4, 0);
+	} else if (it->kind == ITEM_FWD) {
+		id = tag == DW_TAG_enumeration_type ? btf__add_fwd(e->btf, name, BTF_FWD_ENUM) :
+		     btf__add_fwd(e->btf, name, tag == DW_TAG_union_type ? BTF_FWD_UNION : BTF_FWD_STRUCT);
+	} else {
+		switch (tag) {
+		case DW_TAG_base_type:
+			if ((err = add_base(e, d, name, &id)))
+				return err;
+			break;
+		case DW_TAG_structure_type: case DW_TAG_union_type: case DW_TAG_class_type: {
+			Dwarf_Word size;
+			bool has;
+
+			if ((err = udata(e, d, DW_AT_byte_size, &size, &has)))
+				return err;
+			if (!has)
+				return refuse(e, d, "a struct or union without a size");
+			if (size > UINT32_MAX)
+				return refuse(e, d, "a type of %llu bytes", (unsigned long long)size);
+			if ((err = add_composite(e, d, tag, name, size, it->id)))
+				return err;
+			return 0;
+		}
+		case DW_TAG_enumeration_type:
+			if ((err = add_enum(e, d, name, &id)))
+				return err;
+			break;
+		case DW_TAG_typedef:
+			if (!name)
+				return refuse(e, d, "a typedef without a name");
+			if ((err = type_of(e, d, shallow, &ref)))
+				return err;
+			id = btf__add_typedef(e->btf, name, ref);
+			break;
+		case DW_TAG_pointer_type: {
+			Dwarf_Word size;
+			bool has;
+
+			if ((err = udata(e, d, DW_AT_byte_size, &size, &has)))
+				return err;
+			if (has && size != sizeof(void *))
+				return refuse(e, d, "a %llu-byte pointer", (unsigned long long)size);
+			if ((err = type_of(e, d, true, &ref)))
+				return err;
+			id = btf__add_ptr(e->btf, ref);
+			break;
+		}
+		case DW_TAG_const_type: case DW_TAG_volatile_type: case DW_TAG_restrict_type:
+			if ((err = type_of(e, d, shallow, &ref)))
+				return err;
+			id = tag == DW_TAG_const_type ? btf__add_const(e->btf, ref) :
+			     tag == DW_TAG_volatile_type ? btf__add_volatile(e->btf, ref) :
+			     btf__add_restrict(e->btf, ref);
+			break;
+		case DW_TAG_array_type: {
+			uint32_t w = 0, dims[64], elem, idx;
+
+			if ((err = id_width(e, d, &w)))
+				return err;
+			if (w > ARRAY_SIZE(dims))
+				return refuse(e, d, "an array of %u dimensions", w);
+			if ((err = array_dims(e, d, dims, w)) || (err = type_of(e, d, shallow, &elem)) ||
+			    (err = index_type(e, &idx)))
+				return err;
+			if (dwarf_hasattr(d, DW_AT_GNU_vector) && w != 1)
+				return refuse(e, d, "a multi-dimensional vector");
+			/* T a[2][3]: array(2) of array(3) of T, in consecutive reserved ids */
+			for (uint32_t i = 0; i < w; i++) {
+				int r = btf__add_array(e->btf, idx, i + 1 < w ? it->id + i + 1 : elem, dims[i]);
+
+				if (r < 0 || (uint32_t)r != it->id + i) {
+					id = r < 0 ? r : -EINVAL;
+					break;
+				}
+				id = it->id;
+			}
+			break;
+		}
+		case DW_TAG_subroutine_type:
+			if ((err = add_proto(e, d, &id)))
+				return err;
+			break;
+		default:
+			return refuse(e, d, "no BTF kind for it");
+		}
+	}
+	if (id < 0 || (uint32_t)id != it->id)
+		return cp_error(CP_ERUNTIME, "%s: libbpf refused a type of '%s' (%d, expected id %u): %s",
+				e->path, e->root ? e->root : "?", id, it->id, strerror(id < 0 ? -id : EINVAL));
+	return 0;
+}
+
+static int drain(struct enc *e)
+{
+	while (e->qhead < e->qlen) {
+		struct item it = e->q[e->qhead++];	/* a copy: writing may grow the queue */
+		int err = write_item(e, &it);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static bool is_type_tag(int tag)
+{
+	switch (tag) {
+	case DW_TAG_structure_type: case DW_TAG_union_type: case DW_TAG_class_type:
+	case DW_TAG_enumeration_type: case DW_TAG_typedef: case DW_TAG_base_type:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Every named type definition at the top of every unit (partial and type units included, the
+ * alt file's too): declarations are resolved through it. */
+static int index_dwarf(struct enc *e, Dwarf *dw)
+{
+	Dwarf_CU *cu = NULL;
+	Dwarf_Die cudie, c;
+	Dwarf_Half ver;
+	uint8_t ut;
+	int r;
+
+	while ((r = dwarf_get_units(dw, cu, &cu, &ver, &ut, &cudie, NULL)) == 0) {
+		e->units++;
+		if ((r = dwarf_child(&cudie, &c)) < 0)
+			return dwarf_broken(e, "unit");
+		for (; r == 0; r = dwarf_siblingof(&c, &c)) {
+			const char *n;
+
+			if (!is_type_tag(dwarf_tag(&c)) || dwarf_hasattr(&c, DW_AT_declaration) ||
+			    !(n = dwarf_diename(&c)))
+				continue;
+			if (index_add(&e->defs, n, &c, &e->heads))
+				return cp_error(CP_ERUNTIME, "out of memory");
+		}
+		if (r < 0)
+			return dwarf_broken(e, "unit");
+	}
+	if (r < 0)
+		return dwarf_broken(e, "units");
+	return 0;
+}
+
+static int encode_root(struct enc *e, Dwarf_Die *d, unsigned *roots)
+{
+	uint32_t id;
+	int err;
+
+	e->root = dwarf_diename(d) ? dwarf_diename(d) : "(anonymous)";
+	if ((err = die_id(e, d, false, &id)) || (err = drain(e)))
+		return err;
+	(*roots)++;
+	return 0;
+}
+
+static int encode_all_units(struct enc *e, Dwarf *dw, unsigned *roots)
+{
+	Dwarf_CU *cu = NULL;
+	Dwarf_Die cudie, c;
+	Dwarf_Half ver;
+	uint8_t ut;
+	int r, err;
+
+	while ((r = dwarf_get_units(dw, cu, &cu, &ver, &ut, &cudie, NULL)) == 0) {
+		if ((r = dwarf_child(&cudie, &c)) < 0)
+			return dwarf_broken(e, "unit");
+		for (; r == 0; r = dwarf_siblingof(&c, &c))
+			if (is_type_tag(dwarf_tag(&c)) && !dwarf_hasattr(&c, DW_AT_declaration) &&
+			    (err = encode_root(e, &c, roots)))
+				return err;
+		if (r < 0)
+			return dwarf_broken(e, "unit");
+	}
+	return r < 0 ? dwarf_broken(e, "units") : 0;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void enc_free(struct enc *e)
+{
+	free(e->defs.defs);
+	free(e->defs.slot);
+	free(e->ids.e);
+	free(e->q);
+	btf__free(e->btf);
+	dw_close(&e->h);
+}
+
+/* names: the types to start from (NULL: all); strict: a name not defined is an error. */
+static int encode(const struct dwarf_file *df, const char *const *names, int n, bool strict,
+		  struct name_index *object_names, struct btf **out, struct dwarf_stats *st)
+{
+	struct enc e = { .path = df->path, .next_id = 1, .minimal = object_names != NULL,
+			 .roots_named = object_names };
+	double t0 = now_ms();
+	unsigned roots = 0;
+	int err;
+
+	*out = NULL;
+	if ((err = dw_open(df, &e.h)))
+		return err;
+	if (!(e.btf = btf__new_empty())) {
+		err = cp_error(CP_ERUNTIME, "out of memory");
+		goto out;
+	}
+	if ((err = index_dwarf(&e, e.h.dw)) || (e.h.alt && (err = index_dwarf(&e, e.h.alt))))
+		goto out;
+	if (!names) {
+		if ((err = encode_all_units(&e, e.h.dw, &roots)) ||
+		    (e.h.alt && (err = encode_all_units(&e, e.h.alt, &roots))))
+			goto out;
+	}
+	for (int i = 0; names && i < n; i++) {
+		int d = index_find(&e.defs, names[i]);
+
+		if (d < 0 && strict) {
+			err = cp_error(CP_ENOBTF, "%s: type '%s' is not defined in this DWARF (build-id %s)%s: check the name (struct, union, enum or typedef name, without 'struct ')",
+				       df->path, names[i], df->build_id_hex,
+				       df->alt_path[0] ? " nor in its alt file" : "");
+			goto out;
+		}
+		for (; d >= 0; d = e.defs.defs[d].next)
+			if ((err = encode_root(&e, &e.defs.defs[d].die, &roots)))
+				goto out;
+	}
+	if (btf__dedup(e.btf, NULL)) {
+		err = cp_error(CP_ERUNTIME, "%s: libbpf's BTF dedup failed: %s", df->path, strerror(errno));
+		goto out;
+	}
+	if (st) {
+		st->roots = roots;
+		st->types = btf__type_cnt(e.btf) - 1;
+		st->units = e.units;
+		st->ms = now_ms() - t0;
+	}
+	*out = e.btf;
+	e.btf = NULL;
+out:
+	enc_free(&e);
+	return err;
+}
+
+int dwarf_btf_encode(const struct dwarf_file *df, const char *const *names, int n,
+		     struct btf **out, struct dwarf_stats *st)
+{
+	return encode(df, n ? names : NULL, n, true, NULL, out, st);
+}
+
+int dwarf_btf_for_objects(const struct dwarf_file *df, const struct btf *const *locals, int n_locals,
+			  struct btf **out, struct dwarf_stats *st)
+{
+	struct name_index set = { 0 };
+	const char **names = NULL;
+	char **owned = NULL;
+	unsigned heads = 0;
+	int n = 0, n_owned = 0, err = 0;
+	uint32_t total = 0;
+
+	for (int l = 0; l < n_locals; l++)
+		total += btf__type_cnt(locals[l]);
+	names = calloc(total + 1, sizeof(*names));
+	owned = calloc(total + 1, sizeof(*owned));
+	if (!names || !owned) {
+		err = cp_error(CP_ERUNTIME, "out of memory");
+		goto out;
+	}
+	for (int l = 0; l < n_locals; l++) {
+		const struct btf *local = locals[l];
+
+		for (uint32_t id = 1; id < btf__type_cnt(local); id++) {
+			const struct btf_type *t = btf__type_by_id(local, id);
+			const char *name = btf__name_by_offset(local, t->name_off);
+			Dwarf_Die none = { 0 };
+			char *ess;
+
+			switch (btf_kind(t)) {
+			case BTF_KIND_STRUCT: case BTF_KIND_UNION: case BTF_KIND_ENUM: case BTF_KIND_ENUM64:
+			case BTF_KIND_TYPEDEF: case BTF_KIND_FWD:
+				break;
+			default:
+				continue;
+			}
+			if (!name || !*name)
+				continue;
+			/* libbpf matches on the name up to a "___flavor" suffix */
+			if (!(ess = strndup(name, btf_essential_name_len(name)))) {
+				err = cp_error(CP_ERUNTIME, "out of memory");
+				goto out;
+			}
+			owned[n_owned++] = ess;
+			if (index_find(&set, ess) >= 0)
+				continue;
+			if (index_add(&set, ess, &none, &heads)) {
+				err = cp_error(CP_ERUNTIME, "out of memory");
+				goto out;
+			}
+			names[n++] = ess;
+		}
+	}
+	err = encode(df, names, n, false, &set, out, st);
+out:
+	for (int i = 0; owned && i < n_owned; i++)
+		free(owned[i]);
+	free(owned);
+	free(names);
+	free(set.defs);
+	free(set.slot);
+	return err;
+}
+
+int dwarf_btf_for_object(const struct dwarf_file *df, const struct btf *local, struct btf **out,
+			 struct dwarf_stats *st)
+{
+	return dwarf_btf_for_objects(df, &local, 1, out, st);
+}
+
+/* ---------------------------------------------------------------- where the DWARF is */
+
+int dwarf_file_crc32(const char *path, unsigned *crc)
+{
+	unsigned char buf[65536];
+	uLong c = crc32(0, NULL, 0);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		c = crc32(c, buf, n);
+	}
+	close(fd);
+	*crc = c;
+	return 0;
+}
+
+static void looked_add(struct dwarf_file *df, const char *fmt, ...)
+{
+	size_t len = strlen(df->looked);
+	va_list ap;
+
+	if (len + 8 >= sizeof(df->looked))
+		return;
+	if (len)
+		len += snprintf(df->looked + len, sizeof(df->looked) - len, "; ");
+	va_start(ap, fmt);
+	vsnprintf(df->looked + len, sizeof(df->looked) - len, fmt, ap);
+	va_end(ap);
+}
+
+/* Does the ELF have DWARF type information in it (not a stripped file's empty sections)? */
+static bool elf_has_debug_info(const char *path)
+{
+	void *data;
+	size_t n;
+
+	if (elf_read_section(path, ".debug_info", &data, &n) == 0 ||
+	    elf_read_section(path, ".zdebug_info", &data, &n) == 0) {
+		free(data);
+		return n > 0;
+	}
+	cp_error_clear();
+	return false;
+}
+
+/* A candidate debug file for a build: 0 usable; 1 absent or unusable (recorded in looked);
+ * 2 present but of another build or damaged (recorded; the caller refuses an explicit one). */
+static int try_candidate(struct dwarf_file *df, const char *path, const struct elf_info *want,
+			 const char *how, char *why, size_t whylen)
+{
+	struct elf_info ei;
+	struct stat st;
+
+	why[0] = 0;
+	if (stat(path, &st))
+		return 1;
+	if (elf_inspect(path, &ei)) {
+		snprintf(why, whylen, "%s", cp_errmsg());
+		cp_error_clear();
+		looked_add(df, "%s: %s", path, why);
+		return 2;
+	}
+	if (ei.build_id_len != want->build_id_len || memcmp(ei.build_id, want->build_id, ei.build_id_len)) {
+		snprintf(why, whylen, "%s: a debug file of another build (build-id %s, the target's is %s)",
+			 path, ei.build_id_len ? ei.build_id_hex : "none", want->build_id_hex);
+		looked_add(df, "%s: other build (build-id %s)", path, ei.build_id_len ? ei.build_id_hex : "none");
+		return 2;
+	}
+	if (!elf_has_debug_info(path)) {
+		snprintf(why, whylen, "%s: no .debug_info (a stripped file, not a debug file)", path);
+		looked_add(df, "%s: no .debug_info", path);
+		return 2;
+	}
+	snprintf(df->path, sizeof(df->path), "%s", path);
+	df->how = how;
+	return 0;
+}
+
+/* dir/.build-id/NN/REST.debug for a build-id */
+static void build_id_path(char *out, size_t n, const char *prefix, const char *dir, const char *hex)
+{
+	snprintf(out, n, "%s%s/.build-id/%.2s/%s.debug", prefix, dir, hex, hex + 2);
+}
+
+/* The debug roots in search order: --debug-dir ones, then /usr/lib/debug, each also under the
+ * process's root when it has another one. */
+static int debug_roots(const struct dwarf_search *s, const char *prefix[], const char *dir[], int max)
+{
+	int n = 0;
+
+	for (int i = 0; s && i < s->n_debug_dirs && n < max; i++) {
+		prefix[n] = "";
+		dir[n++] = s->debug_dirs[i];
+	}
+	if (s && s->root && n < max) {
+		prefix[n] = s->root;
+		dir[n++] = DWARF_DEFAULT_DEBUG_ROOT;
+	}
+	if (n < max) {
+		prefix[n] = "";
+		dir[n++] = DWARF_DEFAULT_DEBUG_ROOT;
+	}
+	return n;
+}
+
+static int find_alt(struct dwarf_file *df, const struct dwarf_search *s)
+{
+	const char *prefix[10], *dir[10], *name;
+	const void *id;
+	unsigned char want_id[BUILD_ID_MAX];
+	char hex[2 * BUILD_ID_MAX + 1], tried[2048] = "";
+	ssize_t idlen;
+	int fd, nroots, err;
+	Elf *elf;
+	Dwarf *dw;
+
+	df->alt_path[0] = 0;
+	if ((fd = open(df->path, O_RDONLY | O_CLOEXEC)) < 0)
+		return cp_error(CP_EUSAGE, "%s: cannot open: %s", df->path, strerror(errno));
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	dw = elf ? dwarf_begin_elf(elf, DWARF_C_READ, NULL) : NULL;
+	idlen = dw ? dwelf_dwarf_gnu_debugaltlink(dw, &name, &id) : 0;
+	if (idlen > 0 && idlen <= BUILD_ID_MAX) {
+		memcpy(want_id, id, idlen);
+		hex_encode(want_id, idlen, hex);
+		name = strdup(name);
+	}
+	if (dw)
+		dwarf_end(dw);
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	if (idlen == 0)
+		return 0;	/* not dwz'd */
+	if (idlen < 0 || idlen > BUILD_ID_MAX || !name)
+		return cp_error(CP_EUSAGE, "%s: damaged .gnu_debugaltlink: reinstall the debug file", df->path);
+
+	/* the altlink path (relative ones from the debug file's directory), the roots' build-id
+	 * trees, and the roots' .dwz directories with the path's part after ".dwz/" */
+	const char *dwz = strstr(name, "/.dwz/");
+	char cands[24][PATH_MAX];
+	int nc = 0;
+
+	if (name[0] == '/') {
+		if (s && s->root)
+			snprintf(cands[nc++], PATH_MAX, "%s%s", s->root, name);
+		snprintf(cands[nc++], PATH_MAX, "%s", name);
+	} else {
+		const char *slash = strrchr(df->path, '/');
+
+		snprintf(cands[nc++], PATH_MAX, "%.*s%s", slash ? (int)(slash - df->path + 1) : 0, df->path, name);
+	}
+	nroots = debug_roots(s, prefix, dir, 10);
+	for (int i = 0; i < nroots && nc < 22; i++) {
+		build_id_path(cands[nc++], PATH_MAX, prefix[i], dir[i], hex);
+		if (dwz)
+			snprintf(cands[nc++], PATH_MAX, "%s%s%s", prefix[i], dir[i], dwz);
+	}
+	err = -1;
+	for (int i = 0; i < nc && err; i++) {
+		struct elf_info ei;
+		struct stat st;
+		size_t len = strlen(tried);
+
+		if (stat(cands[i], &st)) {
+			snprintf(tried + len, sizeof(tried) - len, "%s%s", len ? ", " : "", cands[i]);
+			continue;
+		}
+		if (elf_inspect(cands[i], &ei)) {
+			snprintf(tried + len, sizeof(tried) - len, "%s%s (%s)", len ? ", " : "", cands[i], cp_errmsg());
+			cp_error_clear();
+			continue;
+		}
+		if (ei.build_id_len != idlen || memcmp(ei.build_id, want_id, idlen)) {
+			snprintf(tried + len, sizeof(tried) - len, "%s%s (other build-id %s)", len ? ", " : "",
+				 cands[i], ei.build_id_len ? ei.build_id_hex : "none");
+			continue;
+		}
+		snprintf(df->alt_path, sizeof(df->alt_path), "%s", cands[i]);
+		err = 0;
+	}
+	if (err)
+		err = cp_error(CP_ENOBTF, "%s is dwz-compressed and its supplementary file %s (build-id %s) was not found: looked at %s; install the package's debug files completely (the .dwz file too) or pass --debug-dir",
+			       df->path, name, hex, tried);
+	free((void *)name);
+	return err;
+}
+
+/* .gnu_debuglink of the target: the name and CRC it records. */
+static int read_debuglink(const char *path, char *name, size_t n, unsigned *crc)
+{
+	void *data;
+	size_t len, nl;
+
+	if (elf_read_section(path, ".gnu_debuglink", &data, &len)) {
+		cp_error_clear();
+		return -1;
+	}
+	nl = strnlen(data, len);
+	/* name, NUL, padding to 4, then a 4-byte CRC in the file's byte order */
+	if (nl == 0 || nl >= n || ((nl + 4) & ~3u) + 4 > len) {
+		free(data);
+		return -1;
+	}
+	memcpy(name, data, nl + 1);
+	memcpy(crc, (char *)data + ((nl + 4) & ~3u), 4);
+	free(data);
+	return strchr(name, '/') ? -1 : 0;	/* a plain file name only */
+}
+
+/* A target seen through /proc/PID/root/... (another mount namespace): that root, so the process's
+ * own /usr/lib/debug and debuglink directories are looked at too. */
+static const char *root_of(const char *target, char *buf, size_t n)
+{
+	const char *p = target + 6;
+
+	if (strncmp(target, "/proc/", 6) || !(*p >= '0' && *p <= '9'))
+		return NULL;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (strncmp(p, "/root/", 6))
+		return NULL;
+	snprintf(buf, n, "%.*s", (int)(p + 5 - target), target);
+	return buf;
+}
+
+int dwarf_find(const char *target, const struct elf_info *ei, const struct dwarf_search *s_in,
+	       struct dwarf_file *df)
+{
+	const char *prefix[10], *dir[10], *in_root;
+	char path[PATH_MAX], why[PATH_MAX + 256], link[256], tdir[PATH_MAX], rootbuf[64];
+	struct dwarf_search sbuf = { 0 }, *s = &sbuf;
+	unsigned crc;
+	int nroots, r;
+
+	if (s_in)
+		sbuf = *s_in;
+	if (!s->root)
+		s->root = root_of(target, rootbuf, sizeof(rootbuf));
+	memset(df, 0, sizeof(*df));
+	snprintf(df->build_id_hex, sizeof(df->build_id_hex), "%s", ei->build_id_len ? ei->build_id_hex : "none");
+	if (s && s->debug_file) {
+		if (!ei->build_id_len)
+			return cp_error(CP_EUSAGE, "--debug-file %s: %s has no GNU build-id, so no debug file can be proven to belong to it",
+					s->debug_file, target);
+		r = try_candidate(df, s->debug_file, ei, "--debug-file", why, sizeof(why));
+		if (r == 1)
+			return cp_error(CP_EUSAGE, "--debug-file %s: no such file", s->debug_file);
+		if (r == 2)
+			return cp_error(CP_EUSAGE, "--debug-file %s refused: %s: give the debug file of exactly this build",
+					s->debug_file, why);
+		return find_alt(df, s);
+	}
+	if (elf_has_debug_info(target)) {
+		snprintf(df->path, sizeof(df->path), "%s", ei->read_path ? ei->read_path : target);
+		df->how = "own .debug_info";
+		return find_alt(df, s);
+	}
+	looked_add(df, "%s: no .debug_info", target);
+	if (!ei->build_id_len)
+		return cp_error(CP_ENOBTF, "no DWARF for %s: it has no .debug_info and no GNU build-id to find a debug file by (pass --app-btf FILE)",
+				target);
+	nroots = debug_roots(s, prefix, dir, 10);
+	for (int i = 0; i < nroots; i++) {
+		build_id_path(path, sizeof(path), prefix[i], dir[i], ei->build_id_hex);
+		if ((r = try_candidate(df, path, ei, "build-id tree", why, sizeof(why))) == 0)
+			return find_alt(df, s);
+		if (r == 1)
+			looked_add(df, "%s", path);
+	}
+	if (read_debuglink(ei->read_path ? ei->read_path : target, link, sizeof(link), &crc) == 0) {
+		const char *slash = strrchr(target, '/');
+		char cands[12][PATH_MAX];
+		int nc = 0;
+
+		snprintf(tdir, sizeof(tdir), "%.*s", slash ? (int)(slash - target) : 1, slash ? target : ".");
+		snprintf(cands[nc++], PATH_MAX, "%s/%s", tdir, link);
+		snprintf(cands[nc++], PATH_MAX, "%s/.debug/%s", tdir, link);
+		/* under a debug root by the directory as the process sees it (Fedora's layout) */
+		in_root = s->root && !strncmp(tdir, s->root, strlen(s->root)) ? tdir + strlen(s->root) : tdir;
+		for (int i = 0; i < nroots && nc < 12; i++)
+			snprintf(cands[nc++], PATH_MAX, "%s%s%s%s/%s", prefix[i], dir[i], in_root[0] == '/' ? "" : "/", in_root, link);
+		for (int i = 0; i < nc; i++) {
+			unsigned got;
+			struct stat st;
+
+			if (stat(cands[i], &st) || !strcmp(cands[i], target)) {
+				if (strcmp(cands[i], target))
+					looked_add(df, "%s", cands[i]);
+				continue;
+			}
+			if (dwarf_file_crc32(cands[i], &got)) {
+				looked_add(df, "%s: unreadable", cands[i]);
+				continue;
+			}
+			if (got != crc) {
+				looked_add(df, "%s: .gnu_debuglink CRC mismatch (file %08x, link %08x)", cands[i], got, crc);
+				continue;
+			}
+			if (try_candidate(df, cands[i], ei, ".gnu_debuglink", why, sizeof(why)) == 0)
+				return find_alt(df, s);
+		}
+	}
+	return cp_error(CP_ENOBTF, "no BTF for %s (build-id %s): no embedded blob, no .BTF, no DWARF: looked at %s; install its debug file (e.g. the -dbgsym/-dbg package) or pass --debug-file F, --debug-dir DIR or --app-btf FILE (coreprobe never guesses a layout)",
+			target, ei->build_id_hex, df->looked);
+}
