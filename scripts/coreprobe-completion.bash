@@ -10,8 +10,8 @@
 
 _coreprobe_commands="structs sslsniff btf tcprtt ipsetaudit flowlat trace"
 # before COMMAND; all but --output, -V also after it (_coreprobe_common)
-_coreprobe_global="-v --verbose -j --json --kernel-btf --app-btf --no-sysfs-btf --output --perfbuf -h --help -V --version"
-_coreprobe_common="-v --verbose -j --json --kernel-btf --app-btf --no-sysfs-btf --perfbuf -h --help"
+_coreprobe_global="-v --verbose -j --json --kernel-btf --app-btf --no-sysfs-btf --debug-file --debug-dir --output --perfbuf -h --help -V --version"
+_coreprobe_common="-v --verbose -j --json --kernel-btf --app-btf --no-sysfs-btf --debug-file --debug-dir --perfbuf -h --help"
 _coreprobe_opts_structs="-p -c -d"
 _coreprobe_opts_sslsniff="-p --lib -x --hexdump --max-bytes --keylog --no-fd-syscalls --no-watch -c -d"
 _coreprobe_opts_tcprtt="-i -d -c -m -e -b -B -p -P -a -A --events --attach"
@@ -19,11 +19,12 @@ _coreprobe_opts_ipsetaudit="-c -d --attach"
 _coreprobe_opts_flowlat="-i -p -c -d --hook"
 _coreprobe_opts_trace="-p -c -d"
 _coreprobe_opts_btf=""
-_coreprobe_subs_btf="list which merge add"
+_coreprobe_subs_btf="list which merge add dwarf"
 # a subcommand's options are its own only (btf list, which, merge take none)
-_coreprobe_opts_btf_add="--kernel --app --full -o --output -v --verbose -j --json -h --help"
+_coreprobe_opts_btf_dwarf="--debug-file --debug-dir -o --output -v --verbose -j --json -h --help"
+_coreprobe_opts_btf_add="--kernel --app --full --debug-file --debug-dir -o --output -v --verbose -j --json -h --help"
 # options whose argument is a file (or, for --kernel/--app, NAME=FILE: completed as a file)
-_coreprobe_file_opts="--kernel-btf --app-btf --output --keylog --lib --kernel --app -o"
+_coreprobe_file_opts="--kernel-btf --app-btf --debug-file --debug-dir --output --keylog --lib --kernel --app -o"
 # options with an argument that is not completed
 _coreprobe_arg_opts="-p -c -d -i -P -a -A --max-bytes --attach --hook"
 

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "src/btf/dwarf.h"
 #include "src/btf/elfinfo.h"
 #include "src/common.h"
 #include "src/runtime/attach.h"
@@ -28,7 +29,7 @@
 
 static const char trace_usage[] =
 	"usage: coreprobe trace [-p PID] [-c COUNT] [-d SECONDS] [--app-btf F] [--kernel-btf F] [-v] [-j]\n"
-	"                       PROBE [EXPR]...\n"
+	"                       [--debug-file F] [--debug-dir DIR]... PROBE [EXPR]...\n"
 	"\n"
 	"Prints EXPR (up to 8) at every call of a function, one line per call: pid, comm, probe, then\n"
 	"EXPR=VALUE. Field offsets come from BTF (the application's, picked by build-id like every\n"
@@ -137,6 +138,23 @@ static int parse_args(int argc, char **argv, struct trace_env *te, struct cp_run
  * the DWARF source (a debug file converted to BTF, branch dwarf) plugs in: add it to
  * abtf_choose()'s order and btf_set_load_app()'s switch, and trace gets it here unchanged.
  */
+/* DWARF (the binary's own or a debug file of the same build-id, src/btf/dwarf.c): the tools
+ * encode only what their BPF object relocates, but a trace's types are the user's, named only
+ * by the expressions: every type the DWARF defines is encoded. The DWARF has no function
+ * prototypes in this encoding, so arguments need a cast, as the planner says. */
+static int trace_encode_dwarf(struct btf_set *set, const char *binary)
+{
+	struct dwarf_stats st;
+	int err;
+
+	if ((err = dwarf_btf_encode(set->dwarf[0], NULL, 0, &set->apps[0], &st)))
+		return err;
+	if (env.verbose)
+		fprintf(stderr, "coreprobe: %s: BTF from %s: %u types from %u units in %.1f ms\n", binary,
+			set->dwarf[0]->path, st.types, st.units, st.ms);
+	return 0;
+}
+
 static int trace_app_btf(struct cp_run *run, const char *binary, const struct elf_info *ei,
 			 struct btf_set *set, enum abtf_source *src)
 {
@@ -147,14 +165,16 @@ static int trace_app_btf(struct cp_run *run, const char *binary, const struct el
 		if (err != CP_ENOBTF || !ei->build_id_len)
 			return err;
 		cp_error_clear();
-		return cp_error(CP_ENOBTF, "no BTF for %s (build-id %s): trace needs its types: pass --app-btf FILE (pahole --btf_encode_detached FILE on a debug build of exactly this binary), or embed them: `coreprobe btf add --app %s=FILE --full -o NEW`",
+		return cp_error(CP_ENOBTF, "no BTF for %s (build-id %s): trace needs its types: pass its debug file with --debug-file FILE (same build-id), or --app-btf FILE (pahole --btf_encode_detached FILE on a debug build of exactly this binary), or embed them: `coreprobe btf add --app %s=FILE --full -o NEW`",
 				binary, ei->build_id_hex, binary);
 	}
 	*src = c.source;
 	if (env.verbose)
 		fprintf(stderr, "coreprobe: %s (build-id %s): BTF from %s%s%s\n", binary, ei->build_id_hex,
 			abtf_source_name(c.source), c.file ? " " : "", c.file ? c.file : "");
-	return btf_set_load_app(set, &run->store, binary, &c);
+	if ((err = btf_set_load_app(set, &run->store, binary, &c)))
+		return err;
+	return set->apps[0] ? 0 : trace_encode_dwarf(set, binary);
 }
 
 /* kprobe: the kernel's complete BTF (its functions and every struct): --kernel-btf or sysfs.
