@@ -54,7 +54,10 @@ if [ "${1:-}" = --inner ]; then
 	DEB_BUILD_PROFILES=noguile
 	DEB_BUILD_OPTIONS="nocheck parallel=$JOBS"
 	DH_INTERNAL_OPTIONS=-a
-	export SOURCE_DATE_EPOCH DEB_BUILD_PROFILES DEB_BUILD_OPTIONS DH_INTERNAL_OPTIONS
+	# without gnutls-doc bookworm's rules run autoreconf so; bullseye's (3.7.1) do not, and
+	# would need gtk-doc-tools only to set up documentation that is not built
+	GTKDOCIZE="echo DISABLED running gtkdocize"
+	export SOURCE_DATE_EPOCH DEB_BUILD_PROFILES DEB_BUILD_OPTIONS DH_INTERNAL_OPTIONS GTKDOCIZE
 	{
 		echo "build_path=$(pwd -P)"
 		echo "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH"
@@ -116,14 +119,16 @@ disp_set() {
 		grep -v -E '\snop[wl]?\s' | grep -o -E '(-?0x[0-9a-f]+)?\(%r[a-z0-9]+' | grep -v -E '%r(sp|ip)' | sed 's/(%.*//' |
 		sed 's/^$/0x0/' | sort -u | tr '\n' ' ' | sed 's/ $//'
 }
-# Accessors reading the session fields the BPF program reads or that sit next to them.
+# Accessors reading the session fields the BPF program reads or that sit next to them
+# (gnutls_prf_rfc5705: key.proto.tls13.ap_expkey; gnutls_deinit: the key.proto wipe).
 ACCESSORS="gnutls_protocol_get_version gnutls_prf_hash_get gnutls_cipher_get gnutls_mac_get
 gnutls_kx_get gnutls_session_is_resumed gnutls_session_get_flags gnutls_transport_get_int
 gnutls_transport_get_ptr gnutls_session_get_ptr gnutls_record_get_max_size gnutls_handshake_get_last_in
 gnutls_handshake_get_last_out gnutls_session_get_random gnutls_session_get_master_secret
 gnutls_early_cipher_get gnutls_early_prf_hash_get gnutls_record_get_state gnutls_session_get_keylog_function
 gnutls_session_etm_status gnutls_session_ext_master_secret_status gnutls_certificate_type_get2
-gnutls_group_get gnutls_record_check_pending gnutls_transport_get_int2 gnutls_session_channel_binding"
+gnutls_group_get gnutls_record_check_pending gnutls_transport_get_int2 gnutls_session_channel_binding
+gnutls_prf_rfc5705 gnutls_prf_early gnutls_session_key_update gnutls_deinit"
 accessor_check() {
 	for fn in $3; do
 		d=$(disp_set "$1" "$fn"); o=$(disp_set "$2" "$fn")
@@ -137,6 +142,12 @@ sym_cmp() {
 	if cmp -s "$WORK/sym.a" "$WORK/sym.b"; then echo "same $(wc -l <"$WORK/sym.a" | tr -d ' ') symbols"
 	else echo "DIFFER ($(comm -3 "$WORK/sym.a" "$WORK/sym.b" | wc -l) symbols)"; fi
 	rm -f "$WORK/sym.a" "$WORK/sym.b"
+}
+# field_offsets BTF: the offsets (from the BTF, hex) of what bpf/sslsniff.bpf.c reads.
+field_offsets() {
+	pahole --hex -C gnutls_session_int "$1" 2>/dev/null | awk '$NF == "*/" && / (security_parameters|key);/ { n = $2; sub(/;/, "", n); print n "=" $(NF-2) }' | tr '\n' ' '
+	pahole --hex -C security_parameters_st "$1" 2>/dev/null | awk '$NF == "*/" && / \*? ?(prf|master_secret\[48\]|client_random\[32\]|pversion);/ { n = $0; sub(/;.*/, "", n); sub(/.*[ *]/, "", n); print "security_parameters." n "=" $(NF-2) }' | tr '\n' ' '
+	pahole --hex -C gnutls_key_st "$1" 2>/dev/null | awk '/} proto;/ { print "key.proto=key+" $(NF-2) }' | tr '\n' ' '
 }
 count_struct() { bpftool btf dump file "$1" | grep -c "STRUCT '$2'" || true; }
 fsize() { wc -c <"$1" | tr -d ' '; }
@@ -230,6 +241,7 @@ echo "$VERSIONS" | while read -r label suite srcver binver; do
 		sed 's/^/build /' "$B/build.env"
 		echo "make: b4deb/gl b4deb/lib; build wall time: $(cat "$B/build.seconds")s with -j$JOBS (autoreconf, configure, make)"
 		echo "abbrev rewrite: $(head -n 1 "$B/btf.log")"
+		echo "offsets in this build's BTF: $(field_offsets "$raw")(key.proto.tls13 secrets: at its start, 64 bytes each)"
 		echo "btf: raw $(fsize "$raw") bytes, xz $(fsize "$blob") bytes -> btfs/app/libgnutls/$did.btf.xz"
 		echo "exported symbols (debian vs rebuild): $(sym_cmp "$dlib" "$olib")"
 		echo "accessor displacement check (debian vs rebuild): $nsame same, $ndiff different"
@@ -239,7 +251,7 @@ done
 
 # every version built so far (a run for one label keeps the others' sections)
 echo "$VERSIONS" | while read -r label _; do
-	[ -n "$label" ] && [ -f "$WORK/$label/manifest.txt" ] && cat "$WORK/$label/manifest.txt" >>"$MANIFEST_TMP"
+	if [ -n "$label" ] && [ -f "$WORK/$label/manifest.txt" ]; then cat "$WORK/$label/manifest.txt" >>"$MANIFEST_TMP"; fi
 done
 mv "$MANIFEST_TMP" "$HERE/MANIFEST"
 say "done: $HERE/MANIFEST"
