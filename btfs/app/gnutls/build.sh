@@ -147,7 +147,7 @@ sym_cmp() {
 field_offsets() {
 	pahole --hex -C gnutls_session_int "$1" 2>/dev/null | awk '$NF == "*/" && / (security_parameters|key);/ { n = $2; sub(/;/, "", n); print n "=" $(NF-2) }' | tr '\n' ' '
 	pahole --hex -C security_parameters_st "$1" 2>/dev/null | awk '$NF == "*/" && / \*? ?(prf|master_secret\[48\]|client_random\[32\]|pversion);/ { n = $0; sub(/;.*/, "", n); sub(/.*[ *]/, "", n); print "security_parameters." n "=" $(NF-2) }' | tr '\n' ' '
-	pahole --hex -C gnutls_key_st "$1" 2>/dev/null | awk '/} proto;/ { print "key.proto=key+" $(NF-2) }' | tr '\n' ' '
+	pahole --hex -E -C gnutls_key_st "$1" 2>/dev/null | awk '/ (e_ckey|hs_ckey|hs_skey|ap_ckey|ap_skey|ap_expkey)\[64\];/ { n = $0; sub(/\[64\];.*/, "", n); sub(/.* /, "", n); o = $0; sub(/.*\/\* */, "", o); sub(/ .*/, "", o); print "key.proto.tls13." n "=key+" o }' | tr '\n' ' '
 }
 count_struct() { bpftool btf dump file "$1" | grep -c "STRUCT '$2'" || true; }
 fsize() { wc -c <"$1" | tr -d ' '; }
@@ -241,7 +241,7 @@ echo "$VERSIONS" | while read -r label suite srcver binver; do
 		sed 's/^/build /' "$B/build.env"
 		echo "make: b4deb/gl b4deb/lib; build wall time: $(cat "$B/build.seconds")s with -j$JOBS (autoreconf, configure, make)"
 		echo "abbrev rewrite: $(head -n 1 "$B/btf.log")"
-		echo "offsets in this build's BTF: $(field_offsets "$raw")(key.proto.tls13 secrets: at its start, 64 bytes each)"
+		echo "offsets in this build's BTF: $(field_offsets "$raw")(the TLS 1.3 secrets 64 bytes each)"
 		echo "btf: raw $(fsize "$raw") bytes, xz $(fsize "$blob") bytes -> btfs/app/libgnutls/$did.btf.xz"
 		echo "exported symbols (debian vs rebuild): $(sym_cmp "$dlib" "$olib")"
 		echo "accessor displacement check (debian vs rebuild): $nsame same, $ndiff different"
