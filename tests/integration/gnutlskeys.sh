@@ -104,7 +104,7 @@ one_version() {
 	sleep 0.5
 	capture_stop
 	kill -INT "$TRACER_PID"
-	tracer_wait 5
+	tracer_wait 15
 	kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
 
 	grep -q "server says /gnutls-cli-$v" "$TMP/g-$v.out" || notok "TLS $v: gnutls-cli got no answer: $(head -c 300 "$TMP/g-$v.out")"
@@ -135,6 +135,38 @@ one_version() {
 one_version 1.2
 one_version 1.3
 
+# fetch_gnutls VERSION: prints the libgnutls.so.30.* of Debian's libgnutls30 VERSION (unpacked once).
+fetch_gnutls() {
+	local d=$CACHE/gnutls-build/lib-$1
+	if [ ! -f "$d/usr/lib/x86_64-linux-gnu/libgnutls.so.30" ]; then
+		mkdir -p "$CACHE/debs" "$d"
+		(cd "$CACHE/debs" && { [ -f "libgnutls30_${1}_amd64.deb" ] || apt-get download -qq "libgnutls30=$1"; }) >/dev/null 2>&1 &&
+			dpkg-deb -x "$CACHE/debs/libgnutls30_${1}_amd64.deb" "$d" || return 1
+	fi
+	ls "$d"/usr/lib/x86_64-linux-gnu/libgnutls.so.30.* | head -n 1
+}
+
+# Another embedded build, through bookworm's wget (LD_LIBRARY_PATH): bullseye 3.7.1-5+deb11u5,
+# the same BPF object relocated against that build's BTF (its TLS 1.3 fields sit elsewhere).
+other_build() {
+	local ver=$1 v=$2 lib port=$((PORT++)) out=$TMP/ob-$1-$2.out kl=$TMP/ob-kl-$1-$2.txt
+	lib=$(fetch_gnutls "$ver") || { notok "GnuTLS $ver: apt-get download libgnutls30=$ver failed"; return; }
+	start_server "$port" "$v" "$TMP/server-ob.out"
+	if tracer_start "$out" "$TMP/ob.err" "$CP" -j sslsniff --lib "$lib" --keylog "$kl" -d 20; then
+		LD_LIBRARY_PATH=$(dirname "$lib") SSLKEYLOGFILE=$TMP/truth-ob-$ver-$v wget -q --no-check-certificate -O "$TMP/w-ob.out" "https://127.0.0.1:$port/ob-$v"
+		sleep 0.5
+		kill -INT "$TRACER_PID"
+		tracer_wait 15
+		[ -f "$kl" ] || : >"$kl"
+		server_unkeyed "$out" && compare "GnuTLS $ver (bookworm's wget) TLS $v" "$TMP/truth-ob-$ver-$v" "$kl"
+	else
+		notok "GnuTLS $ver: sslsniff did not attach: $(head -c 300 "$TMP/ob.err")"
+	fi
+	kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null
+}
+other_build 3.7.1-5+deb11u5 1.2
+other_build 3.7.1-5+deb11u5 1.3
+
 # A GnuTLS build coreprobe has no blob for: bullseye-security's libgnutls30 (3.7.1-5+deb11u10),
 # which bookworm's wget runs with. Plaintext, one warning line naming the build, no keys.
 nob_version=3.7.1-5+deb11u10
@@ -154,7 +186,7 @@ if tracer_start "$TMP/ss-n.out" "$TMP/ss-n.err" "$CP" -j sslsniff --lib "$NOBLIB
 	LD_LIBRARY_PATH=$(dirname "$NOBLIB") SSLKEYLOGFILE=$TMP/truth-n wget -q --no-check-certificate -O "$TMP/w-n.out" "https://127.0.0.1:$port/noblob"
 	sleep 0.5
 	kill -INT "$TRACER_PID"
-	tracer_wait 5
+	tracer_wait 15
 	server_unkeyed "$TMP/ss-n.out"
 	n=$(grep -c "\"warning\":\".*$nobid" "$TMP/ss-n.out")
 	[ "$n" = 1 ] && grep "\"warning\":\".*$nobid" "$TMP/ss-n.out" | grep -q "no BTF for this GnuTLS build" &&

@@ -36,10 +36,12 @@ WORK=$CACHE/gnutls-build
 JOBS=$(nproc 2>/dev/null || echo 2)
 [ "$JOBS" -gt 2 ] && JOBS=2
 
-# LABEL SUITE SOURCE-VERSION BINARY-VERSION
+# LABEL SUITE SOURCE-VERSION BINARY-PACKAGE BINARY-VERSION (trixie's package is the 64-bit
+# time_t rename, libgnutls30t64)
 VERSIONS="
-3.7.9 bookworm 3.7.9-2+deb12u7 3.7.9-2+deb12u7
-3.7.1 bullseye 3.7.1-5+deb11u5 3.7.1-5+deb11u5
+3.7.9 bookworm 3.7.9-2+deb12u7 libgnutls30 3.7.9-2+deb12u7
+3.7.1 bullseye 3.7.1-5+deb11u5 libgnutls30 3.7.1-5+deb11u5
+3.8.9 trixie 3.8.9-3+deb13u4 libgnutls30t64 3.8.9-3+deb13u4
 "
 
 die() { echo "build.sh: $*" >&2; exit 1; }
@@ -95,28 +97,43 @@ if [ ! -x "$A2V" ] || [ "$REPO/btfs/app/openssl/atomic2volatile.c" -nt "$A2V" ];
 	gcc -O2 -Wall -Wextra -o "$A2V" "$REPO/btfs/app/openssl/atomic2volatile.c" -lelf || die "cannot build atomic2volatile"
 fi
 
+# fetch_source VERSION: prints the .dsc to unpack. When the archive serves every file but the
+# upstream signature (trixie's 3.8.9: gnutls28_3.8.9.orig.tar.xz.asc is 404), the files the
+# .dsc lists are checked against its SHA-256 lines and a copy of it without the .asc lines is
+# unpacked with dpkg-source --no-check (recorded in MANIFEST as "source check").
 fetch_source() {
 	dsc=$CACHE/src/gnutls28_$1.dsc
-	[ -f "$dsc" ] || (cd "$CACHE/src" && apt-get source -qq --download-only "gnutls28=$1") >/dev/null 2>&1 ||
-		die "apt-get source gnutls28=$1 failed (check apt-cache showsrc gnutls28)"
-	echo "$dsc"
+	if [ ! -f "$dsc.ok" ]; then
+		(cd "$CACHE/src" && apt-get source -qq --download-only "gnutls28=$1") >/dev/null 2>&1 && touch "$dsc.ok"
+	fi
+	if [ -f "$dsc.ok" ]; then echo "$dsc"; return; fi
+	[ -f "$dsc" ] || die "apt-get source gnutls28=$1 failed (check apt-cache showsrc gnutls28)"
+	sums=$(awk '/^Checksums-Sha256:/ { on = 1; next } /^[^ ]/ { on = 0 } on && NF == 3 && $3 !~ /\.asc$/ { print $1 "  " $3 }' "$dsc")
+	(cd "$CACHE/src" && echo "$sums" | sha256sum -c --quiet) >/dev/null 2>&1 ||
+		die "gnutls28=$1: files missing or not matching the .dsc's SHA-256"
+	mkdir -p "$CACHE/src/noasc"
+	grep -v '\.asc$' "$dsc" >"$CACHE/src/noasc/$(basename "$dsc")"
+	for f in $(echo "$sums" | awk '{ print $2 }'); do ln -sf "$CACHE/src/$f" "$CACHE/src/noasc/$f"; done
+	echo "$CACHE/src/noasc/$(basename "$dsc")"
 }
-fetch_deb() {
-	f=$CACHE/debs/libgnutls30_$1_amd64.deb
-	[ -f "$f" ] || (cd "$CACHE/debs" && apt-get download -qq "libgnutls30=$1") >/dev/null 2>&1 ||
-		die "apt-get download libgnutls30=$1 failed (check apt-cache madison libgnutls30)"
+fetch_deb() { # PACKAGE VERSION
+	f=$CACHE/debs/$1_$2_amd64.deb
+	[ -f "$f" ] || (cd "$CACHE/debs" && apt-get download -qq "$1=$2") >/dev/null 2>&1 ||
+		die "apt-get download $1=$2 failed (check apt-cache madison $1)"
 	echo "$f"
 }
 
 # disp_set LIB FUNC: sorted memory-operand displacements off registers in FUNC's code (as in
 # btfs/app/openssl/build.sh): equal sets in two builds of one source mean the fields these
-# accessors touch sit at the same offsets.
+# accessors touch sit at the same offsets. A lea with an index register is arithmetic (gcc 12
+# computes x*9+3 in gnutls_kx_get as lea 0x3(%rax,%rax,8) where bullseye's gcc 10 did not),
+# not a field: left out.
 disp_set() {
 	set -- "$1" "$2" $(readelf -W --dyn-syms "$1" | awk -v f="$2" '{ sub("@.*", "", $8) } $8 == f && $4 == "FUNC" && $7 != "UND" { print $2, $3; exit }')
 	[ $# = 4 ] || { echo "absent"; return; }
 	start=$((0x$3)); stop=$((start + $4))
 	objdump -d --no-show-raw-insn --start-address=$start --stop-address=$stop "$1" |
-		grep -v -E '\snop[wl]?\s' | grep -o -E '(-?0x[0-9a-f]+)?\(%r[a-z0-9]+' | grep -v -E '%r(sp|ip)' | sed 's/(%.*//' |
+		grep -v -E '\snop[wl]?\s' | grep -v -E '\slea\s.*\(%r[a-z0-9]*,%r' | grep -o -E '(-?0x[0-9a-f]+)?\(%r[a-z0-9]+' | grep -v -E '%r(sp|ip)' | sed 's/(%.*//' |
 		sed 's/^$/0x0/' | sort -u | tr '\n' ' ' | sed 's/ $//'
 }
 # Accessors reading the session fields the BPF program reads or that sit next to them
@@ -168,14 +185,14 @@ MANIFEST_TMP=$WORK/MANIFEST.tmp
 	echo "# dpkg-dev $(dpkg-query -W -f '${Version}' dpkg-dev), debhelper $(dpkg-query -W -f '${Version}' debhelper), pahole $(pahole --version)."
 } >"$MANIFEST_TMP"
 
-echo "$VERSIONS" | while read -r label suite srcver binver; do
+echo "$VERSIONS" | while read -r label suite srcver binpkg binver; do
 	[ -n "$label" ] || continue
 	if [ -n "$only" ]; then case " $only " in *" $label "*) ;; *) continue ;; esac; fi
 	say "== GnuTLS $label ($suite)"
 	B=$WORK/$label
 	mkdir -p "$B"
 	dsc=$(fetch_source "$srcver")
-	deb=$(fetch_deb "$binver")
+	deb=$(fetch_deb "$binpkg" "$binver")
 	upstream=${srcver%-*}
 	if [ "$(cat "$B/deb.stamp" 2>/dev/null)" != "$binver" ]; then
 		rm -rf "$B/deb"; dpkg-deb -x "$deb" "$B/deb"; echo "$binver" >"$B/deb.stamp"
@@ -187,7 +204,8 @@ echo "$VERSIONS" | while read -r label suite srcver binver; do
 	S=$B/gnutls28-$upstream
 	if [ "$(cat "$B/unpack.stamp" 2>/dev/null)" != "$srcver" ] || [ ! -d "$S" ]; then
 		rm -rf "$B"/gnutls28-* "$B/built.stamp"
-		dpkg-source --no-copy -x "$dsc" "$S.tmp" >"$B/unpack.log" 2>&1 || die "dpkg-source -x failed (see $B/unpack.log)"
+		case $dsc in */noasc/*) chk=--no-check ;; *) chk= ;; esac
+		dpkg-source $chk --no-copy -x "$dsc" "$S.tmp" >"$B/unpack.log" 2>&1 || die "dpkg-source -x failed (see $B/unpack.log)"
 		mv "$S.tmp" "$S"
 		echo "$srcver" >"$B/unpack.stamp"
 	fi
@@ -234,7 +252,8 @@ echo "$VERSIONS" | while read -r label suite srcver binver; do
 		echo "[$label]"
 		echo "suite: $suite"
 		echo "source: gnutls28 $srcver"
-		echo "binary: libgnutls30 $binver ($(basename "$dlib"))"
+		case $dsc in */noasc/*) echo "source check: the archive does not serve the upstream signature (.asc, 404); the other files match the .dsc's SHA-256, unpacked with dpkg-source --no-check" ;; esac
+		echo "binary: $binpkg $binver ($(basename "$dlib"))"
 		echo "debian build-id:  $did"
 		echo "rebuild build-id: $oid"
 		echo "identical: $eq"
