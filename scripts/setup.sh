@@ -98,6 +98,8 @@ valgrind libclang-rt-14-dev
 libssl-dev jq strace
 gnutls-bin curl wget git python3
 libelf-dev libzstd-dev zlib1g-dev
+debhelper dh-autoreconf autopoint gettext bison gperf chrpath nettle-dev libgmp-dev libp11-kit-dev
+libtasn1-6-dev libidn2-dev libunistring-dev libunbound-dev libbrotli-dev
 bpftrace libbpf-tools bpfcc-tools
 "
 STAMP="$CACHE/setup.$(cat "$0" | cksum | cut -d' ' -f1)"

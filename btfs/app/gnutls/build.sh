@@ -21,7 +21,7 @@
 #     libgnutls.so.30) and rewrites MANIFEST next to this script with the evidence: build-id
 #     equality, else the field displacements of exported accessors compared (objdump) between
 #     Debian's binary and the rebuild.
-# Everything big lives in $CACHE/{src,debs,gnutls-build}. Needs: dpkg-dev, debhelper,
+# Everything big lives in $CACHE/{src,debs,gnutls-build}. Needs (scripts/setup.sh): dpkg-dev, debhelper,
 # dh-autoreconf, gcc, make, bison, gperf, nettle-dev, libp11-kit-dev, libtasn1-6-dev,
 # libidn2-dev, libunistring-dev, libunbound-dev, libbrotli-dev, libzstd-dev, zlib1g-dev,
 # dwarves, bpftool, libelf-dev, xz-utils.
