@@ -895,17 +895,26 @@ static __always_inline bool gtls_read_keys(struct gtls_keys_event *k, struct gnu
  * connection whose handshake happened before coreprobe started. */
 static __always_inline void gtls_emit_keys(void *ctx, __u64 session)
 {
-	struct gtls_keys_event *k = cp_event_scratch();
+	struct gnutls_session_int *s = (struct gnutls_session_int *)session;
 	struct gtls_conn c = { .session = session, .tgid = bpf_get_current_pid_tgid() >> 32 };
-	__u64 first, secret, *sent;
+	struct gtls_keys_event *k;
+	__u64 first = 0, secret, *sent;
 
-	if (!k || !session || !bpf_core_type_exists(struct gnutls_session_int))
+	if (!session || !bpf_core_type_exists(struct gnutls_session_int))
+		return;
+	/* the common case, a record call of a connection already sent: one read, one lookup */
+	bpf_probe_read_user(&first, sizeof(first), &s->security_parameters.client_random);
+	sent = bpf_map_lookup_elem(&gtls_keys_sent, &c);
+	if (!first || (sent && *sent == first))
+		return;
+	k = cp_event_scratch();
+	if (!k)
 		return;
 	__builtin_memset(k, 0, sizeof(*k));
 	fill_hdr(&k->h, SSL_EV_GTLS_KEYS);
 	k->h.layout = SSL_LAYOUT_NONE;
 	k->session = session;
-	if (!gtls_read_keys(k, (struct gnutls_session_int *)session))
+	if (!gtls_read_keys(k, s))
 		return;
 	__builtin_memcpy(&first, k->client_random, sizeof(first));
 	if (k->tls13)
@@ -914,9 +923,6 @@ static __always_inline void gtls_emit_keys(void *ctx, __u64 session)
 		__builtin_memcpy(&secret, k->master_secret, sizeof(secret));
 	if (!first || !secret)
 		return;		/* no completed handshake yet: try again later */
-	sent = bpf_map_lookup_elem(&gtls_keys_sent, &c);
-	if (sent && *sent == first)
-		return;
 	bpf_map_update_elem(&gtls_keys_sent, &c, &first, BPF_ANY);
 	cp_event_output(ctx, k, sizeof(*k));
 }
