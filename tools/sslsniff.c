@@ -611,11 +611,12 @@ static int attach_gtls(struct sslsniff *S)
 		}
 		if (stat(g->path, &st) || st.st_dev != g->ei.dev || st.st_ino != g->ei.ino)
 			return cp_error(CP_ERUNTIME, "%s was replaced while coreprobe attached to it: run again", g->path);
-		if (!g->keys)
-			cp_warn("%s (build-id %s): %s: plaintext and fd only, no keys",
-				g->path, g->ei.build_id_len ? g->ei.build_id_hex : "none",
-				g->has_btf ? "another GnuTLS build is traced with keys in this run (one per run)"
-					   : "no BTF for this GnuTLS build in this coreprobe; add it with `coreprobe btf add --app PATH=FILE -o NEW`");
+		if (!g->keys && g->has_btf)
+			cp_warn("%s (build-id %s): another GnuTLS build is traced with keys in this run (one per run): plaintext and fd only, no keys",
+				g->path, g->ei.build_id_len ? g->ei.build_id_hex : "none");
+		else if (!g->keys)
+			cp_warn("%s (build-id %s): no BTF for this GnuTLS build in this coreprobe: plaintext and fd only, no keys; add its BTF with `coreprobe btf add --app %s=FILE -o NEW`",
+				g->path, g->ei.build_id_len ? g->ei.build_id_hex : "none", g->path);
 	}
 	return 0;
 }
