@@ -800,4 +800,163 @@ int BPF_KRETPROBE(ssl_handshake_leave, int ret)
 	return 0;
 }
 
+/* ---- GnuTLS secrets: read through CO-RE from struct gnutls_session_int (lib/gnutls_int.h)
+ * against the BTF of the library's build; these programs are loaded only in an object whose
+ * merged BTF has that struct, and attached only to libraries of that build. ---- */
+
+struct mac_entry_st {
+	unsigned int output_size;	/* the PRF hash's length: the TLS 1.3 secrets' length */
+} __attribute__((preserve_access_index));
+
+/* an anonymous struct behind a typedef in GnuTLS: matched by the typedef's name */
+typedef struct {
+	__u8 major;
+	__u8 minor;
+	bool tls13_sem;
+} __attribute__((preserve_access_index)) version_entry_st;
+
+struct gtls_security_parameters {
+	const struct mac_entry_st *prf;
+	__u8 master_secret[GTLS_MASTER_LEN];
+	__u8 client_random[SSL_RANDOM_LEN];
+	const version_entry_st *pversion;
+} __attribute__((preserve_access_index));
+
+struct gtls_tls13_keys {
+	__u8 e_ckey[GTLS_SECRET_MAX];
+	__u8 hs_ckey[GTLS_SECRET_MAX];
+	__u8 hs_skey[GTLS_SECRET_MAX];
+	__u8 ap_ckey[GTLS_SECRET_MAX];
+	__u8 ap_skey[GTLS_SECRET_MAX];
+	__u8 ap_expkey[GTLS_SECRET_MAX];
+} __attribute__((preserve_access_index));
+
+struct gtls_key {
+	union {
+		struct gtls_tls13_keys tls13;
+	} proto;
+} __attribute__((preserve_access_index));
+
+struct gnutls_session_int {
+	struct gtls_security_parameters security_parameters;
+	struct gtls_key key;
+} __attribute__((preserve_access_index));
+
+/* One connection: a session address in one process. */
+struct gtls_conn {
+	__u64 session;
+	__u32 tgid;
+	__u32 pad;
+};
+
+/* The first bytes of the client random whose keys were sent for a session (as keys_sent). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct gtls_conn);
+	__type(value, __u64);
+} gtls_keys_sent SEC(".maps");
+
+/* gnutls_handshake in progress: the session, per thread. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} gtls_handshakes SEC(".maps");
+
+/* Reads the session's secrets; false when its handshake has produced none yet. */
+static __always_inline bool gtls_read_keys(struct gtls_keys_event *k, struct gnutls_session_int *s)
+{
+	const version_entry_st *v = BPF_CORE_READ_USER(s, security_parameters.pversion);
+	const struct mac_entry_st *prf = BPF_CORE_READ_USER(s, security_parameters.prf);
+
+	if (!v || !prf)
+		return false;
+	k->major = BPF_CORE_READ_USER(v, major);
+	k->minor = BPF_CORE_READ_USER(v, minor);
+	k->tls13 = BPF_CORE_READ_USER(v, tls13_sem);
+	k->secret_len = BPF_CORE_READ_USER(prf, output_size);
+	if (bpf_probe_read_user(k->client_random, SSL_RANDOM_LEN, &s->security_parameters.client_random))
+		return false;
+	if (!k->tls13)
+		return !bpf_probe_read_user(k->master_secret, GTLS_MASTER_LEN, &s->security_parameters.master_secret);
+	bpf_probe_read_user(k->e_ckey, GTLS_SECRET_MAX, &s->key.proto.tls13.e_ckey);
+	bpf_probe_read_user(k->hs_ckey, GTLS_SECRET_MAX, &s->key.proto.tls13.hs_ckey);
+	bpf_probe_read_user(k->hs_skey, GTLS_SECRET_MAX, &s->key.proto.tls13.hs_skey);
+	bpf_probe_read_user(k->ap_ckey, GTLS_SECRET_MAX, &s->key.proto.tls13.ap_ckey);
+	bpf_probe_read_user(k->ap_skey, GTLS_SECRET_MAX, &s->key.proto.tls13.ap_skey);
+	bpf_probe_read_user(k->ap_expkey, GTLS_SECRET_MAX, &s->key.proto.tls13.ap_expkey);
+	return true;
+}
+
+/* Sends a session's secrets once per client random (a session reused after gnutls_deinit...
+ * gets a new random): after a completed handshake, or at the first record call of a
+ * connection whose handshake happened before coreprobe started. */
+static __always_inline void gtls_emit_keys(void *ctx, __u64 session)
+{
+	struct gnutls_session_int *s = (struct gnutls_session_int *)session;
+	struct gtls_conn c = { .session = session, .tgid = bpf_get_current_pid_tgid() >> 32 };
+	struct gtls_keys_event *k;
+	__u64 first = 0, secret, *sent;
+
+	if (!session || !bpf_core_type_exists(struct gnutls_session_int))
+		return;
+	/* the common case, a record call of a connection already sent: one read, one lookup */
+	bpf_probe_read_user(&first, sizeof(first), &s->security_parameters.client_random);
+	sent = bpf_map_lookup_elem(&gtls_keys_sent, &c);
+	if (!first || (sent && *sent == first))
+		return;
+	k = cp_event_scratch();
+	if (!k)
+		return;
+	__builtin_memset(k, 0, sizeof(*k));
+	fill_hdr(&k->h, SSL_EV_GTLS_KEYS);
+	k->h.layout = SSL_LAYOUT_NONE;
+	k->session = session;
+	if (!gtls_read_keys(k, s))
+		return;
+	__builtin_memcpy(&first, k->client_random, sizeof(first));
+	if (k->tls13)
+		__builtin_memcpy(&secret, k->ap_ckey, sizeof(secret));
+	else
+		__builtin_memcpy(&secret, k->master_secret, sizeof(secret));
+	if (!first || !secret)
+		return;		/* no completed handshake yet: try again later */
+	bpf_map_update_elem(&gtls_keys_sent, &c, &first, BPF_ANY);
+	cp_event_output(ctx, k, sizeof(*k));
+}
+
+SEC("uprobe")
+int BPF_KPROBE(gtls_handshake_enter, void *session)
+{
+	__u64 id = bpf_get_current_pid_tgid(), s = (__u64)session;
+
+	bpf_map_update_elem(&gtls_handshakes, &id, &s, BPF_ANY);
+	return 0;
+}
+
+/* gnutls_handshake returns 0 when the handshake is complete (else GNUTLS_E_AGAIN etc.) */
+SEC("uretprobe")
+int BPF_KRETPROBE(gtls_handshake_leave, int ret)
+{
+	__u64 id = bpf_get_current_pid_tgid(), *s = bpf_map_lookup_elem(&gtls_handshakes, &id), session;
+
+	if (!s)
+		return 0;
+	session = *s;
+	bpf_map_delete_elem(&gtls_handshakes, &id);
+	if (ret == 0)
+		gtls_emit_keys(ctx, session);
+	return 0;
+}
+
+/* The record calls' entry (send, send2, recv, recv_seq): a session set up before we started. */
+SEC("uprobe")
+int BPF_KPROBE(gtls_record_keys, void *session)
+{
+	gtls_emit_keys(ctx, (__u64)session);
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

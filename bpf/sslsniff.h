@@ -9,7 +9,7 @@
 #define SSL_RANDOM_LEN 32
 #define SSL_MASTER_KEY_LEN 48		/* TLS 1.2 master secret */
 
-enum ssl_event_type { SSL_EV_DATA = 1, SSL_EV_KEYS = 2 };
+enum ssl_event_type { SSL_EV_DATA = 1, SSL_EV_KEYS = 2, SSL_EV_GTLS_KEYS = 3 };
 enum ssl_dir { SSL_DIR_READ = 0, SSL_DIR_WRITE = 1 };
 
 /* Which call an event is from (with dir: SSL_read vs SSL_write, ...). */
@@ -78,6 +78,28 @@ struct ssl_keys_event {
 	__u8 client_app_traffic_secret[SSL_SECRET_MAX];
 	__u8 server_app_traffic_secret[SSL_SECRET_MAX];
 	__u8 exporter_master_secret[SSL_SECRET_MAX];
+};
+
+/* ---- GnuTLS secrets: what a gnutls_session_int holds once its handshake is done ---- */
+#define GTLS_MASTER_LEN 48		/* GNUTLS_MASTER_SIZE */
+#define GTLS_SECRET_MAX 64		/* MAX_HASH_SIZE: the TLS 1.3 secret arrays */
+
+struct gtls_keys_event {
+	struct ssl_event_hdr h;
+	__u64 session;		/* the gnutls_session_t: one connection */
+	__u8 major, minor;	/* the negotiated version (3,3 TLS 1.2; 3,4 TLS 1.3) */
+	__u8 tls13;		/* the version has TLS 1.3 semantics */
+	__u8 pad;
+	__u32 secret_len;	/* the PRF hash's output size: the TLS 1.3 secrets' length */
+	__u8 client_random[SSL_RANDOM_LEN];
+	__u8 master_secret[GTLS_MASTER_LEN];	/* TLS 1.2 */
+	/* TLS 1.3 (key.proto.tls13): the traffic secrets as GnuTLS logs them */
+	__u8 e_ckey[GTLS_SECRET_MAX];		/* CLIENT_EARLY_TRAFFIC_SECRET */
+	__u8 hs_ckey[GTLS_SECRET_MAX];		/* CLIENT_HANDSHAKE_TRAFFIC_SECRET */
+	__u8 hs_skey[GTLS_SECRET_MAX];		/* SERVER_HANDSHAKE_TRAFFIC_SECRET */
+	__u8 ap_ckey[GTLS_SECRET_MAX];		/* CLIENT_TRAFFIC_SECRET_0 */
+	__u8 ap_skey[GTLS_SECRET_MAX];		/* SERVER_TRAFFIC_SECRET_0 */
+	__u8 ap_expkey[GTLS_SECRET_MAX];	/* EXPORTER_SECRET */
 };
 
 #endif

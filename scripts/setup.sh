@@ -107,6 +107,8 @@ libssl-dev jq strace
 man-db groff-base
 gnutls-bin curl wget git python3
 libelf-dev libzstd-dev zlib1g-dev
+debhelper dh-autoreconf autopoint gettext bison gperf chrpath nettle-dev libgmp-dev libp11-kit-dev
+libtasn1-6-dev libidn2-dev libunistring-dev libunbound-dev libbrotli-dev
 bpftrace libbpf-tools bpfcc-tools
 libc6-dbg dwz debhelper
 "

@@ -69,15 +69,19 @@ struct ssl_lib {
 	int ssl_fd, crypto_fd;
 };
 
-/* One GnuTLS library in use (plaintext only: no GnuTLS type is read). */
+/* One GnuTLS library in use: plaintext always; keys when it has the build whose BTF the
+ * first object was loaded with (keys). */
 struct gtls_lib {
 	char path[PATH_MAX];
 	struct elf_info ei;
 	char file[32];		/* found through a mapping: /proc/self/fd/N of fd; "": by path */
 	int fd;
+	bool has_btf;	/* a blob for its build-id (or its own .BTF) */
+	bool keys;
 };
 
 #define GTLS_PROBES 8
+#define GTLS_KEY_PROBES 6
 
 /* One loaded object: every library with the same (libssl, libcrypto) build-ids. */
 struct instance {
@@ -111,7 +115,8 @@ struct sslsniff {
 	int n_inst;
 	struct gtls_lib gtls[MAX_LIBS];
 	int n_gtls;
-	struct bpf_link *gtls_links[MAX_LIBS * GTLS_PROBES];
+	struct bpf_link *gtls_links[MAX_LIBS * (GTLS_PROBES + GTLS_KEY_PROBES)];
+	int gtls_keys;			/* the GnuTLS library whose BTF the first object has, or -1 */
 	int n_gtls_links;
 	struct bpf_link *io_links[4];	/* the syscall tracepoint of the fd correlation */
 	int n_io_links;
@@ -518,6 +523,60 @@ PROG(io_sys_enter)
 /* The syscall tracepoint of the fd correlation: attached once, from the first object. */
 static const struct probe io_progs[] = { { "sys_enter", false, p_io_sys_enter } };
 
+/* ---- GnuTLS keys: the first GnuTLS library with BTF (embedded blob for its build-id, or its
+ * own .BTF) is merged into the first object; libraries of the same build get the key probes,
+ * others plaintext only. ---- */
+
+PROG(gtls_handshake_enter) PROG(gtls_handshake_leave) PROG(gtls_record_keys)
+
+static const struct probe gtls_key_probes[GTLS_KEY_PROBES] = {
+	{ "gnutls_handshake", false, p_gtls_handshake_enter }, { "gnutls_handshake", true, p_gtls_handshake_leave },
+	{ "gnutls_record_send", false, p_gtls_record_keys }, { "gnutls_record_send2", false, p_gtls_record_keys },
+	{ "gnutls_record_recv", false, p_gtls_record_keys }, { "gnutls_record_recv_seq", false, p_gtls_record_keys },
+};
+
+static bool same_build_id(const struct elf_info *a, const struct elf_info *b)
+{
+	return a->build_id_len && a->build_id_len == b->build_id_len && !memcmp(a->build_id, b->build_id, a->build_id_len);
+}
+
+static int gtls_add_btf(struct sslsniff *S, struct instance *in)
+{
+	S->gtls_keys = -1;
+	for (int i = 0; i < S->n_gtls; i++) {
+		struct gtls_lib *g = &S->gtls[i];
+		struct abtf_choice c;
+		int err = abtf_choose(&S->run.store, g->path, &g->ei, NULL, &c);
+
+		if (err == CP_ENOBTF) {
+			cp_error_clear();
+			continue;
+		}
+		if (err)
+			return err;
+		g->has_btf = true;
+		if (S->gtls_keys >= 0) {
+			g->keys = same_build_id(&g->ei, &S->gtls[S->gtls_keys].ei);
+			continue;
+		}
+		if ((err = btf_set_load_app(&in->load.set, &S->run.store, g->path, &c)))
+			return err;
+		S->gtls_keys = i;
+		g->keys = true;
+	}
+	return 0;
+}
+
+/* The key programs relocate gnutls_session_int: only the first object, and only with its BTF. */
+static void gtls_key_autoload(struct sslsniff *S, struct instance *in, int idx)
+{
+	bool on = idx == 0 && S->gtls_keys >= 0;
+
+	bpf_program__set_autoload(in->skel->progs.gtls_handshake_enter, on);
+	bpf_program__set_autoload(in->skel->progs.gtls_handshake_leave, on);
+	bpf_program__set_autoload(in->skel->progs.gtls_record_keys, on);
+}
+
 static int load_instance(struct sslsniff *S, int idx)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
@@ -527,7 +586,9 @@ static int load_instance(struct sslsniff *S, int idx)
 
 	if ((err = cp_load_begin(&S->run, &in->load, &opts)))
 		return err;
-	if (!in->n_libs)	/* the GnuTLS-only object: no application BTF */
+	if (idx == 0 && (err = gtls_add_btf(S, in)))
+		return err;
+	if (!in->n_libs)	/* the GnuTLS-only object: no OpenSSL application BTF */
 		goto open_obj;
 	/* --app-btf names the libssl's BTF (for a static program, the whole OpenSSL's) */
 	if ((err = add_app_btf(S, in, l->ssl_path, &l->ssl, env.app_btf, &in->ssl_btf)))
@@ -553,6 +614,7 @@ open_obj:
 	in->skel->rodata->fd_syscalls = !S->no_fd_syscalls;
 	for (size_t p = 0; p < ARRAY_SIZE(io_progs) && S->no_fd_syscalls; p++)
 		bpf_program__set_autoload(io_progs[p].prog(in->skel), false);
+	gtls_key_autoload(S, in, idx);
 	if ((err = cp_load_prepare(&S->run, &in->load, in->skel->obj)))
 		return err;
 	if (idx > 0) {	/* every instance writes into the first one's event maps: one reader */
@@ -646,10 +708,28 @@ static int attach_one_gtls(struct sslsniff *S, struct gtls_lib *g)
 			return cp_bpf_error(errno, "attaching uprobes to GnuTLS");
 		S->gtls_links[S->n_gtls_links++] = link;
 	}
+	for (size_t p = 0; p < ARRAY_SIZE(gtls_key_probes) && g->keys; p++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = gtls_key_probes[p].func, .retprobe = gtls_key_probes[p].ret);
+		struct bpf_link *link;
+
+		if (elf_has_function(file, gtls_key_probes[p].func) != 1) {
+			cp_error_clear();
+			continue;
+		}
+		link = bpf_program__attach_uprobe_opts(gtls_key_probes[p].prog(S->inst[0].skel), S->pid ? S->pid : -1,
+						       file, 0, &o);
+		if (!link)
+			return cp_bpf_error(errno, "attaching the GnuTLS key uprobes");
+		S->gtls_links[S->n_gtls_links++] = link;
+	}
 	if (!*g->file && (stat(g->path, &st) || st.st_dev != g->ei.dev || st.st_ino != g->ei.ino))
 		return cp_error(CP_ERUNTIME, "%s was replaced while coreprobe attached to it: run again", g->path);
-	cp_warn("%s (build-id %s): GnuTLS keys are not available in this build of coreprobe: plaintext and fd only",
-		g->path, g->ei.build_id_len ? g->ei.build_id_hex : "none");
+	if (!g->keys && g->has_btf)
+		cp_warn("%s (build-id %s): another GnuTLS build is traced with keys in this run (one per run, chosen among the libraries found at start-up): plaintext and fd only, no keys",
+			g->path, g->ei.build_id_len ? g->ei.build_id_hex : "none");
+	else if (!g->keys)
+		cp_warn("%s (build-id %s): no BTF for this GnuTLS build in this coreprobe: plaintext and fd only, no keys; add its BTF with `coreprobe btf add --app %s=FILE -o NEW`",
+			g->path, g->ei.build_id_len ? g->ei.build_id_hex : "none", g->path);
 	return 0;
 }
 
@@ -774,6 +854,14 @@ static bool key_traced(const struct sslsniff *S, const struct pw_file_key *k)
 static void cover_gtls(struct sslsniff *S, int i, const struct pw_event *e)
 {
 	struct gtls_lib *g = &S->gtls[i];
+	struct abtf_choice c;
+	int err = abtf_choose(&S->run.store, g->path, &g->ei, NULL, &c);
+
+	/* the key programs were loaded (or not) at start-up, with the BTF of one build: a later
+	 * library gets keys only if it is that build */
+	g->has_btf = err == 0;
+	cp_error_clear();
+	g->keys = S->gtls_keys >= 0 && same_build_id(&g->ei, &S->gtls[S->gtls_keys].ei);
 
 	if (attach_one_gtls(S, g)) {
 		cp_warn("%s (pid %u): not traced: %s", g->path, e->pid, cp_errmsg());
@@ -1010,19 +1098,20 @@ static uint8_t *keylog_seen(struct keylog *kl, const uint8_t *random)
 	return &kl->seen[kl->n_seen++].labels;
 }
 
-static void on_keys(struct sslsniff *S, const struct ssl_keys_event *k)
+/* Writes the lines not yet written for this client random; tls13 for the JSON record. */
+static void keylog_write(struct sslsniff *S, __u32 pid, const uint8_t *random, bool tls13,
+			 const struct keylog_line *lines, int n)
 {
-	struct keylog_line lines[5];
-	int n = tls_keylog_lines(k, lines), written = 0;
+	int written = 0;
 	uint8_t *seen;
 
-	if (n <= 0 || S->kl.fd < 0 || !(seen = keylog_seen(&S->kl, k->client_random)))
+	if (n <= 0 || S->kl.fd < 0 || !(seen = keylog_seen(&S->kl, random)))
 		return;
 	for (int i = 0; i < n; i++) {
 		/* one bit per label, in the order tls_keylog_lines gives them */
 		static const char *labels[] = { "CLIENT_RANDOM", "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
 			"SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0",
-			"EXPORTER_SECRET" };
+			"EXPORTER_SECRET", "CLIENT_EARLY_TRAFFIC_SECRET" };
 		char buf[sizeof(lines[i].text) + 1];
 		int bit = 0, len;
 
@@ -1040,12 +1129,26 @@ static void on_keys(struct sslsniff *S, const struct ssl_keys_event *k)
 	if (written && env.json) {
 		char r[2 * SSL_RANDOM_LEN + 1];
 
-		hex_encode(k->client_random, SSL_RANDOM_LEN, r);
-		printf("{\"keylog\":{\"pid\":%u,\"client_random\":\"%s\",\"version\":\"%s\",\"lines\":%d}}\n", k->h.pid, r,
-		       k->version == TLS1_3_VERSION ? "TLS1.3" : "TLS1.2", written);
+		hex_encode(random, SSL_RANDOM_LEN, r);
+		printf("{\"keylog\":{\"pid\":%u,\"client_random\":\"%s\",\"version\":\"%s\",\"lines\":%d}}\n", pid, r,
+		       tls13 ? "TLS1.3" : "TLS1.2", written);
 	} else if (written && env.verbose) {
-		fprintf(stderr, "coreprobe: pid %u: %d key log line(s) written\n", k->h.pid, written);
+		fprintf(stderr, "coreprobe: pid %u: %d key log line(s) written\n", pid, written);
 	}
+}
+
+static void on_keys(struct sslsniff *S, const struct ssl_keys_event *k)
+{
+	struct keylog_line lines[5];
+
+	keylog_write(S, k->h.pid, k->client_random, k->version == TLS1_3_VERSION, lines, tls_keylog_lines(k, lines));
+}
+
+static void on_gtls_keys(struct sslsniff *S, const struct gtls_keys_event *k)
+{
+	struct keylog_line lines[GTLS_KEYLOG_MAX];
+
+	keylog_write(S, k->h.pid, k->client_random, k->tls13, lines, gtls_keylog_lines(k, lines));
 }
 
 static int on_event(void *ctx, const void *data, size_t size)
@@ -1059,6 +1162,8 @@ static int on_event(void *ctx, const void *data, size_t size)
 		on_data(S, data, size);
 	else if (h->type == SSL_EV_KEYS && size >= sizeof(struct ssl_keys_event))
 		on_keys(S, data);
+	else if (h->type == SSL_EV_GTLS_KEYS && size >= sizeof(struct gtls_keys_event))
+		on_gtls_keys(S, data);
 	return 0;
 }
 

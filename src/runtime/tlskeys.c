@@ -90,3 +90,33 @@ int tls_keylog_lines(const struct ssl_keys_event *k, struct keylog_line out[5])
 		line(&out[n++], "EXPORTER_SECRET", k->client_random, k->exporter_master_secret, hl);
 	return n;
 }
+
+int gtls_keylog_lines(const struct gtls_keys_event *k, struct keylog_line out[GTLS_KEYLOG_MAX])
+{
+	const struct { const char *label; const uint8_t *secret; } tls13[] = {
+		{ "CLIENT_EARLY_TRAFFIC_SECRET", k->e_ckey },
+		{ "CLIENT_HANDSHAKE_TRAFFIC_SECRET", k->hs_ckey },
+		{ "SERVER_HANDSHAKE_TRAFFIC_SECRET", k->hs_skey },
+		{ "CLIENT_TRAFFIC_SECRET_0", k->ap_ckey },
+		{ "SERVER_TRAFFIC_SECRET_0", k->ap_skey },
+		{ "EXPORTER_SECRET", k->ap_expkey },
+	};
+	size_t len = k->secret_len;
+	int n = 0;
+
+	if (all_zero(k->client_random, SSL_RANDOM_LEN))
+		return 0;
+	if (!k->tls13) {
+		if (all_zero(k->master_secret, GTLS_MASTER_LEN))
+			return 0;
+		line(&out[n++], "CLIENT_RANDOM", k->client_random, k->master_secret, GTLS_MASTER_LEN);
+		return n;
+	}
+	/* the hashes TLS 1.3 suites use: SHA-256, SHA-384 (and SM3's 32); never a guess */
+	if (len != 32 && len != 48)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(tls13); i++)
+		if (!all_zero(tls13[i].secret, len))
+			line(&out[n++], tls13[i].label, k->client_random, tls13[i].secret, len);
+	return n;
+}

@@ -30,4 +30,11 @@ size_t tls13_hash_len(uint32_t cipher_id);
  * (0..5), or -1 if the derivation failed. */
 int tls_keylog_lines(const struct ssl_keys_event *k, struct keylog_line out[5]);
 
+/* GnuTLS: the lines GnuTLS itself logs for a connection, from the secrets it stores: TLS 1.2
+ * CLIENT_RANDOM; TLS 1.3 the early (when set), handshake and application traffic secrets and
+ * the exporter secret, each secret_len bytes (the PRF hash's size). Unset secrets are left
+ * out. Returns the count, or -1 if secret_len is not a hash size (then nothing is written). */
+#define GTLS_KEYLOG_MAX 6
+int gtls_keylog_lines(const struct gtls_keys_event *k, struct keylog_line out[GTLS_KEYLOG_MAX]);
+
 #endif

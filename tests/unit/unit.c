@@ -1117,6 +1117,41 @@ static int t_dwarf_object(void)
 	return 0;
 }
 
+static int t_gtls_keylog_lines(void)
+{
+	struct gtls_keys_event k = { 0 };
+	struct keylog_line l[GTLS_KEYLOG_MAX];
+	int n;
+
+	CHECK(gtls_keylog_lines(&k, l) == 0, "no client random: lines written");
+	memset(k.client_random, 0xcd, sizeof(k.client_random));
+	memset(k.master_secret, 0x22, sizeof(k.master_secret));
+	n = gtls_keylog_lines(&k, l);
+	CHECK(n == 1 && !strncmp(l[0].text, "CLIENT_RANDOM cdcd", 18) && strlen(l[0].text) == 14 + 64 + 1 + 96,
+	      "TLS 1.2 line: %d %s", n, n > 0 ? l[0].text : "");
+	memset(&k, 0, sizeof(k));
+	memset(k.client_random, 1, 32);
+	k.tls13 = 1;
+	k.secret_len = 48;
+	memset(k.hs_ckey, 2, 48);
+	memset(k.hs_skey, 3, 48);
+	memset(k.ap_ckey, 4, 48);
+	memset(k.ap_skey, 5, 48);
+	memset(k.ap_expkey, 6, 48);
+	n = gtls_keylog_lines(&k, l);
+	CHECK(n == 5, "TLS 1.3 lines without early data: %d", n);
+	CHECK(!strcmp(l[0].label, "CLIENT_HANDSHAKE_TRAFFIC_SECRET") && !strcmp(l[4].label, "EXPORTER_SECRET"), "labels");
+	CHECK(strlen(l[2].text) == strlen("CLIENT_TRAFFIC_SECRET_0") + 1 + 64 + 1 + 96, "48-byte secret length");
+	memset(k.e_ckey, 7, 48);
+	n = gtls_keylog_lines(&k, l);
+	CHECK(n == 6 && !strcmp(l[0].label, "CLIENT_EARLY_TRAFFIC_SECRET"), "early secret: %d", n);
+	k.secret_len = 64;	/* not a TLS 1.3 hash length: refused, never guessed */
+	CHECK(gtls_keylog_lines(&k, l) == -1, "secret length 64 accepted");
+	k.secret_len = 4096;
+	CHECK(gtls_keylog_lines(&k, l) == -1, "hostile secret length accepted");
+	return 0;
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -1147,6 +1182,7 @@ int main(void)
 	run("debuglink CRC-32 (zlib's) and CO-RE essential names", t_dwarf_crc);
 	run("DWARF -> BTF of this binary = the compiler's layout (bitfields, _Atomic, [2][3], enum64, flex)", t_dwarf_self);
 	run("DWARF -> BTF for an object: only its names, other pointer targets as FWD", t_dwarf_object);
+	run("GnuTLS key log lines: TLS 1.2, TLS 1.3, early secret, bad secret lengths", t_gtls_keylog_lines);
 	{
 		char cmd[600];
 

@@ -1,0 +1,276 @@
+#!/bin/sh
+# Application BTF for Debian's GnuTLS builds, keyed by the GNU build-id of the libgnutls.so.30
+# that Debian ships.
+#
+# usage: btfs/app/gnutls/build.sh [LABEL...]   (default: all versions below; idempotent)
+#
+# For each version in VERSIONS:
+#  1. fetches the source package (apt-get source) into $CACHE/src and libgnutls30
+#     (apt-get download) into $CACHE/debs, once;
+#  2. rebuilds libgnutls as debian/rules does, by running the rules' own targets
+#     (override_dh_autoreconf, override_dh_auto_configure: its CONFIGUREARGS, dh_auto_configure's
+#     arguments, DEB_BUILD_MAINT_OPTIONS through dpkg-buildflags), as an arch-only build
+#     (DH_INTERNAL_OPTIONS=-a, as the buildds do: no documentation) with the noguile profile
+#     (guile-gnutls does not touch libgnutls), SOURCE_DATE_EPOCH from debian/changelog, then
+#     "make" in b4deb/gl and b4deb/lib only. The tree is bind-mounted (root + unshare) on
+#     /build/reproducible-path/gnutls28-UPSTREAM, the path Debian's buildds use, which
+#     -ffile-prefix-map and the DWARF name;
+#  3. on a copy of the library, rewrites DW_TAG_atomic_type into DW_TAG_volatile_type
+#     (btfs/app/openssl/atomic2volatile.c) and encodes BTF with pahole;
+#  4. writes btfs/app/libgnutls/<id>.btf.xz (xz -9 of the raw BTF; <id> = build-id of Debian's
+#     libgnutls.so.30) and rewrites MANIFEST next to this script with the evidence: build-id
+#     equality, else the field displacements of exported accessors compared (objdump) between
+#     Debian's binary and the rebuild.
+# Everything big lives in $CACHE/{src,debs,gnutls-build}. Needs (scripts/setup.sh): dpkg-dev, debhelper,
+# dh-autoreconf, gcc, make, bison, gperf, nettle-dev, libp11-kit-dev, libtasn1-6-dev,
+# libidn2-dev, libunistring-dev, libunbound-dev, libbrotli-dev, libzstd-dev, zlib1g-dev,
+# dwarves, bpftool, libelf-dev, xz-utils.
+# shellcheck disable=SC2046,SC2016,SC2086,SC2015
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+SELF=$HERE/$(basename "$0")
+REPO=$(cd "$HERE/../../.." && pwd)
+CACHE=${COREPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coreprobe}
+WORK=$CACHE/gnutls-build
+JOBS=$(nproc 2>/dev/null || echo 2)
+[ "$JOBS" -gt 2 ] && JOBS=2
+
+# LABEL SUITE SOURCE-VERSION BINARY-PACKAGE BINARY-VERSION (trixie's package is the 64-bit
+# time_t rename, libgnutls30t64)
+VERSIONS="
+3.7.9 bookworm 3.7.9-2+deb12u7 libgnutls30 3.7.9-2+deb12u7
+3.7.1 bullseye 3.7.1-5+deb11u5 libgnutls30 3.7.1-5+deb11u5
+3.8.9 trixie 3.8.9-3+deb13u4 libgnutls30t64 3.8.9-3+deb13u4
+"
+
+die() { echo "build.sh: $*" >&2; exit 1; }
+say() { echo "build.sh: $*" >&2; }
+build_id() { readelf -n "$1" 2>/dev/null | awk '/Build ID:/ { print $3; exit }'; }
+
+# ---------------------------------------------------------------------------------------------
+# Inner mode: run inside the (bind-mounted) source tree; builds b4deb/lib/.libs/libgnutls.so.30.
+if [ "${1:-}" = --inner ]; then
+	out=$2
+	SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -STimestamp)
+	DEB_BUILD_PROFILES=noguile
+	DEB_BUILD_OPTIONS="nocheck parallel=$JOBS"
+	DH_INTERNAL_OPTIONS=-a
+	# without gnutls-doc bookworm's rules run autoreconf so; bullseye's (3.7.1) do not, and
+	# would need gtk-doc-tools only to set up documentation that is not built
+	GTKDOCIZE="echo DISABLED running gtkdocize"
+	export SOURCE_DATE_EPOCH DEB_BUILD_PROFILES DEB_BUILD_OPTIONS DH_INTERNAL_OPTIONS GTKDOCIZE
+	{
+		echo "build_path=$(pwd -P)"
+		echo "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH"
+		echo "DEB_BUILD_PROFILES=$DEB_BUILD_PROFILES"
+		echo "DEB_BUILD_OPTIONS=$DEB_BUILD_OPTIONS"
+	} >"$out/build.env"
+	# configure once per unpacked tree (b4deb/.configured), then make
+	if [ ! -f b4deb/.configured ]; then
+		rm -rf b4deb
+		debian/rules override_dh_autoreconf
+		debian/rules override_dh_auto_configure
+		touch b4deb/.configured
+	fi
+	grep -m1 '^  \$ ' b4deb/config.log | sed 's/^  \$ /configure=/' >>"$out/build.env"
+	sed -n 's/^CFLAGS = /CFLAGS=/p; s/^CPPFLAGS = /CPPFLAGS=/p; s/^LDFLAGS = /LDFLAGS=/p' b4deb/lib/Makefile >>"$out/build.env"
+	# configure's warning set includes -fanalyzer (gcc's static analyzer: diagnostics only, no
+	# effect on the code, but it made the build ~15x slower here: 18 objects in 4 minutes).
+	# Dropped; gcc records its options in DW_AT_producer, so the build-id cannot be Debian's
+	# (the layout evidence in MANIFEST stands instead).
+	warn=$(sed -n 's/^WARN_CFLAGS = //p' b4deb/lib/Makefile | sed 's/-fanalyzer//')
+	echo "WARN_CFLAGS without -fanalyzer" >>"$out/build.env"
+	make -C b4deb/gl -j"$JOBS" WARN_CFLAGS="$warn"
+	make -C b4deb/lib -j"$JOBS" WARN_CFLAGS="$warn"
+	exit 0
+fi
+
+# ---------------------------------------------------------------------------------------------
+command -v pahole >/dev/null || die "pahole missing (apt-get install dwarves)"
+command -v bpftool >/dev/null || die "bpftool missing"
+command -v dh >/dev/null || die "debhelper missing (apt-get install debhelper dh-autoreconf)"
+mkdir -p "$CACHE/src" "$CACHE/debs" "$WORK"
+
+A2V=$WORK/atomic2volatile
+if [ ! -x "$A2V" ] || [ "$REPO/btfs/app/openssl/atomic2volatile.c" -nt "$A2V" ]; then
+	gcc -O2 -Wall -Wextra -o "$A2V" "$REPO/btfs/app/openssl/atomic2volatile.c" -lelf || die "cannot build atomic2volatile"
+fi
+
+# fetch_source VERSION: prints the .dsc to unpack. When the archive serves every file but the
+# upstream signature (trixie's 3.8.9: gnutls28_3.8.9.orig.tar.xz.asc is 404), the files the
+# .dsc lists are checked against its SHA-256 lines and a copy of it without the .asc lines is
+# unpacked with dpkg-source --no-check (recorded in MANIFEST as "source check").
+fetch_source() {
+	dsc=$CACHE/src/gnutls28_$1.dsc
+	if [ ! -f "$dsc.ok" ]; then
+		(cd "$CACHE/src" && apt-get source -qq --download-only "gnutls28=$1") >/dev/null 2>&1 && touch "$dsc.ok"
+	fi
+	if [ -f "$dsc.ok" ]; then echo "$dsc"; return; fi
+	[ -f "$dsc" ] || die "apt-get source gnutls28=$1 failed (check apt-cache showsrc gnutls28)"
+	sums=$(awk '/^Checksums-Sha256:/ { on = 1; next } /^[^ ]/ { on = 0 } on && NF == 3 && $3 !~ /\.asc$/ { print $1 "  " $3 }' "$dsc")
+	(cd "$CACHE/src" && echo "$sums" | sha256sum -c --quiet) >/dev/null 2>&1 ||
+		die "gnutls28=$1: files missing or not matching the .dsc's SHA-256"
+	mkdir -p "$CACHE/src/noasc"
+	grep -v '\.asc$' "$dsc" >"$CACHE/src/noasc/$(basename "$dsc")"
+	for f in $(echo "$sums" | awk '{ print $2 }'); do ln -sf "$CACHE/src/$f" "$CACHE/src/noasc/$f"; done
+	echo "$CACHE/src/noasc/$(basename "$dsc")"
+}
+fetch_deb() { # PACKAGE VERSION
+	f=$CACHE/debs/$1_$2_amd64.deb
+	[ -f "$f" ] || (cd "$CACHE/debs" && apt-get download -qq "$1=$2") >/dev/null 2>&1 ||
+		die "apt-get download $1=$2 failed (check apt-cache madison $1)"
+	echo "$f"
+}
+
+# disp_set LIB FUNC: sorted memory-operand displacements off registers in FUNC's code (as in
+# btfs/app/openssl/build.sh): equal sets in two builds of one source mean the fields these
+# accessors touch sit at the same offsets. A lea with an index register is arithmetic (gcc 12
+# computes x*9+3 in gnutls_kx_get as lea 0x3(%rax,%rax,8) where bullseye's gcc 10 did not),
+# not a field: left out.
+disp_set() {
+	set -- "$1" "$2" $(readelf -W --dyn-syms "$1" | awk -v f="$2" '{ sub("@.*", "", $8) } $8 == f && $4 == "FUNC" && $7 != "UND" { print $2, $3; exit }')
+	[ $# = 4 ] || { echo "absent"; return; }
+	start=$((0x$3)); stop=$((start + $4))
+	objdump -d --no-show-raw-insn --start-address=$start --stop-address=$stop "$1" |
+		grep -v -E '\snop[wl]?\s' | grep -v -E '\slea\s.*\(%r[a-z0-9]*,%r' | grep -o -E '(-?0x[0-9a-f]+)?\(%r[a-z0-9]+' | grep -v -E '%r(sp|ip)' | sed 's/(%.*//' |
+		sed 's/^$/0x0/' | sort -u | tr '\n' ' ' | sed 's/ $//'
+}
+# Accessors reading the session fields the BPF program reads or that sit next to them
+# (gnutls_prf_rfc5705: key.proto.tls13.ap_expkey; gnutls_deinit: the key.proto wipe).
+ACCESSORS="gnutls_protocol_get_version gnutls_prf_hash_get gnutls_cipher_get gnutls_mac_get
+gnutls_kx_get gnutls_session_is_resumed gnutls_session_get_flags gnutls_transport_get_int
+gnutls_transport_get_ptr gnutls_session_get_ptr gnutls_record_get_max_size gnutls_handshake_get_last_in
+gnutls_handshake_get_last_out gnutls_session_get_random gnutls_session_get_master_secret
+gnutls_early_cipher_get gnutls_early_prf_hash_get gnutls_record_get_state gnutls_session_get_keylog_function
+gnutls_session_etm_status gnutls_session_ext_master_secret_status gnutls_certificate_type_get2
+gnutls_group_get gnutls_record_check_pending gnutls_transport_get_int2 gnutls_session_channel_binding
+gnutls_prf_rfc5705 gnutls_prf_early gnutls_session_key_update gnutls_deinit"
+accessor_check() {
+	for fn in $3; do
+		d=$(disp_set "$1" "$fn"); o=$(disp_set "$2" "$fn")
+		if [ "$d" = absent ] && [ "$o" = absent ]; then continue; fi
+		if [ "$d" = "$o" ]; then echo "  $fn: same [$d]"; else echo "  $fn: DIFF debian [$d] ours [$o]"; fi
+	done
+}
+sym_cmp() {
+	nm -D --defined-only --with-symbol-versions "$1" | awk '{ print $3 }' | sort >"$WORK/sym.a"
+	nm -D --defined-only --with-symbol-versions "$2" | awk '{ print $3 }' | sort >"$WORK/sym.b"
+	if cmp -s "$WORK/sym.a" "$WORK/sym.b"; then echo "same $(wc -l <"$WORK/sym.a" | tr -d ' ') symbols"
+	else echo "DIFFER ($(comm -3 "$WORK/sym.a" "$WORK/sym.b" | wc -l) symbols)"; fi
+	rm -f "$WORK/sym.a" "$WORK/sym.b"
+}
+# field_offsets BTF: the offsets (from the BTF, hex) of what bpf/sslsniff.bpf.c reads.
+field_offsets() {
+	pahole --hex -C gnutls_session_int "$1" 2>/dev/null | awk '$NF == "*/" && / (security_parameters|key);/ { n = $2; sub(/;/, "", n); print n "=" $(NF-2) }' | tr '\n' ' '
+	pahole --hex -C security_parameters_st "$1" 2>/dev/null | awk '$NF == "*/" && / \*? ?(prf|master_secret\[48\]|client_random\[32\]|pversion);/ { n = $0; sub(/;.*/, "", n); sub(/.*[ *]/, "", n); print "security_parameters." n "=" $(NF-2) }' | tr '\n' ' '
+	pahole --hex -E -C gnutls_key_st "$1" 2>/dev/null | awk '/ (e_ckey|hs_ckey|hs_skey|ap_ckey|ap_skey|ap_expkey)\[64\];/ { n = $0; sub(/\[64\];.*/, "", n); sub(/.* /, "", n); o = $0; sub(/.*\/\* */, "", o); sub(/ .*/, "", o); print "key.proto.tls13." n "=key+" o }' | tr '\n' ' '
+}
+count_struct() { bpftool btf dump file "$1" | grep -c "STRUCT '$2'" || true; }
+fsize() { wc -c <"$1" | tr -d ' '; }
+install_blob() {
+	mkdir -p "$(dirname "$2")"
+	xz -9 -c "$1" >"$2.tmp"
+	if [ -f "$2" ] && cmp -s "$2.tmp" "$2"; then rm -f "$2.tmp"; else mv "$2.tmp" "$2"; fi
+}
+
+only="$*"
+MANIFEST_TMP=$WORK/MANIFEST.tmp
+{
+	echo "# Application BTF for Debian GnuTLS: written by btfs/app/gnutls/build.sh, do not edit."
+	echo "# Blobs: btfs/app/libgnutls/<build-id of Debian's libgnutls.so.30>.btf.xz (raw BTF from pahole"
+	echo "# on the rebuilt library after the atomic->volatile abbrev rewrite, xz -9; the embedding"
+	echo "# step minimizes it against the BPF objects)."
+	echo "# Rebuilt on: Debian $(cat /etc/debian_version), $(gcc --version | head -n 1), $(ld --version | head -n 1),"
+	echo "# dpkg-dev $(dpkg-query -W -f '${Version}' dpkg-dev), debhelper $(dpkg-query -W -f '${Version}' debhelper), pahole $(pahole --version)."
+} >"$MANIFEST_TMP"
+
+echo "$VERSIONS" | while read -r label suite srcver binpkg binver; do
+	[ -n "$label" ] || continue
+	if [ -n "$only" ]; then case " $only " in *" $label "*) ;; *) continue ;; esac; fi
+	say "== GnuTLS $label ($suite)"
+	B=$WORK/$label
+	mkdir -p "$B"
+	dsc=$(fetch_source "$srcver")
+	deb=$(fetch_deb "$binpkg" "$binver")
+	upstream=${srcver%-*}
+	if [ "$(cat "$B/deb.stamp" 2>/dev/null)" != "$binver" ]; then
+		rm -rf "$B/deb"; dpkg-deb -x "$deb" "$B/deb"; echo "$binver" >"$B/deb.stamp"
+	fi
+	dlib=$(ls "$B"/deb/usr/lib/x86_64-linux-gnu/libgnutls.so.30.* | head -n 1)
+	[ -f "$dlib" ] || die "$deb: libgnutls.so.30 not found"
+	did=$(build_id "$dlib")
+
+	S=$B/gnutls28-$upstream
+	if [ "$(cat "$B/unpack.stamp" 2>/dev/null)" != "$srcver" ] || [ ! -d "$S" ]; then
+		rm -rf "$B"/gnutls28-* "$B/built.stamp"
+		case $dsc in */noasc/*) chk=--no-check ;; *) chk= ;; esac
+		dpkg-source $chk --no-copy -x "$dsc" "$S.tmp" >"$B/unpack.log" 2>&1 || die "dpkg-source -x failed (see $B/unpack.log)"
+		mv "$S.tmp" "$S"
+		echo "$srcver" >"$B/unpack.stamp"
+	fi
+	olib=$(ls "$S"/b4deb/lib/.libs/libgnutls.so.30.* 2>/dev/null | head -n 1 || true)
+	if [ "$(cat "$B/built.stamp" 2>/dev/null)" != "$srcver" ] || [ ! -f "$olib" ]; then
+		debpath=/build/reproducible-path/gnutls28-$upstream
+		say "building $srcver in $debpath (log: $B/build.log)"
+		t0=$(date +%s)
+		if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
+			made=""; d=$debpath
+			while [ ! -e "$d" ]; do made="$d $made"; d=$(dirname "$d"); done
+			mkdir -p "$debpath"
+			rc=0
+			JOBS=$JOBS unshare -m sh -c 'mount --bind "$1" "$2" && cd "$2" && exec sh "$3" --inner "$4"' \
+				sh "$S" "$debpath" "$SELF" "$B" >"$B/build.log" 2>&1 || rc=$?
+			for d in $(printf "%s\n" $made | sort -r); do rmdir "$d" 2>/dev/null || true; done
+			[ $rc = 0 ] || die "build of gnutls28 $srcver failed (see $B/build.log)"
+		else
+			say "no root/unshare: building in $S (the DWARF will name that path)"
+			(cd "$S" && JOBS=$JOBS sh "$SELF" --inner "$B") >"$B/build.log" 2>&1 ||
+				die "build of gnutls28 $srcver failed (see $B/build.log)"
+		fi
+		echo $(( $(date +%s) - t0 )) >"$B/build.seconds"
+		echo "$srcver" >"$B/built.stamp"
+		olib=$(ls "$S"/b4deb/lib/.libs/libgnutls.so.30.* | head -n 1)
+	fi
+	oid=$(build_id "$olib")
+
+	raw=$B/libgnutls.btf
+	if [ ! -f "$raw" ] || [ "$olib" -nt "$raw" ]; then
+		say "pahole $(basename "$olib")"
+		"$A2V" "$olib" "$raw.dbg" >"$B/btf.log"
+		pahole --btf_gen_floats --btf_encode_detached="$raw" "$raw.dbg" >>"$B/btf.log" 2>&1 || die "pahole failed (see $B/btf.log)"
+		rm -f "$raw.dbg"
+	fi
+	n=$(count_struct "$raw" gnutls_session_int); [ "$n" = 1 ] || die "$raw: $n STRUCT 'gnutls_session_int' (want 1)"
+	blob=$REPO/btfs/app/libgnutls/$did.btf.xz
+	install_blob "$raw" "$blob"
+	accessor_check "$dlib" "$olib" "$ACCESSORS" >"$B/accessors.txt"
+	nsame=$(grep -c ': same' "$B/accessors.txt" || true); ndiff=$(grep -c ': DIFF' "$B/accessors.txt" || true)
+	if [ "$did" = "$oid" ]; then eq="yes (same build-id)"; else eq="no (different build-id)"; fi
+	{
+		echo
+		echo "[$label]"
+		echo "suite: $suite"
+		echo "source: gnutls28 $srcver"
+		case $dsc in */noasc/*) echo "source check: the archive does not serve the upstream signature (.asc, 404); the other files match the .dsc's SHA-256, unpacked with dpkg-source --no-check" ;; esac
+		echo "binary: $binpkg $binver ($(basename "$dlib"))"
+		echo "debian build-id:  $did"
+		echo "rebuild build-id: $oid"
+		echo "identical: $eq"
+		sed 's/^/build /' "$B/build.env"
+		echo "make: b4deb/gl b4deb/lib; build wall time: $(cat "$B/build.seconds")s with -j$JOBS (autoreconf, configure, make)"
+		echo "abbrev rewrite: $(head -n 1 "$B/btf.log")"
+		echo "offsets in this build's BTF: $(field_offsets "$raw")(the TLS 1.3 secrets 64 bytes each)"
+		echo "btf: raw $(fsize "$raw") bytes, xz $(fsize "$blob") bytes -> btfs/app/libgnutls/$did.btf.xz"
+		echo "exported symbols (debian vs rebuild): $(sym_cmp "$dlib" "$olib")"
+		echo "accessor displacement check (debian vs rebuild): $nsame same, $ndiff different"
+		cat "$B/accessors.txt"
+	} >"$B/manifest.txt"
+done
+
+# every version built so far (a run for one label keeps the others' sections)
+echo "$VERSIONS" | while read -r label _; do
+	if [ -n "$label" ] && [ -f "$WORK/$label/manifest.txt" ]; then cat "$WORK/$label/manifest.txt" >>"$MANIFEST_TMP"; fi
+done
+mv "$MANIFEST_TMP" "$HERE/MANIFEST"
+say "done: $HERE/MANIFEST"

@@ -1,0 +1,221 @@
+#!/bin/bash
+# coreprobe sslsniff --keylog for GnuTLS: the secrets read through CO-RE from
+# gnutls_session_int against the BTF of this host's libgnutls30 build. Real GnuTLS clients
+# (gnutls-cli, wget, git ls-remote through libcurl-gnutls) against a local python TLS server
+# pinned to TLS 1.2 and then to TLS 1.3. Truth: GnuTLS's own key log of the same sessions
+# (SSLKEYLOGFILE, written by the library itself); coreprobe's lines for the clients' client
+# randoms must be exactly those (other engineers' TLS traffic has other randoms). tshark
+# decrypts a capture of the test's port with coreprobe's key log, and not with one digit of it
+# changed. A libgnutls build without a blob: plaintext and one warning line, no keys.
+# Needs root, gnutls-cli (gnutls-bin), wget, git, python3, tshark and the cert of
+# tests/openssl/fetch.sh.
+. "$(dirname "$0")/../lib.sh"
+
+CACHE=${COREPROBE_CACHE:-$HOME/.cache/coreprobe}
+CERT=$CACHE/openssl/cert
+sh "$ROOT/tests/openssl/fetch.sh" --no-tls >"$TMP/fetch.log" 2>&1 || { notok "openssl fixtures: $(tail -3 "$TMP/fetch.log")"; exit 0; }
+for c in gnutls-cli wget git python3 tshark; do
+	command -v "$c" >/dev/null || { notok "$c is not installed (scripts/setup.sh installs it)"; exit 0; }
+done
+LIB=$(ls /usr/lib/x86_64-linux-gnu/libgnutls.so.30.* 2>/dev/null | head -n 1)
+[ -n "$LIB" ] || { notok "no libgnutls.so.30 on this host"; exit 0; }
+PORT=$((20000 + RANDOM % 20000))
+# The server is python on Debian's libssl3 3.0.22, an OpenSSL build coreprobe has no blob for:
+# the server's side of a session has the same secrets, and a keyed server would write the very
+# lines the GnuTLS client is being checked for. server_unkeyed checks that it stayed unkeyed.
+SSL_NOBLOB=$CACHE/openssl/3.0.22/root/usr/lib/x86_64-linux-gnu
+[ -f "$SSL_NOBLOB/libssl.so.3" ] || { notok "no libssl 3.0.22 fixture (tests/openssl/fetch.sh)"; exit 0; }
+start_server() { # PORT VERSION LOG
+	LD_LIBRARY_PATH=$SSL_NOBLOB python3 "$TMP/server.py" "$1" "$2" "$CERT/cert.pem" "$CERT/key.pem" >"$3" 2>&1 &
+	SERVER=$!
+	for _ in $(seq 50); do grep -q ready "$3" 2>/dev/null && break; sleep 0.1; done
+}
+server_unkeyed() { # SSLSNIFF-OUT
+	grep '"warning":"' "$1" | grep -F "$SSL_NOBLOB/libssl.so.3" | grep -q "no BTF for this OpenSSL build" ||
+		{ notok "the server's OpenSSL 3.0.22 is traced with keys now (or not seen): its lines would stand in for GnuTLS's; give the test an unkeyed server: $(grep -m2 '"warning"' "$1" | head -c 300)"; return 1; }
+}
+
+cat >"$TMP/server.py" <<'PY'
+import http.server, ssl, sys
+port, ver, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("server says %s\n" % self.path).encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a): pass
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(cert, key)
+ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2 if ver == "1.2" else ssl.TLSVersion.TLSv1_3
+s = http.server.HTTPServer(("127.0.0.1", port), H); s.socket = ctx.wrap_socket(s.socket, server_side=True)
+print("ready", flush=True); s.serve_forever()
+PY
+
+capture_start() {
+	tshark -i lo -f "tcp port $1" -w "$2" -q 2>"$2.err" &
+	CAPTURE=$!
+	for _ in $(seq 100); do grep -q Capturing "$2.err" 2>/dev/null && return 0; sleep 0.05; done
+	return 1
+}
+capture_stop() {
+	sleep 0.3
+	kill -INT "$CAPTURE" 2>/dev/null
+	wait "$CAPTURE" 2>/dev/null
+}
+
+# compare NAME TRUTH OURS: coreprobe's lines for TRUTH's client randoms equal TRUTH's lines.
+compare() {
+	local name=$1 truth=$2 ours=$3
+	if [ ! -s "$truth" ]; then
+		notok "$name: GnuTLS wrote no key log (SSLKEYLOGFILE)"
+		return 1
+	fi
+	sort -u "$truth" >"$truth.s"
+	awk '{ print $2 }' "$truth.s" | sort -u >"$truth.r"
+	grep -F -f "$truth.r" "$ours" | sort -u >"$ours.s"
+	if cmp -s "$truth.s" "$ours.s"; then
+		ok "$name: key log equals GnuTLS's own ($(wc -l <"$truth.s") lines: $(awk '{ print $1 }' "$truth.s" | sort | uniq | tr '\n' ' '))"
+	else
+		notok "$name: key log differs from GnuTLS's: $(diff "$truth.s" "$ours.s" | head -c 500)"
+		return 1
+	fi
+}
+
+# decrypts CAPTURE KEYLOG PATH: tshark shows the server's answer to PATH.
+decrypts() {
+	tshark -r "$1" -o "tls.keylog_file:$2" -Y http -T fields -e http.file_data 2>/dev/null | grep -qF "server says $3"
+}
+
+one_version() {
+	local v=$1 port=$((PORT++)) out=$TMP/ss-$1.out kl=$TMP/kl-$1.txt prio
+	prio=NORMAL:-VERS-ALL:+VERS-TLS$v
+	start_server "$port" "$v" "$TMP/server-$v.out"
+	local server=$SERVER
+	capture_start "$port" "$TMP/cap-$v.pcapng" || { notok "TLS $v: tshark did not start"; kill "$server"; return; }
+	if ! tracer_start "$out" "$TMP/ss-$v.err" "$CP" -j sslsniff --lib "$LIB" --keylog "$kl" -d 40; then
+		notok "TLS $v: sslsniff did not attach: $(head -c 300 "$TMP/ss-$v.err")"
+		capture_stop; kill "$server"
+		return
+	fi
+	local url=https://127.0.0.1:$port
+	(printf 'GET /gnutls-cli-%s HTTP/1.0\r\n\r\n' "$v"; sleep 1) |
+		SSLKEYLOGFILE=$TMP/truth-gcli-$v gnutls-cli --insecure --priority "$prio" --port "$port" 127.0.0.1 >"$TMP/g-$v.out" 2>&1
+	SSLKEYLOGFILE=$TMP/truth-wget-$v wget -q --no-check-certificate -O "$TMP/w-$v.out" "$url/wget-$v"
+	GIT_SSL_NO_VERIFY=1 SSLKEYLOGFILE=$TMP/truth-git-$v git ls-remote "$url/git-$v" >"$TMP/git-$v.out" 2>&1
+	sleep 0.5
+	capture_stop
+	kill -INT "$TRACER_PID"
+	tracer_wait 15
+	kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
+
+	grep -q "server says /gnutls-cli-$v" "$TMP/g-$v.out" || notok "TLS $v: gnutls-cli got no answer: $(head -c 300 "$TMP/g-$v.out")"
+	if grep -q '"warning":".*libgnutls' "$out"; then
+		notok "TLS $v: a GnuTLS warning although this build has a blob: $(grep -m1 '"warning"' "$out" | head -c 300)"
+	fi
+	[ -f "$kl" ] || : >"$kl"
+	server_unkeyed "$out" || return
+	compare "gnutls-cli TLS $v" "$TMP/truth-gcli-$v" "$kl"
+	compare "wget TLS $v" "$TMP/truth-wget-$v" "$kl"
+	compare "git ls-remote (libcurl-gnutls) TLS $v" "$TMP/truth-git-$v" "$kl"
+	# the version GnuTLS logged: TLS 1.2 only CLIENT_RANDOM, TLS 1.3 never
+	if [ "$v" = 1.2 ]; then
+		! grep -qv '^CLIENT_RANDOM ' "$TMP/truth-gcli-$v" && ok "TLS 1.2: GnuTLS logged CLIENT_RANDOM only" || notok "TLS 1.2: $(head -c 200 "$TMP/truth-gcli-$v")"
+	else
+		grep -q '^CLIENT_HANDSHAKE_TRAFFIC_SECRET ' "$TMP/truth-gcli-$v" && ok "TLS 1.3: GnuTLS logged TLS 1.3 secrets" || notok "TLS 1.3: $(head -c 200 "$TMP/truth-gcli-$v")"
+	fi
+	# tshark with coreprobe's key log, and with one digit of every secret changed
+	for p in "gnutls-cli-$v" "wget-$v"; do
+		decrypts "$TMP/cap-$v.pcapng" "$kl" "/$p" && ok "TLS $v: tshark decrypts $p with coreprobe's key log" ||
+			notok "TLS $v: tshark does not decrypt $p with coreprobe's key log"
+	done
+	awk '{ s = $3; c = substr(s, 1, 1); c = (c == "0") ? "1" : "0"; print $1, $2, c substr(s, 2) }' "$kl" >"$kl.bad"
+	decrypts "$TMP/cap-$v.pcapng" "$kl.bad" "/wget-$v" && notok "TLS $v: tshark decrypts with a corrupted key log (control)" ||
+		ok "TLS $v: a key log with one digit changed decrypts nothing (control)"
+}
+
+one_version 1.2
+one_version 1.3
+
+# fetch_gnutls VERSION: prints the libgnutls.so.30.* of Debian's libgnutls30 VERSION (unpacked once).
+fetch_gnutls() { # VERSION [PACKAGE]
+	local d=$CACHE/gnutls-build/lib-$1 pkg=${2:-libgnutls30}
+	if [ ! -f "$d/usr/lib/x86_64-linux-gnu/libgnutls.so.30" ]; then
+		mkdir -p "$CACHE/debs" "$d"
+		(cd "$CACHE/debs" && { [ -f "${pkg}_${1}_amd64.deb" ] || apt-get download -qq "$pkg=$1"; }) >/dev/null 2>&1 &&
+			dpkg-deb -x "$CACHE/debs/${pkg}_${1}_amd64.deb" "$d" || return 1
+	fi
+	ls "$d"/usr/lib/x86_64-linux-gnu/libgnutls.so.30.* | head -n 1
+}
+
+# Another embedded build, through bookworm's wget (LD_LIBRARY_PATH): bullseye 3.7.1-5+deb11u5,
+# the same BPF object relocated against that build's BTF (its TLS 1.3 fields sit elsewhere).
+other_build() {
+	local ver=$1 v=$2 lib port=$((PORT++)) out=$TMP/ob-$1-$2.out kl=$TMP/ob-kl-$1-$2.txt
+	lib=$(fetch_gnutls "$ver") || { notok "GnuTLS $ver: apt-get download libgnutls30=$ver failed"; return; }
+	start_server "$port" "$v" "$TMP/server-ob.out"
+	if tracer_start "$out" "$TMP/ob.err" "$CP" -j sslsniff --lib "$lib" --keylog "$kl" -d 20; then
+		LD_LIBRARY_PATH=$(dirname "$lib") SSLKEYLOGFILE=$TMP/truth-ob-$ver-$v wget -q --no-check-certificate -O "$TMP/w-ob.out" "https://127.0.0.1:$port/ob-$v"
+		sleep 0.5
+		kill -INT "$TRACER_PID"
+		tracer_wait 15
+		[ -f "$kl" ] || : >"$kl"
+		server_unkeyed "$out" && compare "GnuTLS $ver (bookworm's wget) TLS $v" "$TMP/truth-ob-$ver-$v" "$kl"
+	else
+		notok "GnuTLS $ver: sslsniff did not attach: $(head -c 300 "$TMP/ob.err")"
+	fi
+	kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null
+}
+other_build 3.7.1-5+deb11u5 1.2
+other_build 3.7.1-5+deb11u5 1.3
+
+# trixie's 3.8.9 needs trixie's glibc, so no client here can run it: only the load is checked.
+# The BPF object is relocated against its BTF and its key probes are attached (no warning
+# for it); its keys are not exercised with traffic on this host.
+lib=$(fetch_gnutls 3.8.9-3+deb13u4 libgnutls30t64) || notok "GnuTLS 3.8.9: apt-get download libgnutls30t64 failed"
+if [ -n "$lib" ]; then
+	if tracer_start "$TMP/t.out" "$TMP/t.err" "$CP" -j sslsniff --lib "$lib" -d 2; then
+		kill -INT "$TRACER_PID"; tracer_wait 15
+		grep '"warning"' "$TMP/t.out" | grep -qF "$lib" &&
+			notok "GnuTLS 3.8.9: $(grep '"warning"' "$TMP/t.out" | grep -F "$lib" | head -c 300)" ||
+			ok "GnuTLS 3.8.9 (trixie): the key programs relocate against its BTF and attach (load only: no trixie client runs here)"
+	else
+		notok "GnuTLS 3.8.9: sslsniff did not load: $(head -c 400 "$TMP/t.err")"
+	fi
+fi
+
+# A GnuTLS build coreprobe has no blob for: bullseye-security's libgnutls30 (3.7.1-5+deb11u10),
+# which bookworm's wget runs with. Plaintext, one warning line naming the build, no keys.
+nob_version=3.7.1-5+deb11u10
+nob=$CACHE/gnutls-build/nob-$nob_version
+if [ ! -f "$nob/usr/lib/x86_64-linux-gnu/libgnutls.so.30" ]; then
+	mkdir -p "$CACHE/debs" "$nob"
+	(cd "$CACHE/debs" && { [ -f "libgnutls30_${nob_version}_amd64.deb" ] || apt-get download -qq "libgnutls30=$nob_version"; }) >/dev/null 2>&1 &&
+		dpkg-deb -x "$CACHE/debs/libgnutls30_${nob_version}_amd64.deb" "$nob" ||
+		{ notok "no-blob GnuTLS: apt-get download libgnutls30=$nob_version failed (scripts/setup.sh configures bullseye)"; exit 0; }
+fi
+NOBLIB=$(ls "$nob"/usr/lib/x86_64-linux-gnu/libgnutls.so.30.* | head -n 1)
+nobid=$(readelf -n "$NOBLIB" | awk '/Build ID:/ { print $3; exit }')
+port=$((PORT++))
+start_server "$port" 1.3 "$TMP/server-n.out"
+server=$SERVER
+if tracer_start "$TMP/ss-n.out" "$TMP/ss-n.err" "$CP" -j sslsniff --lib "$NOBLIB" --keylog "$TMP/kl-n.txt" -d 20; then
+	LD_LIBRARY_PATH=$(dirname "$NOBLIB") SSLKEYLOGFILE=$TMP/truth-n wget -q --no-check-certificate -O "$TMP/w-n.out" "https://127.0.0.1:$port/noblob"
+	sleep 0.5
+	kill -INT "$TRACER_PID"
+	tracer_wait 15
+	server_unkeyed "$TMP/ss-n.out"
+	n=$(grep -c "\"warning\":\".*$nobid" "$TMP/ss-n.out")
+	[ "$n" = 1 ] && grep "\"warning\":\".*$nobid" "$TMP/ss-n.out" | grep -q "no BTF for this GnuTLS build" &&
+		ok "no-blob GnuTLS $nob_version: one warning line naming build-id $nobid" ||
+		notok "no-blob GnuTLS: $n warning lines: $(grep '"warning"' "$TMP/ss-n.out" | head -c 400)"
+	grep '"dir":"read"' "$TMP/ss-n.out" | grep -qF "server says /noblob" &&
+		grep '"dir":"write"' "$TMP/ss-n.out" | grep -qF "GET /noblob " &&
+		ok "no-blob GnuTLS: plaintext of both directions" || notok "no-blob GnuTLS: no plaintext: $(head -c 400 "$TMP/ss-n.out")"
+	# other processes' GnuTLS traffic (the host's build has keys): only this session's random counts
+	touch "$TMP/kl-n.txt"
+	[ -s "$TMP/truth-n" ] && ! grep -qF -f <(awk '{ print $2 }' "$TMP/truth-n") "$TMP/kl-n.txt" &&
+		ok "no-blob GnuTLS: no key lines (GnuTLS itself logged $(wc -l <"$TMP/truth-n"))" ||
+		notok "no-blob GnuTLS: key lines for its session: $(grep -cF -f <(awk '{ print $2 }' "$TMP/truth-n") "$TMP/kl-n.txt"), truth $(wc -l <"$TMP/truth-n" 2>/dev/null)"
+else
+	notok "no-blob GnuTLS: sslsniff did not attach: $(head -c 300 "$TMP/ss-n.err")"
+fi
+kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
