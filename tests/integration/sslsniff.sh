@@ -1,6 +1,7 @@
 #!/bin/bash
-# coreprobe sslsniff against Debian's own OpenSSL 1.1.1w, 3.0.20, 3.0.22 and 3.5.9 builds (and
-# 3.0.22-foreign, Debian's 3.0.22 with another build-id, for which coreprobe has no blob): real TLS 1.2 and 1.3 sessions between that version's
+# coreprobe sslsniff against Debian's own OpenSSL builds (1.1.1w of bullseye and
+# bullseye-security, 3.0.20, 3.0.22, 3.5.9, 3.5.7; and 3.0.22-foreign, Debian's 3.0.22 with
+# another build-id, for which coreprobe has no blob): real TLS 1.2 and 1.3 sessions between that version's
 # `openssl s_server` and `s_client` on loopback. Checked: the plaintext of both directions with
 # the right pid and fd; truncation; the key log decrypts a tshark capture of the session (and
 # stops decrypting with one digit changed); it equals OpenSSL's own key log; two versions in
@@ -111,7 +112,7 @@ layout_of() {
 	case $1 in 1.1.1*) echo 1.1.1 ;; 3.0*) echo 3.0 ;; 3.5*) echo 3.2+ ;; esac
 }
 
-for v in 1.1.1w 3.0.20 3.0.22 3.5.9; do
+for v in 1.1.1w 1.1.1w-deb11u8 3.0.20 3.0.22 3.5.9 3.5.7; do
 	for p in tls1_2 tls1_3; do
 		one_version "$v" "$p"
 	done
