@@ -208,7 +208,7 @@ else
 $(HOST_MKSTORE): embed/mkstore.c $(CORE_SRC) libbpf/build.sh
 	$(MAKE) ARCH=x86_64 $@
 # not the build host's kernel; app BTF: btfs/app-arm64 (Debian's arm64 OpenSSL builds, made by
-# ARCH=arm64 btfs/app/openssl/build.sh) and the aarch64 demo targets
+# ARCH=arm64 btfs/app/openssl/build-arm64.sh) and the aarch64 demo targets
 STORE_KERNELS := $(BTF_ARCHIVE)
 STORE_HOST :=
 STORE_KERNEL_DEPS :=

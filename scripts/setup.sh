@@ -1,9 +1,10 @@
 #!/bin/sh
 # One-time, idempotent machine set-up for building and testing coreprobe on Debian 12.
 #
-# - Adds the extra Debian suites coreprobe needs (bullseye, trixie, bookworm-backports; deb-src
-#   for bookworm and trixie), reusing the archive URI already configured on this machine: no
-#   registry host name is written in this repository.
+# - Adds the extra Debian suites coreprobe needs (bullseye, trixie and their -updates/-security,
+#   trixie-backports, bookworm-backports, bookworm-updates/-security; deb-src for all), reusing
+#   the archive URIs already configured on this machine: no registry host name is written in
+#   this repository.
 # - Pins the system to bookworm (APT::Default-Release) and the extra suites to priority 100, so
 #   they are used only for what we ask by name (kernel images, sources) and never upgrade anything.
 # - Installs every apt package the build, the tests and the benchmarks use.
@@ -19,31 +20,65 @@ die() { echo "setup: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (it configures apt and installs packages); re-run with sudo"
 [ -r /etc/debian_version ] || die "not a Debian system; coreprobe's build set-up targets Debian 12"
 
-# The archive URI of the machine's bookworm entry, from deb822 .sources or one-line .list files.
-archive_uri() {
+# suite_uri SUITE: the URI of the machine's "deb" entry for SUITE (from deb822 .sources or one-line
+# .list files; coreprobe's own file excluded), or nothing.
+suite_uri() {
 	for f in /etc/apt/sources.list.d/*.sources; do
 		[ -r "$f" ] || continue
-		awk 'BEGIN{RS=""; FS="\n"}
+		[ "$f" != /etc/apt/sources.list.d/coreprobe.sources ] || continue
+		awk -v s="$1" 'BEGIN{RS=""; FS="\n"}
 		{ uri=""; suites=""; types="";
 		  for (i = 1; i <= NF; i++) {
 		    if ($i ~ /^URIs:/)   { sub(/^URIs:[ \t]*/, "", $i); uri = $i }
 		    if ($i ~ /^Suites:/) { sub(/^Suites:[ \t]*/, "", $i); suites = " " $i " " }
 		    if ($i ~ /^Types:/)  { types = $i }
 		  }
-		  if (types ~ /deb/ && suites ~ / bookworm /) { split(uri, u, " "); print u[1]; exit }
+		  if (types ~ /(^|[ \t])deb([ \t]|$)/ && index(suites, " " s " ")) { split(uri, u, " "); print u[1]; exit }
 		}' "$f"
 	done
 	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
 		[ -r "$f" ] || continue
-		awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/) break;
-		     if ($(i + 1) == "bookworm") { print $i; exit } }' "$f"
+		awk -v s="$1" '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/) break;
+		     if ($(i + 1) == s) { print $i; exit } }' "$f"
 	done
 }
 
-URI=$(archive_uri | head -n 1)
+URI=$(suite_uri bookworm | head -n 1)
 [ -n "$URI" ] || die "no bookworm entry found in /etc/apt/sources.list{,.d}; add the Debian archive first"
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 [ -r "$KEYRING" ] || die "$KEYRING missing: apt-get install debian-archive-keyring"
+# The security archive is a separate tree: the machine's bookworm-security entry names it; without
+# one, it is the main archive's path with "-security" appended (Debian's layout).
+SECURITY_URI=$(suite_uri bookworm-security | head -n 1)
+[ -n "$SECURITY_URI" ] || SECURITY_URI=${URI%/}-security
+
+# Every suite whose OpenSSL (and GnuTLS) builds coreprobe embeds BTF for (btfs/app/served.sh asks
+# apt which builds these serve). bullseye-backports is not listed: the main archive no longer
+# carries it (its dists/ entry is gone), so it cannot be covered from here.
+# deb lines for a suite the machine already has are not repeated (apt warns on duplicates);
+# deb-src lines are always ours.
+MAIN_SUITES="bullseye bullseye-updates trixie trixie-updates trixie-backports bookworm-backports bookworm-updates"
+SECURITY_SUITES="bullseye-security trixie-security bookworm-security"
+deb_types() { if [ -n "$(suite_uri "$1")" ]; then echo deb-src; else echo "deb deb-src"; fi; }
+# sources_entry URI SUITE
+sources_entry() {
+	printf '\nTypes: %s\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: %s\n' "$(deb_types "$2")" "$1" "$2" "$KEYRING"
+}
+sources_file() {
+	echo "# Written by coreprobe scripts/setup.sh: extra suites for kernel images, libraries and sources."
+	echo "# bookworm's own deb line is the machine's; deb-src here."
+	sources_entry "$URI" bookworm | sed 's/^Types: .*/Types: deb-src/'
+	for s in $MAIN_SUITES; do sources_entry "$URI" "$s"; done
+	for s in $SECURITY_SUITES; do sources_entry "$SECURITY_URI" "$s"; done
+}
+# Everything but bookworm itself is pinned to 100: used only for what we ask by version or name.
+pins_file() {
+	echo "# Written by coreprobe scripts/setup.sh: extra suites only when asked for by name."
+	for s in $MAIN_SUITES $SECURITY_SUITES; do
+		case $s in bookworm-updates | bookworm-security) continue ;; esac
+		printf '\nPackage: *\nPin: release n=%s\nPin-Priority: 100\n' "$s"
+	done
+}
 
 # write_if_changed FILE: stdin becomes FILE's content; returns 0 when the file changed.
 write_if_changed() {
@@ -54,38 +89,12 @@ write_if_changed() {
 }
 
 changed=0
-write_if_changed /etc/apt/sources.list.d/coreprobe.sources <<EOF && changed=1 || true
-# Written by coreprobe scripts/setup.sh: extra suites for kernel images, libraries and sources.
-Types: deb deb-src
-URIs: $URI
-Suites: bullseye trixie bookworm-backports
-Components: main
-Signed-By: $KEYRING
-
-Types: deb-src
-URIs: $URI
-Suites: bookworm
-Components: main
-Signed-By: $KEYRING
-EOF
+sources_file | write_if_changed /etc/apt/sources.list.d/coreprobe.sources && changed=1 || true
 write_if_changed /etc/apt/apt.conf.d/99coreprobe <<'EOF' && changed=1 || true
 // Written by coreprobe scripts/setup.sh: the system stays on bookworm.
 APT::Default-Release "bookworm";
 EOF
-write_if_changed /etc/apt/preferences.d/coreprobe <<'EOF' && changed=1 || true
-# Written by coreprobe scripts/setup.sh: extra suites only when asked for by name.
-Package: *
-Pin: release n=trixie
-Pin-Priority: 100
-
-Package: *
-Pin: release n=bullseye
-Pin-Priority: 100
-
-Package: *
-Pin: release n=bookworm-backports
-Pin-Priority: 100
-EOF
+pins_file | write_if_changed /etc/apt/preferences.d/coreprobe && changed=1 || true
 
 # arm64 (coreprobe-aarch64, docs/arm64.md): Debian's multiarch musl-dev:arm64 is the aarch64
 # musl (its aarch64-linux-musl-gcc wraps gcc-aarch64-linux-gnu). The foreign architecture only

@@ -20,11 +20,11 @@ done
 LIB=$(ls /usr/lib/x86_64-linux-gnu/libgnutls.so.30.* 2>/dev/null | head -n 1)
 [ -n "$LIB" ] || { notok "no libgnutls.so.30 on this host"; exit 0; }
 PORT=$((20000 + RANDOM % 20000))
-# The server is python on Debian's libssl3 3.0.22, an OpenSSL build coreprobe has no blob for:
+# The server is python on Debian's libssl3 3.0.22 with another build-id (tests/openssl/fetch.sh 3.0.22-foreign), an OpenSSL build coreprobe has no blob for:
 # the server's side of a session has the same secrets, and a keyed server would write the very
 # lines the GnuTLS client is being checked for. server_unkeyed checks that it stayed unkeyed.
-SSL_NOBLOB=$CACHE/openssl/3.0.22/root/usr/lib/x86_64-linux-gnu
-[ -f "$SSL_NOBLOB/libssl.so.3" ] || { notok "no libssl 3.0.22 fixture (tests/openssl/fetch.sh)"; exit 0; }
+SSL_NOBLOB=$CACHE/openssl/3.0.22-foreign/root/usr/lib/x86_64-linux-gnu
+[ -f "$SSL_NOBLOB/libssl.so.3" ] || { notok "no libssl 3.0.22-foreign fixture (tests/openssl/fetch.sh)"; exit 0; }
 start_server() { # PORT VERSION LOG
 	LD_LIBRARY_PATH=$SSL_NOBLOB python3 "$TMP/server.py" "$1" "$2" "$CERT/cert.pem" "$CERT/key.pem" >"$3" 2>&1 &
 	SERVER=$!

@@ -1,6 +1,7 @@
 #!/bin/bash
-# coreprobe sslsniff against Debian's own OpenSSL 1.1.1w, 3.0.20 and 3.5.9 builds (and 3.0.22,
-# for which coreprobe has no blob): real TLS 1.2 and 1.3 sessions between that version's
+# coreprobe sslsniff against Debian's own OpenSSL builds (1.1.1w of bullseye and
+# bullseye-security, 3.0.20, 3.0.22, 3.5.9, 3.5.7; and 3.0.22-foreign, Debian's 3.0.22 with
+# another build-id, for which coreprobe has no blob): real TLS 1.2 and 1.3 sessions between that version's
 # `openssl s_server` and `s_client` on loopback. Checked: the plaintext of both directions with
 # the right pid and fd; truncation; the key log decrypts a tshark capture of the session (and
 # stops decrypting with one digit changed); it equals OpenSSL's own key log; two versions in
@@ -111,7 +112,7 @@ layout_of() {
 	case $1 in 1.1.1*) echo 1.1.1 ;; 3.0*) echo 3.0 ;; 3.5*) echo 3.2+ ;; esac
 }
 
-for v in 1.1.1w 3.0.20 3.5.9; do
+for v in 1.1.1w 1.1.1w-deb11u8 3.0.20 3.0.22 3.5.9 3.5.7; do
 	for p in tls1_2 tls1_3; do
 		one_version "$v" "$p"
 	done
@@ -151,14 +152,14 @@ fi
 # socket syscalls of the call (s_client's socket BIO cannot be read without the layout)
 port=$((PORT++))
 rm -f "$TMP/kl-noblob.txt"
-if tracer_start "$TMP/nb.out" "$TMP/nb.err" "$CP" -j sslsniff --lib "$(libssl 3.0.22)" --keylog "$TMP/kl-noblob.txt" -d 6; then
-	session 3.0.22 tls1_3 "$port" noblob
+if tracer_start "$TMP/nb.out" "$TMP/nb.err" "$CP" -j sslsniff --lib "$(libssl 3.0.22-foreign)" --keylog "$TMP/kl-noblob.txt" -d 6; then
+	session 3.0.22-foreign tls1_3 "$port" noblob
 	kill -INT "$TRACER_PID"; tracer_wait 5
-	w=$(grep -c '"warning":.*3.0.22.*no BTF for this OpenSSL build: plaintext only.*btf add --app' "$TMP/nb.out")
+	w=$(grep -c '"warning":.*3.0.22-foreign.*no BTF for this OpenSSL build: plaintext only.*btf add --app' "$TMP/nb.out")
 	d=$(event "$TMP/nb.out" "$CLIENT_PID" write "client noblob")
 	fd=$(echo "$d" | sed -n 's/.*"fd":\([0-9]*\),"fd_source":"syscall".*/\1/p')
 	if [ "$w" = 1 ] && [ -n "$d" ] && [ -n "$fd" ] && [[ " $CLIENT_FDS " == *" $fd "* ]] && [ ! -s "$TMP/kl-noblob.txt" ]; then
-		ok "OpenSSL 3.0.22 (no blob): one warning, plaintext captured, fd $fd from the syscalls (client sockets: $CLIENT_FDS), no key lines"
+		ok "OpenSSL 3.0.22-foreign (no blob for its build-id): one warning, plaintext captured, fd $fd from the syscalls (client sockets: $CLIENT_FDS), no key lines"
 	else
 		notok "no blob: warnings=$w fd=$fd sockets=$CLIENT_FDS data=${d:0:200} keylog=$(wc -c <"$TMP/kl-noblob.txt" 2>/dev/null)"
 	fi

@@ -33,14 +33,20 @@ HOST_LDSO=/lib64/ld-linux-x86-64.so.2
 
 # VERSION LOADER PACKAGE=VERSION...   (LOADER: host = the host's ld.so and libc; root = the
 # loader and libc extracted into the root). Versions pinned to what the archive serves; the
-# library packages match the BTF keys of btfs/app/openssl/build.sh, except 3.0.22 (a later
-# bookworm security update): coreprobe carries no blob for it on purpose, it is the "OpenSSL
-# build without a blob" case (plaintext only, a warning, no keys).
+# library packages are among the builds btfs/app/openssl/build.sh embeds BTF for (a -debNNuM
+# label: a security update of the same upstream version).
+# 3.0.22-foreign is the "OpenSSL build without a blob" case (plaintext only, a warning, no keys):
+# coreprobe embeds a blob for every build Debian serves, so a build it cannot know is made here
+# the way a local or vendor rebuild differs: Debian's 3.0.22 libraries with another build-id
+# (every byte of the GNU build-id note inverted, nothing else touched; ld.so ignores it).
 VERSIONS="
 1.1.1w host openssl=1.1.1w-0+deb11u1 libssl1.1=1.1.1w-0+deb11u1
+1.1.1w-deb11u8 host openssl=1.1.1w-0+deb11u8 libssl1.1=1.1.1w-0+deb11u8
 3.0.20 host openssl=3.0.20-1~deb12u2 libssl3=3.0.20-1~deb12u2
 3.0.22 host openssl=3.0.22-1~deb12u2 libssl3=3.0.22-1~deb12u2
+3.0.22-foreign host openssl=3.0.22-1~deb12u2 libssl3=3.0.22-1~deb12u2
 3.5.9 root openssl=3.5.9-1~deb13u1 libssl3t64=3.5.9-1~deb13u1 openssl-provider-legacy=3.5.9-1~deb13u1 libc6=2.41-12+deb13u5 libgcc-s1=14.2.0-19 libzstd1=1.5.7+dfsg-1 zlib1g=1:1.3.dfsg+really1.3.1-1+deb13u1
+3.5.7 root openssl=3.5.7-1~deb13u3 libssl3t64=3.5.7-1~deb13u3 openssl-provider-legacy=3.5.7-1~deb13u3 libc6=2.41-12+deb13u5 libgcc-s1=14.2.0-19 libzstd1=1.5.7+dfsg-1 zlib1g=1:1.3.dfsg+really1.3.1-1+deb13u1
 "
 
 die() { echo "fetch.sh: $*" >&2; exit 1; }
@@ -97,6 +103,16 @@ EOF
 	mv "$dir/run.tmp" "$dir/run"
 }
 
+# foreign_build_id LIB: inverts the bytes of LIB's GNU build-id in place (the id occurs once).
+foreign_build_id() {
+	old=$(build_id "$1"); [ -n "$old" ] || die "$1: no build-id"
+	new=$(echo "$old" | perl -ne 'chomp; print unpack("H*", ~pack("H*", $_))')
+	perl -0777 -pi -e 'BEGIN { $o = pack("H*", shift); $n = pack("H*", shift) }
+		my $c = () = /\Q$o\E/g; die "build-id occurs $c times\n" unless $c == 1; s/\Q$o\E/$n/' "$old" "$new" "$1" ||
+		die "$1: cannot rewrite the build-id"
+	[ "$(build_id "$1")" = "$new" ] || die "$1: build-id rewrite did not take"
+}
+
 # ldso_of DIR: the loader the wrapper uses (for --list).
 ldso_of() { awk '$1 == "exec" { print $2 }' "$1/run"; }
 libpath_of() { awk '$1 == "exec" { print $5 }' "$1/run"; }
@@ -117,6 +133,11 @@ echo "$VERSIONS" | while read -r version loader pkgs; do
 		rm -rf "$root" "$root.tmp"
 		mkdir -p "$root.tmp"
 		for d in $debs; do dpkg-deb -x "$d" "$root.tmp"; done
+		case $version in *-foreign)
+			for lib in "$root.tmp/usr/lib/$MULTIARCH"/libssl.so.* "$root.tmp/usr/lib/$MULTIARCH"/libcrypto.so.*; do
+				foreign_build_id "$lib"
+			done ;;
+		esac
 		mv "$root.tmp" "$root"
 		echo "$loader$debs" >"$dir/root.stamp"
 	fi
@@ -138,7 +159,7 @@ echo "$VERSIONS" | while read -r version loader pkgs; do
 		die "$version: a library is taken from outside $root (see $dir/ldd.txt)"
 	fi
 	v=$("$dir/run" openssl version) || die "$version: '$dir/run openssl version' failed"
-	case $v in "OpenSSL $version"*) ;; *) die "$version: 'run openssl version' printed '$v'" ;; esac
+	case $v in "OpenSSL ${version%%-*}"*) ;; *) die "$version: 'run openssl version' printed '$v'" ;; esac
 	say "$version: $v"
 	sed 's/^/    /' "$dir/ldd.txt" >&2
 

@@ -2,14 +2,18 @@
 # Application BTF for Debian's OpenSSL builds, keyed by the GNU build-id of the libssl and
 # libcrypto that Debian ships.
 #
-# usage: btfs/app/openssl/build.sh            (all versions below; idempotent)
-#        ARCH=arm64 btfs/app/openssl/build.sh (Debian's arm64 builds, cross-compiled with
-#        gcc-aarch64-linux-gnu under dpkg-architecture -aarm64: blobs, MANIFEST and LAYOUT go to
-#        btfs/app-arm64/, which coreprobe-aarch64 embeds; the versions of VERSIONS_arm64)
+# usage: btfs/app/openssl/build.sh            (every served build; idempotent)
 #
-# For each version in VERSIONS:
+# The builds are not a hand list: btfs/app/served.sh asks apt which versions of PACKAGES the
+# configured suites serve (scripts/setup.sh configures bullseye, bookworm, trixie and their
+# -updates/-security/-backports). OPENSSL_SERVED=FILE and OPENSSL_SOURCES=FILE replay a saved
+# answer of "served.sh $PACKAGES" and "served.sh --sources openssl" instead.
+# For each served binary package version:
 #  1. fetches the source package (apt-get source) into $CACHE/src and the binary library
-#     package (apt-get download) into $CACHE/debs, once;
+#     package (apt-get download) into $CACHE/debs, once. The source is the one the binary names;
+#     when the archive lists it but does not serve its files (404), the nearest served source
+#     of the same Debian release (debNN in the version) is used instead, older first, and
+#     MANIFEST says so. Binaries sharing a source share one build;
 #  2. rebuilds libssl/libcrypto as debian/rules does: its CONFARGS and debian-ARCH target,
 #     its DEB_BUILD_MAINT_OPTIONS through dpkg-buildflags, SOURCE_DATE_EPOCH from
 #     debian/changelog, HASHBANGPERL, "make build_libs" (the rules' build_shared tree). The tree
@@ -32,32 +36,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SELF=$HERE/$(basename "$0")
 REPO=$(cd "$HERE/../../.." && pwd)
 CACHE=${COREPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coreprobe}
-# Target architecture: the build host's (x86_64), or arm64 cross-built.
-ARCH=${ARCH:-x86_64}
-case $ARCH in
-x86_64) DEBARCH=amd64 MULTIARCH=x86_64-linux-gnu WORK=$CACHE/openssl-build OUTAPP=$REPO/btfs/app
-	OBJCOPY=objcopy STRIP=strip CROSS= ;;
-arm64) DEBARCH=arm64 MULTIARCH=aarch64-linux-gnu WORK=$CACHE/openssl-build-arm64 OUTAPP=$REPO/btfs/app-arm64
-	OBJCOPY=aarch64-linux-gnu-objcopy STRIP=aarch64-linux-gnu-strip CROSS="dpkg-architecture -aarm64 -c env CROSS_COMPILE=aarch64-linux-gnu-" ;;
-*) echo "build.sh: ARCH=$ARCH: x86_64 or arm64" >&2; exit 2 ;;
-esac
+WORK=${OPENSSL_BUILD_WORK:-$CACHE/openssl-build}
+# The binary packages holding libssl/libcrypto, per Debian release. GnuTLS (libgnutls30,
+# libgnutls30t64) is listed the same way by btfs/app/gnutls/build.sh through served.sh.
+PACKAGES="libssl1.1 libssl3 libssl3t64"
 JOBS=$(nproc 2>/dev/null || echo 2)
-
-# LABEL SUITE SOURCE-VERSIONS BINARY-PACKAGE BINARY-VERSION SONAME-VERSION
-# SOURCE-VERSIONS: tried in order, the first one the archive serves is built. For 3.5 the
-# archive lists source 3.5.9-1~deb13u1 but does not serve its files (404); 3.5.7-1~deb13u2 is
-# the nearest trixie source it does serve (see MANIFEST: layout checked against the binary).
-VERSIONS="
-1.1.1w bullseye 1.1.1w-0+deb11u1 libssl1.1 1.1.1w-0+deb11u1 1.1
-3.0.20 bookworm 3.0.20-1~deb12u2 libssl3 3.0.20-1~deb12u2 3
-3.5.9 trixie 3.5.9-1~deb13u1,3.5.7-1~deb13u2 libssl3t64 3.5.9-1~deb13u1 3
-"
-# arm64: bookworm's 3.0.20, the suite whose toolchain (gcc 12.2.0-14, as a cross compiler) is
-# the one here; the others need their suites' toolchains to be reproduced and are not built.
-VERSIONS_arm64="
-3.0.20 bookworm 3.0.20-1~deb12u2 libssl3 3.0.20-1~deb12u2 3
-"
-[ "$ARCH" = arm64 ] && VERSIONS=$VERSIONS_arm64
 
 die() { echo "build.sh: $*" >&2; exit 1; }
 say() { echo "build.sh: $*" >&2; }
@@ -121,9 +104,33 @@ dsc_complete() {
 		(cd "$(dirname "$1")" && sha256sum -c --quiet >/dev/null 2>&1)
 }
 
-# fetch_source "V1,V2": prints the first source version available (downloading it once).
+# candidates SOURCE-VERSION: that version, then the other listed source versions of the same
+# Debian release (debNN), older ones nearest first, then newer ones nearest first.
+candidates() {
+	rel=$(echo "$1" | grep -o 'deb[0-9][0-9]*' | head -n 1)
+	echo "$1"
+	others=$(awk -v r="$rel" -v me="$1" 'index($2, r) && $2 != me { print $2 }' "$SOURCES")
+	for v in $others; do dpkg --compare-versions "$v" lt "$1" && echo "$v" || true; done | sort_versions -r
+	for v in $others; do dpkg --compare-versions "$v" gt "$1" && echo "$v" || true; done | sort_versions
+}
+# sort_versions [-r]: Debian version order (insertion sort through dpkg; the lists are short).
+sort_versions() {
+	sorted=""
+	while read -r v; do
+		out=""; placed=0
+		for w in $sorted; do
+			if [ $placed = 0 ] && dpkg --compare-versions "$v" lt "$w"; then out="$out $v"; placed=1; fi
+			out="$out $w"
+		done
+		[ $placed = 1 ] || out="$out $v"
+		sorted=$out
+	done
+	if [ "${1:-}" = -r ]; then printf '%s\n' $sorted | tac; else printf '%s\n' $sorted; fi | grep -v '^$' || true
+}
+
+# fetch_source "V1 V2": prints the first source version available (downloading it once).
 fetch_source() {
-	for v in $(echo "$1" | tr ',' ' '); do
+	for v in $1; do
 		dsc=$CACHE/src/openssl_${v#*:}.dsc
 		if dsc_complete "$dsc"; then echo "$v"; return 0; fi
 		if (cd "$CACHE/src" && apt-get source -qq --download-only "openssl=$v") >/dev/null 2>&1 &&
@@ -137,9 +144,9 @@ fetch_source() {
 
 # fetch_deb PACKAGE VERSION: prints the path of the .deb in $CACHE/debs (downloading it once).
 fetch_deb() {
-	f=$CACHE/debs/${1}_${2#*:}_$DEBARCH.deb
+	f=$CACHE/debs/${1}_${2#*:}_amd64.deb
 	if [ ! -f "$f" ]; then
-		(cd "$CACHE/debs" && apt-get download -qq "$1:$DEBARCH=$2" >/dev/null 2>&1) ||
+		(cd "$CACHE/debs" && apt-get download -qq "$1=$2" >/dev/null 2>&1) ||
 			die "apt-get download $1=$2 failed (run scripts/setup.sh; check apt-cache madison $1)"
 	fi
 	[ -f "$f" ] || die "$f missing after download"
@@ -149,17 +156,10 @@ fetch_deb() {
 # disp_set LIB FUNC: sorted memory-operand displacements off registers in FUNC's code.
 # The accessors read struct fields at fixed offsets, so equal sets in two builds of the same
 # source mean the fields those accessors touch sit at the same offsets.
-# x86-64: disp(%reg) operands (not %rsp/%rip); arm64: [xN, #imm] / [xN] operands (not sp).
 disp_set() {
 	set -- "$1" "$2" $(readelf -W --dyn-syms "$1" | awk -v f="$2" '{ sub("@.*", "", $8) } $8 == f && $4 == "FUNC" && $7 != "UND" { print $2, $3; exit }')
 	[ $# = 4 ] || { echo "absent"; return; }
 	start=$((0x$3)); stop=$((start + $4))
-	if [ "$ARCH" = arm64 ]; then
-		aarch64-linux-gnu-objdump -d --no-show-raw-insn --start-address=$start --stop-address=$stop "$1" |
-			grep -o -E '\[x[0-9]+(, #-?[0-9]+)?\]' | sed -E 's/^\[x[0-9]+(, #)?//; s/\]$//' |
-			sed 's/^$/0/' | sort -un | tr '\n' ' ' | sed 's/ $//'
-		return
-	fi
 	objdump -d --no-show-raw-insn --start-address=$start --stop-address=$stop "$1" |
 		grep -v -E '\snop[wl]?\s' | grep -o -E '(-?0x[0-9a-f]+)?\(%r[a-z0-9]+' | grep -v -E '%r(sp|ip)' | sed 's/(%.*//' |
 		sed 's/^$/0x0/' | sort -u | tr '\n' ' ' | sed 's/ $//'
@@ -206,7 +206,6 @@ void_typedefs() {
 }
 typedef_target() { bpftool btf dump file "$1" | awk -v n="'$2'" '$2 == "TYPEDEF" && $3 == n { sub("type_id=", "", $4); print $4; exit }'; }
 fsize() { wc -c <"$1" | tr -d ' '; }
-text_size() { echo $(( 0x$(readelf -SW "$1" | awk '{ sub(/^ *\[ *[0-9]+\] */, "") } $1 == ".text" { print $5; exit }') )); }
 
 # install_blob RAW DEST: xz -9 RAW into DEST unless DEST already holds exactly that.
 install_blob() {
@@ -215,11 +214,29 @@ install_blob() {
 	if [ -f "$2" ] && cmp -s "$2.tmp" "$2"; then rm -f "$2.tmp"; else mv "$2.tmp" "$2"; fi
 }
 
+# The served builds and the listed sources: asked of apt now, or replayed from files.
+SERVED_LIST=$WORK/served.txt
+SOURCES=$WORK/sources.txt
+if [ -n "${OPENSSL_SERVED:-}" ]; then
+	cp "$OPENSSL_SERVED" "$SERVED_LIST.tmp"
+else
+	# shellcheck disable=SC2086
+	sh "$HERE/../served.sh" $PACKAGES >"$SERVED_LIST.tmp" || die "cannot list the served builds (see above)"
+fi
+mv "$SERVED_LIST.tmp" "$SERVED_LIST"
+if [ -n "${OPENSSL_SOURCES:-}" ]; then
+	cp "$OPENSSL_SOURCES" "$SOURCES.tmp"
+else
+	sh "$HERE/../served.sh" --sources openssl >"$SOURCES.tmp" || die "cannot list the served sources (see above)"
+fi
+mv "$SOURCES.tmp" "$SOURCES"
+say "served builds: $(awk '{ printf "%s%s %s (%s)", sep, $1, $2, $3; sep = ", " }' "$SERVED_LIST")"
+
 MANIFEST_TMP=$WORK/MANIFEST.tmp
 LAYOUT_TMP=$WORK/LAYOUT.tmp
 {
-	echo "# Application BTF for Debian OpenSSL ($ARCH): written by ARCH=$ARCH btfs/app/openssl/build.sh, do not edit."
-	echo "# Blobs: ${OUTAPP#"$REPO"/}/libssl/<libssl build-id>.btf.xz, ${OUTAPP#"$REPO"/}/libcrypto/<libcrypto build-id>.btf.xz"
+	echo "# Application BTF for Debian OpenSSL: written by btfs/app/openssl/build.sh, do not edit."
+	echo "# Blobs: btfs/app/libssl/<libssl build-id>.btf.xz, btfs/app/libcrypto/<libcrypto build-id>.btf.xz"
 	echo "# (build-ids of the libraries in Debian's binary packages; raw BTF from pahole, xz -9)."
 	echo "# Rebuilt on: Debian $(cat /etc/debian_version), $(gcc --version | head -n 1), $(ld --version | head -n 1),"
 	echo "# dpkg-dev $(dpkg-query -W -f '${Version}' dpkg-dev), pahole $(pahole --version), $(bpftool version 2>/dev/null | head -n 1)."
@@ -232,23 +249,31 @@ LAYOUT_TMP=$WORK/LAYOUT.tmp
 } >"$MANIFEST_TMP"
 : >"$LAYOUT_TMP"
 
-echo "$VERSIONS" | while read -r label suite srcs binpkg binver sover; do
-	[ -n "$label" ] || continue
-	say "== OpenSSL $label ($suite)"
-	B=$WORK/$label
-	mkdir -p "$B"
-	srcver=$(fetch_source "$srcs") || die "no source package for openssl $label ($srcs)"
+while read -r binpkg binver suite srcname srcown <&3; do
+	[ -n "$binpkg" ] || continue
+	[ "$srcname" = openssl ] || die "$binpkg $binver: built from source $srcname, not openssl"
+	label=${binver#*:}
+	say "== OpenSSL $binpkg $label ($suite)"
+	srcs=$(candidates "$srcown" | tr '\n' ' ')
+	srcver=$(fetch_source "$srcs") || die "no source package for $binpkg $binver (tried: $srcs)"
 	upstream=${srcver#*:}; upstream=${upstream%-*}
 	deb=$(fetch_deb "$binpkg" "$binver")
 
-	# Debian's libraries.
-	if [ "$(cat "$B/deb.stamp" 2>/dev/null)" != "$binver" ]; then
-		rm -rf "$B/deb"; dpkg-deb -x "$deb" "$B/deb"; echo "$binver" >"$B/deb.stamp"
+	# Debian's libraries (one directory per binary package version).
+	D=$WORK/deb-${binpkg}_$label
+	if [ "$(cat "$D/deb.stamp" 2>/dev/null)" != "$binver" ]; then
+		rm -rf "$D"; mkdir -p "$D"; dpkg-deb -x "$deb" "$D/deb"; echo "$binver" >"$D/deb.stamp"
 	fi
-	dssl=$B/deb/usr/lib/$MULTIARCH/libssl.so.$sover
-	dcrypto=$B/deb/usr/lib/$MULTIARCH/libcrypto.so.$sover
+	dssl=$(ls "$D"/deb/usr/lib/x86_64-linux-gnu/libssl.so.* 2>/dev/null | head -n 1)
+	[ -n "$dssl" ] || die "$deb: no libssl.so.* in it"
+	sover=${dssl##*/libssl.so.}
+	dcrypto=$D/deb/usr/lib/x86_64-linux-gnu/libcrypto.so.$sover
 	[ -f "$dssl" ] && [ -f "$dcrypto" ] || die "$deb: libssl/libcrypto not found"
 	dssl_id=$(build_id "$dssl"); dcrypto_id=$(build_id "$dcrypto")
+
+	# The build tree: one per source version, shared by the binaries built from it.
+	B=$WORK/src-${srcver#*:}
+	mkdir -p "$B"
 
 	# Source tree.
 	S=$B/openssl-$upstream
@@ -273,9 +298,15 @@ echo "$VERSIONS" | while read -r label suite srcs binpkg binver sover; do
 			d=$debpath
 			while [ ! -e "$d" ]; do made="$d $made"; d=$(dirname "$d"); done
 			mkdir -p "$debpath"
+			# A file under the mount point, on the host side: another build's clean-up (rmdir of
+			# the same path) would otherwise remove the directory, which detaches our bind mount
+			# in the middle of the build (mounts on a removed directory are dropped).
+			busy=$debpath/.build-sh-busy.$$
+			: >"$busy"
 			rc=0
-			JOBS=$JOBS $CROSS unshare -m sh -c 'mount --bind "$1" "$2" && cd "$2" && exec sh "$3" --inner "$4"' \
+			JOBS=$JOBS unshare -m sh -c 'mount --bind "$1" "$2" && cd "$2" && exec sh "$3" --inner "$4"' \
 				sh "$S" "$debpath" "$SELF" "$B" >"$B/build.log" 2>&1 || rc=$?
+			rm -f "$busy"
 			# Deepest first: reverse lexical order puts a path after its parents.
 			for d in $(printf "%s\n" $made | sort -r); do
 				rmdir "$d" 2>/dev/null || true
@@ -283,7 +314,7 @@ echo "$VERSIONS" | while read -r label suite srcs binpkg binver sover; do
 			[ $rc = 0 ] || die "build of openssl $srcver failed (see $B/build.log)"
 		else
 			say "no root/unshare: building in $S (libcrypto's embedded flags will name that path)"
-			(cd "$S" && JOBS=$JOBS $CROSS sh "$SELF" --inner "$B") >"$B/build.log" 2>&1 ||
+			(cd "$S" && JOBS=$JOBS sh "$SELF" --inner "$B") >"$B/build.log" 2>&1 ||
 				die "build of openssl $srcver failed (see $B/build.log)"
 		fi
 		echo $(( $(date +%s) - t0 )) >"$B/build.seconds"
@@ -299,27 +330,28 @@ echo "$VERSIONS" | while read -r label suite srcs binpkg binver sover; do
 	# 4-byte CRC at the end of .gnu_debuglink may legitimately differ.
 	same() {
 		if [ "$1" != "$2" ]; then echo "no (different build-id)"; return; fi
-		dbg=$B/strip/${2#??}.debug
-		mkdir -p "$B/strip"
-		$OBJCOPY --only-keep-debug --compress-debug-sections "$3" "$dbg"
-		$STRIP --remove-section=.comment --remove-section=.note --strip-unneeded -o "$B/strip/lib" "$3"
-		$OBJCOPY --add-gnu-debuglink="$dbg" "$B/strip/lib"
-		if cmp -s "$B/strip/lib" "$4"; then
+		dbg=$D/strip/${2#??}.debug
+		mkdir -p "$D/strip"
+		objcopy --only-keep-debug --compress-debug-sections "$3" "$dbg"
+		strip --remove-section=.comment --remove-section=.note --strip-unneeded -o "$D/strip/lib" "$3"
+		objcopy --add-gnu-debuglink="$dbg" "$D/strip/lib"
+		if cmp -s "$D/strip/lib" "$4"; then
 			echo "yes: same build-id, and the dh_strip-style stripped copy is byte-identical to Debian's file"
 		else
 			# Byte positions (1-based) of the debuglink CRC in Debian's file.
 			set -- "$@" $(readelf -SW "$4" | awk '{ sub(/^ *\[ *[0-9]+\] */, "") } $1 == ".gnu_debuglink" { print $4, $5 }')
 			lo=$(( 0x$5 + 0x$6 - 3 )); hi=$(( 0x$5 + 0x$6 ))
-			n=$(cmp -l "$B/strip/lib" "$4" 2>/dev/null | wc -l)
-			out=$(cmp -l "$B/strip/lib" "$4" 2>/dev/null | awk -v lo=$lo -v hi=$hi '$1 < lo || $1 > hi' | wc -l)
-			if [ "$(wc -c <"$B/strip/lib")" = "$(wc -c <"$4")" ] && [ "$out" = 0 ]; then
+			n=$(cmp -l "$D/strip/lib" "$4" 2>/dev/null | wc -l)
+			out=$(cmp -l "$D/strip/lib" "$4" 2>/dev/null | awk -v lo=$lo -v hi=$hi '$1 < lo || $1 > hi' | wc -l)
+			if [ "$(wc -c <"$D/strip/lib")" = "$(wc -c <"$4")" ] && [ "$out" = 0 ]; then
 				echo "yes: same build-id; the dh_strip-style stripped copy equals Debian's file except the $n-byte .gnu_debuglink CRC (of Debian's dwz-processed debug file)"
 			else
 				echo "same build-id, but the stripped copy differs from Debian's file in $n bytes"
 			fi
 		fi
-		rm -rf "$B/strip"
+		rm -rf "$D/strip"
 	}
+	mkdir -p "$D/btf"
 	eq_ssl=$(same "$dssl_id" "$ossl_id" "$ossl" "$dssl")
 	eq_crypto=$(same "$dcrypto_id" "$ocrypto_id" "$ocrypto" "$dcrypto")
 
@@ -353,38 +385,29 @@ echo "$VERSIONS" | while read -r label suite srcs binpkg binver sover; do
 	case $label in 3.5*)
 		n=$(count_struct "$rawssl" ssl_connection_st); [ "$n" = 1 ] || die "$rawssl: $n STRUCT 'ssl_connection_st'" ;;
 	esac
-	install_blob "$rawssl" "$OUTAPP/libssl/$dssl_id.btf.xz"
-	install_blob "$rawcrypto" "$OUTAPP/libcrypto/$dcrypto_id.btf.xz"
+	install_blob "$rawssl" "$REPO/btfs/app/libssl/$dssl_id.btf.xz"
+	install_blob "$rawcrypto" "$REPO/btfs/app/libcrypto/$dcrypto_id.btf.xz"
 
 	# Layout checks and report.
-	accessor_check "$dssl" "$ossl" "$SSL_ACCESSORS" >"$B/accessors.txt"
-	accessor_check "$dcrypto" "$ocrypto" "$CRYPTO_ACCESSORS" >>"$B/accessors.txt"
-	nsame=$(grep -c ': same' "$B/accessors.txt" || true); ndiff=$(grep -c ': DIFF' "$B/accessors.txt" || true)
+	accessor_check "$dssl" "$ossl" "$SSL_ACCESSORS" >"$D/accessors.txt"
+	accessor_check "$dcrypto" "$ocrypto" "$CRYPTO_ACCESSORS" >>"$D/accessors.txt"
+	nsame=$(grep -c ': same' "$D/accessors.txt" || true); ndiff=$(grep -c ': DIFF' "$D/accessors.txt" || true)
 	perl "$HERE/layout.pl" "$label" "$rawssl" "$rawcrypto" "$S" >>"$LAYOUT_TMP"
 
 	{
 		echo
 		echo "[$label]"
 		echo "suite: $suite"
-		echo "source: openssl $srcver (candidates tried in order: $(echo "$srcs" | tr ',' ' '))"
+		echo "source: openssl $srcver (candidates tried in order: $srcs)"
 		echo "binary: $binpkg $binver (libssl.so.$sover, libcrypto.so.$sover)"
-		if [ "${srcver%-*}" != "${binver%-*}" ]; then
-			echo "note: built from source $srcver although the key is binary $binver: the archive lists"
-			echo "  source $binver but does not serve its files. Field offsets the accessors below read are"
-			echo "  compared between Debian's $binver binary and this rebuild."
+		if [ "$srcver" != "$srcown" ]; then
+			echo "note: built from source $srcver although the key is binary $binver (source $srcown): the"
+			echo "  archive lists source $srcown but does not serve its files. Field offsets the accessors"
+			echo "  below read are compared between Debian's $binver binary and this rebuild."
 		fi
-		case $ARCH/$eq_ssl in arm64/no*)
-			echo "note: not bit-identical: cross-compiled here with gcc-aarch64-linux-gnu ($(aarch64-linux-gnu-gcc --version | head -n 1));"
-			echo "  Debian built it natively on arm64 with the same gcc release. Same Configure, flags and build"
-			echo "  path (build lines below); libcrypto embeds its compiler's name (see the compiler lines), and"
-			echo "  .text differs: libssl $(text_size "$dssl") (Debian) vs $(text_size "$ossl") (rebuild), libcrypto"
-			echo "  $(text_size "$dcrypto") vs $(text_size "$ocrypto") bytes (the cross compiler's code differs in some"
-			echo "  functions). A same-build-id rebuild needs a native arm64 bookworm toolchain (a qemu-user"
-			echo "  chroot), not attempted. Evidence for the layout: same configuration, same exported symbols,"
-			echo "  the accessor displacement check below, and the VM rows' key log equal to OpenSSL's own." ;;
-		*/no*)
+		case $srcver/$eq_ssl in "$srcown"/no*)
 			echo "note: not bit-identical: rebuilt with bookworm's toolchain and dpkg-buildflags, Debian built"
-			echo "  this in $suite (see the compiler lines: flags differ only where dpkg-buildflags/gcc of the"
+			echo "  this for $suite (see the compiler lines: flags differ only where dpkg-buildflags/gcc of the"
 			echo "  suites differ). A same-build-id rebuild needs a $suite toolchain (chroot), not attempted."
 			echo "  Layout cannot be proven equal without Debian's debug info; evidence: same configuration,"
 			echo "  same exported symbol set, and the accessor displacement check below." ;;
@@ -403,17 +426,15 @@ echo "$VERSIONS" | while read -r label suite srcs binpkg binver sover; do
 		echo "abbrev rewrite libcrypto: $(head -n 1 "$B/btf/libcrypto.log")"
 		echo "without the rewrite: libssl $(cat "$B/btf/libssl.unfixed.txt"); libcrypto $(cat "$B/btf/libcrypto.unfixed.txt")"
 		echo "with the rewrite: libssl $(count_struct "$rawssl" ssl_st) STRUCT 'ssl_st', $(void_typedefs "$rawssl"); libcrypto $(count_struct "$rawcrypto" bio_st) STRUCT 'bio_st', $(void_typedefs "$rawcrypto")"
-		echo "btf libssl: raw $(fsize "$rawssl") bytes, xz $(fsize "$OUTAPP/libssl/$dssl_id.btf.xz") bytes -> ${OUTAPP#"$REPO"/}/libssl/$dssl_id.btf.xz"
-		echo "btf libcrypto: raw $(fsize "$rawcrypto") bytes, xz $(fsize "$OUTAPP/libcrypto/$dcrypto_id.btf.xz") bytes -> ${OUTAPP#"$REPO"/}/libcrypto/$dcrypto_id.btf.xz"
+		echo "btf libssl: raw $(fsize "$rawssl") bytes, xz $(fsize "$REPO/btfs/app/libssl/$dssl_id.btf.xz") bytes -> btfs/app/libssl/$dssl_id.btf.xz"
+		echo "btf libcrypto: raw $(fsize "$rawcrypto") bytes, xz $(fsize "$REPO/btfs/app/libcrypto/$dcrypto_id.btf.xz") bytes -> btfs/app/libcrypto/$dcrypto_id.btf.xz"
 		echo "exported symbols libssl (debian vs rebuild): $(sym_cmp "$dssl" "$ossl")"
 		echo "exported symbols libcrypto (debian vs rebuild): $(sym_cmp "$dcrypto" "$ocrypto")"
 		echo "accessor displacement check (debian vs rebuild): $nsame same, $ndiff different"
-		cat "$B/accessors.txt"
+		cat "$D/accessors.txt"
 	} >>"$MANIFEST_TMP"
-done
+done 3<"$SERVED_LIST"
 
-mkdir -p "$OUTAPP/openssl"
-MDIR=$HERE; [ "$ARCH" = x86_64 ] || MDIR=$OUTAPP/openssl
-mv "$MANIFEST_TMP" "$MDIR/MANIFEST"
-mv "$LAYOUT_TMP" "$MDIR/LAYOUT"
-say "done: $MDIR/MANIFEST, $MDIR/LAYOUT"
+mv "$MANIFEST_TMP" "$HERE/MANIFEST"
+mv "$LAYOUT_TMP" "$HERE/LAYOUT"
+say "done: $HERE/MANIFEST, $HERE/LAYOUT"

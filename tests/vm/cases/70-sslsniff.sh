@@ -1,11 +1,11 @@
-# cells: sslsniff:1.1.1w-tls1_2 sslsniff:3.0.20-tls1_3 sslsniff:3.5.9-tls1_3 sslsniff:3.0.22-tls1_3
+# cells: sslsniff:1.1.1w-tls1_2 sslsniff:3.0.20-tls1_3 sslsniff:3.5.9-tls1_3 sslsniff:3.0.22-foreign-tls1_3
 # sslsniff: one real TLS session per OpenSSL version between that version's own s_server and
 # s_client (Debian's binaries, from tests/vm/extra-dirs.list), traced by `coreprobe sslsniff`:
 # the plaintext of both directions with each process's pid and an fd, and a key log equal to
 # the one OpenSSL itself writes (-keylogfile). (The host test also decrypts a tshark capture
 # with it.) The client's fd is its socket (/proc/PID/fd): from the socket BIO where coreprobe
 # has the build's BTF, from the raw sys_enter tracepoint and the kernel's fd table (CO-RE on
-# this kernel's task_struct/files_struct/fdtable/inode) for 3.0.22, which has no blob (and so
+# this kernel's task_struct/files_struct/fdtable/inode) for 3.0.22-foreign (Debian's 3.0.22 with another build-id: no blob describes it) (and so
 # no key log). Without kernel BTF (not embedded, sysfs hidden): exit 3, one line, nothing traced.
 VMDIR=${VMDIR:-$(cd "${0%/*}/.." && pwd)}
 . "$VMDIR/lib.sh"
@@ -20,7 +20,7 @@ PORT=24400
 if [ "${VMARCH:-x86_64}" = arm64 ]; then
 	result sslsniff 1.1.1w-tls1_2 SKIP "arm64: no arm64 OpenSSL 1.1.1w blob embedded (docs/arm64.md)"
 	result sslsniff 3.5.9-tls1_3 SKIP "arm64: no arm64 OpenSSL 3.5.9 blob embedded (docs/arm64.md)"
-	result sslsniff 3.0.22-tls1_3 SKIP "arm64: the no-blob 3.0.22 fixture is x86_64 only"
+	result sslsniff 3.0.22-foreign-tls1_3 SKIP "arm64: the no-blob 3.0.22-foreign fixture is x86_64 only"
 fi
 ssl_lib() {	# VERSION: the libssl of that version here
 	if [ "${VMARCH:-x86_64}" = arm64 ]; then
@@ -98,7 +98,7 @@ ssl_case() {
 	_sw=$(grep "\"pid\":$_spid,.*\"dir\":\"write\"" "$_o" | grep -F "\"data\":\"server $_c\\n\"")
 	_cr=$(grep "\"pid\":$_cpid,.*\"dir\":\"read\"" "$_o" | grep -F "\"data\":\"server $_c\\n\"")
 	_src=bio
-	[ "$_v" = 3.0.22 ] && { _src=syscall; : >"$_truth"; }	# no blob: no keys expected
+	[ "$_v" = 3.0.22-foreign ] && { _src=syscall; : >"$_truth"; }	# no blob: no keys expected
 	_fd=$(echo "$_cw" | sed -n 's/.*"fd":\([0-9]*\),"fd_source":"'$_src'".*/\1/p')
 	grep -v '^#' "$_truth" 2>/dev/null | sort >"$_truth.s"
 	sort "$_kl" 2>/dev/null >"$_kl.s"
@@ -128,5 +128,5 @@ else
 	ssl_case 1.1.1w tls1_2
 	ssl_case 3.0.20 tls1_3
 	ssl_case 3.5.9 tls1_3
-	ssl_case 3.0.22 tls1_3
+	ssl_case 3.0.22-foreign tls1_3
 fi
