@@ -39,6 +39,7 @@ BUILD := build
 PROGRAM := coreprobe
 CC := musl-gcc
 TARGET_GCC := gcc
+OBJCOPY := objcopy
 STRIP := strip
 BPF_ARCH := x86
 FILE_MACHINE := x86-64
@@ -52,6 +53,7 @@ PROGRAM := coreprobe-aarch64
 # Debian's musl-dev:arm64 wrapper around gcc-aarch64-linux-gnu
 CC := aarch64-linux-musl-gcc
 TARGET_GCC := aarch64-linux-gnu-gcc
+OBJCOPY := aarch64-linux-gnu-objcopy
 STRIP := aarch64-linux-gnu-strip
 BPF_ARCH := arm64
 FILE_MACHINE := ARM aarch64
@@ -158,7 +160,7 @@ $(BUILD)/targets/demo_static: $(BUILD)/targets/demo_static.debug
 
 # demo_v3's DWARF split out the way distributions ship it (the VM matrix traces through it)
 $(BUILD)/targets/demo_v3.dbg: $(BUILD)/targets/demo_v3.debug
-	objcopy --only-keep-debug --compress-debug-sections $< $@
+	$(OBJCOPY) --only-keep-debug --compress-debug-sections $< $@
 
 $(BUILD)/btf/collide.btf: tests/targets/collide.c
 	@mkdir -p $(@D)
@@ -301,7 +303,7 @@ test test-integration test-vm: $(BUILD)/targets/nettraffic
 ifeq ($(ARCH),x86_64)
 .PHONY: arm64-test-deps
 arm64-test-deps:
-	$(MAKE) ARCH=arm64 coreprobe-aarch64 build/arm64/unit $(patsubst %,build/arm64/targets/%,$(DEMOS) nettraffic)
+	$(MAKE) ARCH=arm64 coreprobe-aarch64 build/arm64/unit $(patsubst %,build/arm64/targets/%,$(DEMOS) nettraffic demo_v3.dbg tracetarget_l1.btfsec)
 test test-integration test-vm: arm64-test-deps
 endif
 # ---- trace: one source in two layouts (tests/targets/tracetarget.c), each built with DWARF,
@@ -310,12 +312,12 @@ endif
 TRACE_TARGETS := tracetarget_l1 tracetarget_l2
 $(BUILD)/targets/tracetarget_l1.debug: tests/targets/tracetarget.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
-	gcc -g -O2 -Wl,--build-id -rdynamic $< -o $@
+	$(TARGET_GCC) -g -O2 -Wl,--build-id -rdynamic $< -o $@
 $(BUILD)/targets/tracetarget_l2.debug: tests/targets/tracetarget.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
-	gcc -g -O2 -DLAYOUT2 -Wl,--build-id -rdynamic $< -o $@
+	$(TARGET_GCC) -g -O2 -DLAYOUT2 -Wl,--build-id -rdynamic $< -o $@
 $(BUILD)/targets/tracetarget_%.btfsec: $(BUILD)/targets/tracetarget_%.debug
-	cp $< $@.tmp && pahole -J $@.tmp && strip --strip-debug $@.tmp && mv $@.tmp $@
+	cp $< $@.tmp && pahole -J $@.tmp && $(STRIP) --strip-debug $@.tmp && mv $@.tmp $@
 TRACE_TEST_DEPS := $(foreach t,$(TRACE_TARGETS),$(BUILD)/targets/$(t) $(BUILD)/targets/$(t).btfsec $(BUILD)/btf/$(t).btf)
 trace-targets: $(TRACE_TEST_DEPS)
 test test-integration: $(TRACE_TEST_DEPS)

@@ -156,7 +156,7 @@ if [ "$BUILD" = 1 ]; then
 		{ tail -n 20 "$OUT/make.log" >&2; die "make failed (build/vm/make.log)"; }
 	if [[ $ARCHES == *" arm64 "* ]]; then
 		note "make coreprobe-aarch64 and the aarch64 demo targets"
-		make -C "$ROOT" ARCH=arm64 coreprobe-aarch64 $(printf 'build/arm64/targets/%s ' $DEMOS nettraffic) \
+		make -C "$ROOT" ARCH=arm64 coreprobe-aarch64 $(printf 'build/arm64/targets/%s ' $DEMOS nettraffic demo_v3.dbg tracetarget_l1.btfsec) \
 			>>"$OUT/make.log" 2>&1 || { tail -n 20 "$OUT/make.log" >&2; die "make ARCH=arm64 failed (build/vm/make.log)"; }
 	fi
 fi
@@ -347,7 +347,7 @@ build_initrd() {
 			dirsig+=$(find "$src" -printf '%p %s %T@\n' | sha256sum)
 		done < <(extra_dirs)
 	else
-		inputs+=("$tgt/nettraffic" "$OUT/arm64-root/.stamp")
+		inputs+=("$tgt/nettraffic" "$tgt/demo_v3.dbg" "$tgt/tracetarget_l1.btfsec" "$OUT/arm64-root/.stamp")
 		# the throwaway certificate of the sslsniff case (tests/openssl/fetch.sh)
 		[ -d "$CACHE/openssl/cert" ] && dirsig+=$(find "$CACHE/openssl/cert" -printf '%p %s %T@\n' | sha256sum)
 	fi
@@ -379,7 +379,7 @@ build_initrd() {
 			mkdir -p "$stage/$(dirname "$src")" && cp -a "$src" "$stage/$src" || return 1
 		done < <(extra_dirs)
 	else
-		for a in $DEMOS nettraffic; do cp "$tgt/$a" "$stage/targets/$a" || return 1; done
+		for a in $DEMOS nettraffic demo_v3.dbg tracetarget_l1.btfsec; do cp "$tgt/$a" "$stage/targets/$a" || return 1; done
 		if [ -d "$CACHE/openssl/cert" ]; then
 			mkdir -p "$stage/$CACHE/openssl" && cp -a "$CACHE/openssl/cert" "$stage/$CACHE/openssl/" || return 1
 		fi
