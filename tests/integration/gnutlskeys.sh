@@ -219,3 +219,4 @@ else
 	notok "no-blob GnuTLS: sslsniff did not attach: $(head -c 300 "$TMP/ss-n.err")"
 fi
 kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
+exit 0	# the server's status (killed) is not the test's: results are the ok/not ok lines
