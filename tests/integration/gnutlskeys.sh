@@ -35,20 +35,7 @@ server_unkeyed() { # SSLSNIFF-OUT
 		{ notok "the server's OpenSSL 3.0.22 is traced with keys now (or not seen): its lines would stand in for GnuTLS's; give the test an unkeyed server: $(grep -m2 '"warning"' "$1" | head -c 300)"; return 1; }
 }
 
-cat >"$TMP/server.py" <<'PY'
-import http.server, ssl, sys
-port, ver, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = ("server says %s\n" % self.path).encode()
-        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a): pass
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(cert, key)
-ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2 if ver == "1.2" else ssl.TLSVersion.TLSv1_3
-s = http.server.HTTPServer(("127.0.0.1", port), H); s.socket = ctx.wrap_socket(s.socket, server_side=True)
-print("ready", flush=True); s.serve_forever()
-PY
+cp "$ROOT/tests/tls_server.py" "$TMP/server.py"
 
 capture_start() {
 	tshark -i lo -f "tcp port $1" -w "$2" -q 2>"$2.err" &

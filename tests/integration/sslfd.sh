@@ -18,20 +18,7 @@ for c in curl wget gnutls-cli git strace python3 openssl; do
 done
 PORT=$((20000 + RANDOM % 20000))
 
-cat >"$TMP/server.py" <<'EOF'
-import http.server, ssl, sys
-port, ver, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = ("server says %s\n" % self.path).encode()
-        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a): pass
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(cert, key)
-ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2 if ver == "1.2" else ssl.TLSVersion.TLSv1_3
-s = http.server.HTTPServer(("127.0.0.1", port), H); s.socket = ctx.wrap_socket(s.socket, server_side=True)
-print("ready", flush=True); s.serve_forever()
-EOF
+cp "$ROOT/tests/tls_server.py" "$TMP/server.py"
 cat >"$TMP/asyncio_client.py" <<'EOF'
 import asyncio, ssl, sys
 async def main(port, path):
