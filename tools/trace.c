@@ -26,6 +26,9 @@
 
 #include "bpf/trace.h"
 #include "trace.skel.h"
+#include "tools/objects.h"
+
+CP_OBJECT_BYTES(trace)
 
 static const char trace_usage[] =
 	"usage: coreprobe trace [-p PID] [-c COUNT] [-d SECONDS] [--app-btf F] [--kernel-btf F] [-v] [-j]\n"
