@@ -320,7 +320,8 @@ test test-integration test-vm: arm64-test-deps
 endif
 # ---- trace: one source in two layouts (tests/targets/tracetarget.c), each built with DWARF,
 # then: stripped (BTF from --app-btf or an embedded --full blob), and with its own .BTF section
-# (`btf dwarf`'s BTF added as .BTF with objcopy, as pahole -J would, debug info stripped after)
+# (pahole -J, debug info stripped after). These BTF files stay pahole's: trace types a function's
+# arguments from its BTF FUNC record, and `btf dwarf` encodes types only, no functions.
 TRACE_TARGETS := tracetarget_l1 tracetarget_l2
 $(BUILD)/targets/tracetarget_l1.debug: tests/targets/tracetarget.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
@@ -328,8 +329,11 @@ $(BUILD)/targets/tracetarget_l1.debug: tests/targets/tracetarget.c | $(SETUP_STA
 $(BUILD)/targets/tracetarget_l2.debug: tests/targets/tracetarget.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(TARGET_GCC) -g -O2 -DLAYOUT2 -Wl,--build-id -rdynamic $< -o $@
-$(BUILD)/targets/tracetarget_%.btfsec: $(BUILD)/targets/tracetarget_%.debug $(BUILD)/btf/tracetarget_%.btf
-	$(OBJCOPY) --add-section .BTF=$(BUILD)/btf/tracetarget_$*.btf $< $@.tmp && $(STRIP) --strip-debug $@.tmp && mv $@.tmp $@
+$(BUILD)/targets/tracetarget_%.btfsec: $(BUILD)/targets/tracetarget_%.debug
+	cp $< $@.tmp && pahole -J $@.tmp && $(STRIP) --strip-debug $@.tmp && mv $@.tmp $@
+$(BUILD)/btf/tracetarget_%.btf: $(BUILD)/targets/tracetarget_%.debug
+	@mkdir -p $(@D)
+	pahole --btf_encode_detached $@ $<
 TRACE_TEST_DEPS := $(foreach t,$(TRACE_TARGETS),$(BUILD)/targets/$(t) $(BUILD)/targets/$(t).btfsec $(BUILD)/btf/$(t).btf)
 trace-targets: $(TRACE_TEST_DEPS)
 test test-integration: $(TRACE_TEST_DEPS)
