@@ -111,5 +111,5 @@ for d in "$REPO"/build/targets/demo_*.debug; do
 	compare "$v: structs" "$t-a" "$t-b"
 done
 
-[ "$n" -gt 0 ] || { echo "not ok - no build found under $CACHE: run the btfs/app build scripts first"; exit 1; }
+[ "$n" -gt 0 ] || { echo "not ok - no build found under $CACHE with both its DWARF and pahole's BTF (btf/lib*.btf, libgnutls.btf: written by the build scripts before their switch to btf dwarf) nor a demo build"; exit 1; }
 exit $fail
