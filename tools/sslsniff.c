@@ -69,15 +69,25 @@ struct ssl_lib {
 	int ssl_fd, crypto_fd;
 };
 
-/* One GnuTLS library in use: plaintext always; keys when it has the build whose BTF the
- * first object was loaded with (keys). */
+/* One GnuTLS library in use: plaintext always (the first object's programs); keys when its
+ * build has a key object (build >= 0). */
 struct gtls_lib {
 	char path[PATH_MAX];
 	struct elf_info ei;
 	char file[32];		/* found through a mapping: /proc/self/fd/N of fd; "": by path */
 	int fd;
 	bool has_btf;	/* a blob for its build-id (or its own .BTF) */
-	bool keys;
+	int build;	/* its build's key object (S->gbuild), -1: plaintext only */
+};
+
+/* One GnuTLS build with keys: the key programs relocated against that build's BTF. The first
+ * build's are merged into the first object (no extra load for the usual one build); each
+ * further build (a container's, a chroot's) loads them in an object of its own that writes
+ * into the first one's event maps, as OpenSSL's instances do. */
+struct gtls_build {
+	struct sslsniff_bpf *skel;	/* own object; NULL: the first object's */
+	struct cp_load load;
+	int lib;			/* the library (S->gtls) whose build-id it was made for */
 };
 
 #define GTLS_PROBES 8
@@ -116,7 +126,8 @@ struct sslsniff {
 	struct gtls_lib gtls[MAX_LIBS];
 	int n_gtls;
 	struct bpf_link *gtls_links[MAX_LIBS * (GTLS_PROBES + GTLS_KEY_PROBES)];
-	int gtls_keys;			/* the GnuTLS library whose BTF the first object has, or -1 */
+	struct gtls_build gbuild[MAX_INSTANCES];
+	int n_gbuild;
 	int n_gtls_links;
 	struct bpf_link *io_links[4];	/* the syscall tracepoint of the fd correlation */
 	int n_io_links;
@@ -231,6 +242,7 @@ static bool add_gtls(struct sslsniff *S, const char *path)
 		return false;
 	g = &S->gtls[S->n_gtls];
 	memset(g, 0, sizeof(*g));
+	g->build = -1;
 	snprintf(g->path, sizeof(g->path), "%s", path);
 	if (elf_inspect(path, &g->ei) || elf_has_function(path, "gnutls_record_send") != 1) {
 		cp_error_clear();
@@ -397,6 +409,7 @@ static void add_mapped_gtls(struct sslsniff *S, int pid, const struct pw_mapping
 	}
 	g = &S->gtls[S->n_gtls];
 	memset(g, 0, sizeof(*g));
+	g->build = -1;
 	if (keep_mapped(m, &g->fd, g->file, sizeof(g->file), &g->ei))
 		return;
 	snprintf(g->path, sizeof(g->path), "%s", m->shown);
@@ -523,9 +536,8 @@ PROG(io_sys_enter)
 /* The syscall tracepoint of the fd correlation: attached once, from the first object. */
 static const struct probe io_progs[] = { { "sys_enter", false, p_io_sys_enter } };
 
-/* ---- GnuTLS keys: the first GnuTLS library with BTF (embedded blob for its build-id, or its
- * own .BTF) is merged into the first object; libraries of the same build get the key probes,
- * others plaintext only. ---- */
+/* ---- GnuTLS keys: one key object per GnuTLS build with BTF (embedded blob for its
+ * build-id, or its own .BTF); the first build's key programs live in the first object. ---- */
 
 PROG(gtls_handshake_enter) PROG(gtls_handshake_leave) PROG(gtls_record_keys)
 
@@ -540,9 +552,10 @@ static bool same_build_id(const struct elf_info *a, const struct elf_info *b)
 	return a->build_id_len && a->build_id_len == b->build_id_len && !memcmp(a->build_id, b->build_id, a->build_id_len);
 }
 
+/* Marks the GnuTLS libraries that have BTF, and merges the first one's into the first
+ * object (in): its build becomes key object 0. */
 static int gtls_add_btf(struct sslsniff *S, struct instance *in)
 {
-	S->gtls_keys = -1;
 	for (int i = 0; i < S->n_gtls; i++) {
 		struct gtls_lib *g = &S->gtls[i];
 		struct abtf_choice c;
@@ -555,26 +568,134 @@ static int gtls_add_btf(struct sslsniff *S, struct instance *in)
 		if (err)
 			return err;
 		g->has_btf = true;
-		if (S->gtls_keys >= 0) {
-			g->keys = same_build_id(&g->ei, &S->gtls[S->gtls_keys].ei);
+		if (S->n_gbuild)
 			continue;
-		}
 		if ((err = btf_set_load_app(&in->load.set, &S->run.store, g->path, &c)))
 			return err;
-		S->gtls_keys = i;
-		g->keys = true;
+		memset(&S->gbuild[0], 0, sizeof(S->gbuild[0]));
+		S->gbuild[0].lib = i;
+		S->n_gbuild = 1;
+		g->build = 0;
 	}
 	return 0;
 }
 
-/* The key programs relocate gnutls_session_int: only the first object, and only with its BTF. */
+static struct sslsniff_bpf *gbuild_skel(struct sslsniff *S, int b)
+{
+	return S->gbuild[b].skel ? S->gbuild[b].skel : S->inst[0].skel;
+}
+
+static void set_gtls_key_autoload(struct sslsniff_bpf *skel, bool on)
+{
+	bpf_program__set_autoload(skel->progs.gtls_handshake_enter, on);
+	bpf_program__set_autoload(skel->progs.gtls_handshake_leave, on);
+	bpf_program__set_autoload(skel->progs.gtls_record_keys, on);
+}
+
+/* The key programs relocate gnutls_session_int: in the first object only with its BTF. */
 static void gtls_key_autoload(struct sslsniff *S, struct instance *in, int idx)
 {
-	bool on = idx == 0 && S->gtls_keys >= 0;
+	set_gtls_key_autoload(in->skel, idx == 0 && S->n_gbuild > 0);
+}
 
-	bpf_program__set_autoload(in->skel->progs.gtls_handshake_enter, on);
-	bpf_program__set_autoload(in->skel->progs.gtls_handshake_leave, on);
-	bpf_program__set_autoload(in->skel->progs.gtls_record_keys, on);
+/* Points an object's event maps at the first object's: one reader for every object. */
+static int share_event_maps(struct sslsniff *S, struct sslsniff_bpf *skel)
+{
+	struct sslsniff_bpf *first = S->inst[0].skel;
+	int err;
+
+	if (S->run.use_ringbuf)
+		err = bpf_map__reuse_fd(skel->maps.events_rb, bpf_map__fd(first->maps.events_rb));
+	else
+		err = bpf_map__reuse_fd(skel->maps.events_pb, bpf_map__fd(first->maps.events_pb));
+	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.events_dropped, bpf_map__fd(first->maps.events_dropped));
+	return err;
+}
+
+/* Loads key object b for GnuTLS library i's build: only the key programs, relocated against
+ * that build's BTF; the maps only the plaintext and OpenSSL programs use get one entry. */
+static int load_gtls_build(struct sslsniff *S, int b, int i)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	struct gtls_build *gb = &S->gbuild[b];
+	struct gtls_lib *g = &S->gtls[i];
+	struct abtf_choice c;
+	struct bpf_program *prog;
+	struct bpf_map *unused[] = { NULL, NULL, NULL, NULL, NULL };
+	int err;
+
+	memset(gb, 0, sizeof(*gb));
+	gb->lib = i;
+	if ((err = cp_load_begin(&S->run, &gb->load, &opts)) ||
+	    (err = abtf_choose(&S->run.store, g->path, &g->ei, NULL, &c)) ||
+	    (err = btf_set_load_app(&gb->load.set, &S->run.store, g->path, &c)))
+		goto fail;
+	gb->skel = sslsniff_bpf__open_opts(&opts);
+	if (!gb->skel) {
+		err = cp_bpf_error(errno, "opening the BPF object");
+		goto fail;
+	}
+	gb->skel->rodata->instance_id = MAX_INSTANCES + b;	/* no data event comes from it */
+	bpf_object__for_each_program(prog, gb->skel->obj)
+		bpf_program__set_autoload(prog, false);
+	set_gtls_key_autoload(gb->skel, true);
+	if ((err = cp_load_prepare(&S->run, &gb->load, gb->skel->obj)))
+		goto fail;
+	unused[0] = gb->skel->maps.calls;
+	unused[1] = gb->skel->maps.keys_sent;
+	unused[2] = gb->skel->maps.inflight;
+	unused[3] = gb->skel->maps.gtls_calls;
+	unused[4] = gb->skel->maps.handshakes;
+	for (size_t m = 0; m < ARRAY_SIZE(unused) && !err; m++)
+		err = bpf_map__set_max_entries(unused[m], 1);
+	if (err || (err = share_event_maps(S, gb->skel))) {
+		err = cp_bpf_error(err, "sharing the event maps");
+		goto fail;
+	}
+	err = sslsniff_bpf__load(gb->skel);
+	cp_load_done(&gb->load);
+	if (err) {
+		err = cp_bpf_error(err, "loading the GnuTLS key programs (CO-RE relocation against this build's BTF)");
+		goto fail;
+	}
+	return 0;
+fail:
+	sslsniff_bpf__destroy(gb->skel);
+	cp_load_free(&gb->load);
+	memset(gb, 0, sizeof(*gb));
+	return err;
+}
+
+/* The key object of GnuTLS library i's build: the one of the same build-id, else a new one.
+ * -1 with the error set when none can be had. */
+static int gtls_build_of(struct sslsniff *S, int i)
+{
+	struct gtls_lib *g = &S->gtls[i];
+
+	for (int b = 0; b < S->n_gbuild; b++)
+		if (same_build_id(&g->ei, &S->gtls[S->gbuild[b].lib].ei))
+			return b;
+	if (S->n_gbuild == MAX_INSTANCES) {
+		cp_error(CP_ERUNTIME, "more than %d GnuTLS builds with keys in one run", MAX_INSTANCES);
+		return -1;
+	}
+	if (load_gtls_build(S, S->n_gbuild, i))
+		return -1;
+	return S->n_gbuild++;
+}
+
+/* At start-up, after the first object is loaded: every GnuTLS library with BTF gets its
+ * build's key object. */
+static int gtls_assign_builds(struct sslsniff *S)
+{
+	for (int i = 0; i < S->n_gtls; i++) {
+		struct gtls_lib *g = &S->gtls[i];
+
+		if (g->has_btf && g->build < 0 && (g->build = gtls_build_of(S, i)) < 0)
+			return cp_errcode() ? cp_errcode() : CP_ERUNTIME;
+	}
+	return 0;
 }
 
 static int load_instance(struct sslsniff *S, int idx)
@@ -620,12 +741,7 @@ open_obj:
 	if (idx > 0) {	/* every instance writes into the first one's event maps: one reader */
 		struct sslsniff_bpf *first = S->inst[0].skel;
 
-		if (S->run.use_ringbuf)
-			err = bpf_map__reuse_fd(in->skel->maps.events_rb, bpf_map__fd(first->maps.events_rb));
-		else
-			err = bpf_map__reuse_fd(in->skel->maps.events_pb, bpf_map__fd(first->maps.events_pb));
-		if (!err)
-			err = bpf_map__reuse_fd(in->skel->maps.events_dropped, bpf_map__fd(first->maps.events_dropped));
+		err = share_event_maps(S, in->skel);
 		/* ...and into its in-flight map, which the first one's syscall tracepoints fill */
 		if (!err)
 			err = bpf_map__reuse_fd(in->skel->maps.inflight, bpf_map__fd(first->maps.inflight));
@@ -708,7 +824,7 @@ static int attach_one_gtls(struct sslsniff *S, struct gtls_lib *g)
 			return cp_bpf_error(errno, "attaching uprobes to GnuTLS");
 		S->gtls_links[S->n_gtls_links++] = link;
 	}
-	for (size_t p = 0; p < ARRAY_SIZE(gtls_key_probes) && g->keys; p++) {
+	for (size_t p = 0; p < ARRAY_SIZE(gtls_key_probes) && g->build >= 0; p++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = gtls_key_probes[p].func, .retprobe = gtls_key_probes[p].ret);
 		struct bpf_link *link;
 
@@ -716,7 +832,7 @@ static int attach_one_gtls(struct sslsniff *S, struct gtls_lib *g)
 			cp_error_clear();
 			continue;
 		}
-		link = bpf_program__attach_uprobe_opts(gtls_key_probes[p].prog(S->inst[0].skel), S->pid ? S->pid : -1,
+		link = bpf_program__attach_uprobe_opts(gtls_key_probes[p].prog(gbuild_skel(S, g->build)), S->pid ? S->pid : -1,
 						       file, 0, &o);
 		if (!link)
 			return cp_bpf_error(errno, "attaching the GnuTLS key uprobes");
@@ -724,10 +840,7 @@ static int attach_one_gtls(struct sslsniff *S, struct gtls_lib *g)
 	}
 	if (!*g->file && (stat(g->path, &st) || st.st_dev != g->ei.dev || st.st_ino != g->ei.ino))
 		return cp_error(CP_ERUNTIME, "%s was replaced while coreprobe attached to it: run again", g->path);
-	if (!g->keys && g->has_btf)
-		cp_warn("%s (build-id %s): another GnuTLS build is traced with keys in this run (one per run, chosen among the libraries found at start-up): plaintext and fd only, no keys",
-			g->path, g->ei.build_id_len ? g->ei.build_id_hex : "none");
-	else if (!g->keys)
+	if (!g->has_btf)
 		cp_warn("%s (build-id %s): no BTF for this GnuTLS build in this coreprobe: plaintext and fd only, no keys; add its BTF with `coreprobe btf add --app %s=FILE -o NEW`",
 			g->path, g->ei.build_id_len ? g->ei.build_id_hex : "none", g->path);
 	return 0;
@@ -857,11 +970,13 @@ static void cover_gtls(struct sslsniff *S, int i, const struct pw_event *e)
 	struct abtf_choice c;
 	int err = abtf_choose(&S->run.store, g->path, &g->ei, NULL, &c);
 
-	/* the key programs were loaded (or not) at start-up, with the BTF of one build: a later
-	 * library gets keys only if it is that build */
+	/* its build's key object: the one loaded for that build-id, else one loaded now */
 	g->has_btf = err == 0;
 	cp_error_clear();
-	g->keys = S->gtls_keys >= 0 && same_build_id(&g->ei, &S->gtls[S->gtls_keys].ei);
+	if (g->has_btf && (g->build = gtls_build_of(S, i)) < 0) {
+		cp_warn("%s (pid %u): plaintext and fd only, no keys: %s", g->path, e->pid, cp_errmsg());
+		cp_error_clear();
+	}
 
 	if (attach_one_gtls(S, g)) {
 		cp_warn("%s (pid %u): not traced: %s", g->path, e->pid, cp_errmsg());
@@ -1199,6 +1314,8 @@ int do_sslsniff(int argc, char **argv)
 	for (int i = 0; i < S->n_inst && !err; i++)
 		err = load_instance(S, i);
 	if (!err)
+		err = gtls_assign_builds(S);
+	if (!err)
 		err = attach_io(S);
 	for (int i = 0; i < S->n_inst && !err; i++)
 		err = attach_instance(S, &S->inst[i]);
@@ -1234,6 +1351,10 @@ out:
 	for (int i = 0; i < S->n_gtls; i++)
 		if (S->gtls[i].fd > 0)
 			close(S->gtls[i].fd);
+	for (int b = 0; b < S->n_gbuild; b++) {
+		sslsniff_bpf__destroy(S->gbuild[b].skel);
+		cp_load_free(&S->gbuild[b].load);
+	}
 	for (int i = 0; i < S->n_inst; i++) {
 		for (int j = 0; j < S->inst[i].n_links; j++)
 			bpf_link__destroy(S->inst[i].links[j]);
