@@ -90,7 +90,7 @@ struct gtls_build {
 	int lib;			/* the library (S->gtls) whose build-id it was made for */
 };
 
-#define GTLS_PROBES 8
+#define GTLS_PROBES 13
 #define GTLS_KEY_PROBES 6
 
 /* One loaded object: every library with the same (libssl, libcrypto) build-ids. */
@@ -622,7 +622,7 @@ static int load_gtls_build(struct sslsniff *S, int b, int i)
 	struct gtls_lib *g = &S->gtls[i];
 	struct abtf_choice c;
 	struct bpf_program *prog;
-	struct bpf_map *unused[] = { NULL, NULL, NULL, NULL, NULL };
+	struct bpf_map *unused[5];
 	int err;
 
 	memset(gb, 0, sizeof(*gb));
@@ -649,7 +649,12 @@ static int load_gtls_build(struct sslsniff *S, int b, int i)
 	unused[4] = gb->skel->maps.handshakes;
 	for (size_t m = 0; m < ARRAY_SIZE(unused) && !err; m++)
 		err = bpf_map__set_max_entries(unused[m], 1);
-	if (err || (err = share_event_maps(S, gb->skel))) {
+	/* the early data flush is told by the first object's plaintext programs' maps */
+	if (!err && !(err = share_event_maps(S, gb->skel)))
+		err = bpf_map__reuse_fd(gb->skel->maps.gtls_in_handshake, bpf_map__fd(S->inst[0].skel->maps.gtls_in_handshake));
+	if (!err)
+		err = bpf_map__reuse_fd(gb->skel->maps.gtls_early_queued, bpf_map__fd(S->inst[0].skel->maps.gtls_early_queued));
+	if (err) {
 		err = cp_bpf_error(err, "sharing the event maps");
 		goto fail;
 	}
@@ -770,13 +775,18 @@ static const struct probe probes[] = {
 };
 
 PROG(gnutls_send_enter) PROG(gnutls_send2_enter) PROG(gnutls_recv_enter) PROG(gnutls_recv_seq_enter)
-PROG(gnutls_leave)
+PROG(gnutls_recv_early_enter) PROG(gnutls_leave) PROG(gtls_hs_mark_enter) PROG(gtls_hs_mark_leave)
+PROG(gnutls_send_early_mark)
 
 static const struct probe gtls_probes[GTLS_PROBES] = {
 	{ "gnutls_record_send", false, p_gnutls_send_enter }, { "gnutls_record_send", true, p_gnutls_leave },
 	{ "gnutls_record_send2", false, p_gnutls_send2_enter }, { "gnutls_record_send2", true, p_gnutls_leave },
 	{ "gnutls_record_recv", false, p_gnutls_recv_enter }, { "gnutls_record_recv", true, p_gnutls_leave },
 	{ "gnutls_record_recv_seq", false, p_gnutls_recv_seq_enter }, { "gnutls_record_recv_seq", true, p_gnutls_leave },
+	{ "gnutls_record_recv_early_data", false, p_gnutls_recv_early_enter }, { "gnutls_record_recv_early_data", true, p_gnutls_leave },
+	/* the client's early data: queued, then sent by a record send inside the handshake */
+	{ "gnutls_record_send_early_data", false, p_gnutls_send_early_mark },
+	{ "gnutls_handshake", false, p_gtls_hs_mark_enter }, { "gnutls_handshake", true, p_gtls_hs_mark_leave },
 };
 
 /* The syscall tracepoint, before any uprobe: a traced call never misses part of its I/O. */
@@ -1068,6 +1078,7 @@ static const char *func_name(const struct ssl_data_event *e)
 		[SSL_FN_SSL_EX] = { "SSL_read_ex", "SSL_write_ex" },
 		[SSL_FN_GNUTLS] = { "gnutls_record_recv", "gnutls_record_send" },
 		[SSL_FN_GNUTLS_2] = { "gnutls_record_recv_seq", "gnutls_record_send2" },
+		[SSL_FN_GNUTLS_EARLY] = { "gnutls_record_recv_early_data", "gnutls_record_send_early_data" },
 	};
 
 	return e->func < ARRAY_SIZE(names) ? names[e->func][e->dir == SSL_DIR_WRITE] : "?";
@@ -1075,7 +1086,7 @@ static const char *func_name(const struct ssl_data_event *e)
 
 static bool is_gnutls(const struct ssl_data_event *e)
 {
-	return e->func == SSL_FN_GNUTLS || e->func == SSL_FN_GNUTLS_2;
+	return e->func == SSL_FN_GNUTLS || e->func == SSL_FN_GNUTLS_2 || e->func == SSL_FN_GNUTLS_EARLY;
 }
 
 static const char *fd_source_name(const struct ssl_data_event *e)
@@ -1226,7 +1237,7 @@ static void keylog_write(struct sslsniff *S, __u32 pid, const uint8_t *random, b
 		/* one bit per label, in the order tls_keylog_lines gives them */
 		static const char *labels[] = { "CLIENT_RANDOM", "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
 			"SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0",
-			"EXPORTER_SECRET", "CLIENT_EARLY_TRAFFIC_SECRET" };
+			"EXPORTER_SECRET", "CLIENT_EARLY_TRAFFIC_SECRET", "EARLY_EXPORTER_SECRET" };
 		char buf[sizeof(lines[i].text) + 1];
 		int bit = 0, len;
 
