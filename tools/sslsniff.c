@@ -41,7 +41,7 @@ static const char sslsniff_usage[] =
 	"Prints the plaintext of SSL_read/SSL_write/SSL_read_ex/SSL_write_ex calls of every OpenSSL\n"
 	"library and of gnutls_record_send/recv calls of every GnuTLS library in use (found on disk\n"
 	"and in /proc/*/maps, containers included, and new ones as processes map them), with the connection's fd (\"fd ?\" when it cannot\n"
-	"be proven), and writes an NSS key log (OpenSSL) that Wireshark and tshark decrypt with.\n"
+	"be proven), and writes an NSS key log (OpenSSL and GnuTLS) that Wireshark and tshark decrypt with.\n"
 	"\n"
 	"  -p PID          only this process (and only the libraries it maps, plus --lib)\n"
 	"  --lib PATH      also trace this libssl or libgnutls (or a program with OpenSSL linked in)\n"
@@ -691,14 +691,18 @@ static int gtls_build_of(struct sslsniff *S, int i)
 }
 
 /* At start-up, after the first object is loaded: every GnuTLS library with BTF gets its
- * build's key object. */
+ * build's key object. One that cannot (a 17th build, a load failure) is traced for plaintext
+ * with one warning, as a library without BTF is: the rest of the run goes on. */
 static int gtls_assign_builds(struct sslsniff *S)
 {
 	for (int i = 0; i < S->n_gtls; i++) {
 		struct gtls_lib *g = &S->gtls[i];
 
-		if (g->has_btf && g->build < 0 && (g->build = gtls_build_of(S, i)) < 0)
-			return cp_errcode() ? cp_errcode() : CP_ERUNTIME;
+		if (g->has_btf && g->build < 0 && (g->build = gtls_build_of(S, i)) < 0) {
+			cp_warn("%s (build-id %s): plaintext and fd only, no keys: %s", g->path,
+				g->ei.build_id_len ? g->ei.build_id_hex : "none", cp_errmsg());
+			cp_error_clear();
+		}
 	}
 	return 0;
 }
