@@ -226,7 +226,7 @@ early_data() {
 	if [ "$sent" = 1 ] && [ "$dup" = 0 ] && [ -n "$fd" ] && [ "$fd" = "$cfd" ]; then
 		ok "early data: the client's 0-RTT bytes once, as gnutls_record_send_early_data, fd $fd (its socket, as its later record sends), no second gnutls_record_send of them"
 	else
-		notok "early data: client events: send_early_data=$sent record_send of them=$dup fd=$fd (later sends' fd $cfd): $(grep "\"pid\":$cpid," "$out" | head -c 600)"
+		notok "early data: client events: send_early_data=$sent record_send of them=$dup fd=$fd (later sends' fd $cfd): $(grep "\"pid\":$cpid," "$out" | head -c 600) [$(grep '"summary"' "$out")]"
 	fi
 	recv=$(grep '"func":"gnutls_record_recv_early_data"' "$out" | grep -F "\"data\":\"$text\\n\"")
 	if [ "$(echo "$recv" | grep -c .)" = 1 ] && echo "$recv" | grep -q '"fd":null,"fd_source":null,"fd_unknown":"no socket I/O during the call"'; then
