@@ -18,7 +18,8 @@
  * application stored) takes it from the socket syscalls the thread makes while inside the
  * traced call: exactly one socket seen is the fd; none or several, unknown. Never a guess.
  *
- * GnuTLS: gnutls_record_send/send2/recv/recv_seq plaintext; no GnuTLS type is read.
+ * GnuTLS: gnutls_record_send/send2/recv/recv_seq and the TLS 1.3 early data calls' plaintext
+ * (no GnuTLS type is read for it); the keys through CO-RE (below).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -682,7 +683,47 @@ struct {
 	__type(value, struct gtls_call);
 } gtls_calls SEC(".maps");
 
-static __always_inline int gtls_enter(__u8 dir, __u8 func, const void *buf)
+/* Threads inside gnutls_handshake: the session, and when it entered (to tell a stale entry of
+ * a thread that died inside it, as in gtls_calls). */
+struct gtls_hs {
+	__u64 session;
+	__u64 start_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);	/* pid_tgid */
+	__type(value, struct gtls_hs);
+} gtls_in_handshake SEC(".maps");
+
+/* Sessions with early data queued (gnutls_record_send_early_data), until their handshake
+ * returns. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);	/* pid_tgid >> 32 << 48 ^ session: one session of one process */
+	__type(value, __u8);
+} gtls_early_queued SEC(".maps");
+
+static __always_inline __u64 session_key(__u64 session)
+{
+	return (bpf_get_current_pid_tgid() >> 32) << 48 ^ session;
+}
+
+/* Is this write the flush of the session's queued early data? The one record send inside
+ * gnutls_handshake (3.7.1, 3.7.9, 3.8.9: lib/tls13/early_data.c) sends the client's TLS 1.3
+ * early data with the ClientHello flight. */
+static __always_inline bool early_flush(__u64 id, __u64 session)
+{
+	struct gtls_hs *h = bpf_map_lookup_elem(&gtls_in_handshake, &id);
+	__u64 k = session_key(session);
+
+	return h && h->start_ns >= thread_start_ns() && h->session == session &&
+	       bpf_map_lookup_elem(&gtls_early_queued, &k);
+}
+
+static __always_inline int gtls_enter(__u8 dir, __u8 func, const void *buf, __u64 session)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct gtls_call *c = bpf_map_lookup_elem(&gtls_calls, &id), n = {};
@@ -692,6 +733,10 @@ static __always_inline int gtls_enter(__u8 dir, __u8 func, const void *buf)
 		c->depth++;
 		return 0;
 	}
+	/* early data is reported here, once, as it goes out (with its socket), under the name of
+	 * the call that queued it */
+	if (dir == SSL_DIR_WRITE && early_flush(id, (__u64)session))
+		func = SSL_FN_GNUTLS_EARLY;
 	n.buf = (__u64)buf;
 	n.start_ns = bpf_ktime_get_ns();
 	n.depth = 1;
@@ -740,28 +785,78 @@ static __always_inline int gtls_leave(void *ctx, long ret)
 SEC("uprobe")
 int BPF_KPROBE(gnutls_send_enter, void *session, const void *buf)
 {
-	return gtls_enter(SSL_DIR_WRITE, SSL_FN_GNUTLS, buf);
+	return gtls_enter(SSL_DIR_WRITE, SSL_FN_GNUTLS, buf, (__u64)session);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(gnutls_send2_enter, void *session, const void *buf)
 {
-	return gtls_enter(SSL_DIR_WRITE, SSL_FN_GNUTLS_2, buf);
+	return gtls_enter(SSL_DIR_WRITE, SSL_FN_GNUTLS_2, buf, (__u64)session);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(gnutls_recv_enter, void *session, void *buf)
 {
-	return gtls_enter(SSL_DIR_READ, SSL_FN_GNUTLS, buf);
+	return gtls_enter(SSL_DIR_READ, SSL_FN_GNUTLS, buf, (__u64)session);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(gnutls_recv_seq_enter, void *session, void *buf)
 {
-	return gtls_enter(SSL_DIR_READ, SSL_FN_GNUTLS_2, buf);
+	return gtls_enter(SSL_DIR_READ, SSL_FN_GNUTLS_2, buf, (__u64)session);
 }
 
-/* all four return ssize_t: bytes moved, or a negative GNUTLS_E_* code */
+/* TLS 1.3 early data, the server's side: gnutls_record_recv_early_data copies out what its
+ * handshake received, with no socket I/O of its own (so its fd is unknown), and calls no record
+ * function. The client's side is the record send inside gnutls_handshake (gtls_enter);
+ * gnutls_record_send_early_data only queues the bytes, and is reported there, once. */
+SEC("uprobe")
+int BPF_KPROBE(gnutls_send_early_mark, void *session)
+{
+	__u64 k = session_key((__u64)session);
+	__u8 one = 1;
+
+	bpf_map_update_elem(&gtls_early_queued, &k, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(gnutls_recv_early_enter, void *session, void *buf)
+{
+	return gtls_enter(SSL_DIR_READ, SSL_FN_GNUTLS_EARLY, buf, (__u64)session);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(gtls_hs_mark_enter, void *session)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct gtls_hs h = { .session = (__u64)session, .start_ns = bpf_ktime_get_ns() };
+
+	bpf_map_update_elem(&gtls_in_handshake, &id, &h, BPF_ANY);
+	return 0;
+}
+
+/* GNUTLS_E_AGAIN (non-blocking): the handshake goes on in a later call, the early data with it */
+#define GNUTLS_E_AGAIN (-28)
+#define GNUTLS_E_INTERRUPTED (-52)
+
+SEC("uretprobe")
+int BPF_KRETPROBE(gtls_hs_mark_leave, int ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct gtls_hs *h = bpf_map_lookup_elem(&gtls_in_handshake, &id);
+	__u64 k;
+
+	if (!h)
+		return 0;
+	k = session_key(h->session);
+	if (ret != GNUTLS_E_AGAIN && ret != GNUTLS_E_INTERRUPTED)
+		bpf_map_delete_elem(&gtls_early_queued, &k);
+	bpf_map_delete_elem(&gtls_in_handshake, &id);
+	return 0;
+}
+
+/* all six return ssize_t: bytes moved, or a negative GNUTLS_E_* code */
 SEC("uretprobe")
 int BPF_KRETPROBE(gnutls_leave, long ret)
 {
@@ -837,8 +932,15 @@ struct gtls_key {
 	} proto;
 } __attribute__((preserve_access_index));
 
+/* the parameters of the session being resumed: their prf is the early data's hash (as in
+ * GnuTLS's own gnutls_early_prf_hash_get) */
+struct gtls_internals {
+	struct gtls_security_parameters resumed_security_parameters;
+} __attribute__((preserve_access_index));
+
 struct gnutls_session_int {
 	struct gtls_security_parameters security_parameters;
+	struct gtls_internals internals;
 	struct gtls_key key;
 } __attribute__((preserve_access_index));
 
@@ -951,11 +1053,47 @@ int BPF_KRETPROBE(gtls_handshake_leave, int ret)
 	return 0;
 }
 
-/* The record calls' entry (send, send2, recv, recv_seq): a session set up before we started. */
+/* The client's early secrets, at the flush of its early data (a record send inside
+ * gnutls_handshake, after the early secrets are derived and before the handshake's exporter
+ * secret replaces the early one in ap_expkey): CLIENT_EARLY_TRAFFIC_SECRET and
+ * EARLY_EXPORTER_SECRET, their length the resumed session's PRF output size. Sent at every
+ * flushing call; userspace writes each line once. */
+static __always_inline void gtls_emit_early(void *ctx, __u64 session)
+{
+	struct gnutls_session_int *s = (struct gnutls_session_int *)session;
+	const struct mac_entry_st *prf;
+	struct gtls_keys_event *k;
+
+	if (!bpf_core_type_exists(struct gnutls_session_int) ||
+	    !bpf_core_field_exists(s->internals.resumed_security_parameters))
+		return;
+	prf = BPF_CORE_READ_USER(s, internals.resumed_security_parameters.prf);
+	k = cp_event_scratch();
+	if (!k || !prf)
+		return;
+	__builtin_memset(k, 0, sizeof(*k));
+	fill_hdr(&k->h, SSL_EV_GTLS_KEYS);
+	k->h.layout = SSL_LAYOUT_NONE;
+	k->session = session;
+	k->tls13 = 1;		/* early data exists only in TLS 1.3 */
+	k->early = 1;
+	k->secret_len = BPF_CORE_READ_USER(prf, output_size);
+	if (bpf_probe_read_user(k->client_random, SSL_RANDOM_LEN, &s->security_parameters.client_random) ||
+	    bpf_probe_read_user(k->e_ckey, GTLS_SECRET_MAX, &s->key.proto.tls13.e_ckey) ||
+	    bpf_probe_read_user(k->ap_expkey, GTLS_SECRET_MAX, &s->key.proto.tls13.ap_expkey))
+		return;
+	cp_event_output(ctx, k, sizeof(*k));
+}
+
+/* The record calls' entry (send, send2, recv, recv_seq): a session set up before we started;
+ * or the client's early data going out. */
 SEC("uprobe")
 int BPF_KPROBE(gtls_record_keys, void *session)
 {
-	gtls_emit_keys(ctx, (__u64)session);
+	if (early_flush(bpf_get_current_pid_tgid(), (__u64)session))
+		gtls_emit_early(ctx, (__u64)session);
+	else
+		gtls_emit_keys(ctx, (__u64)session);
 	return 0;
 }
 

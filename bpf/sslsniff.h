@@ -18,6 +18,7 @@ enum ssl_func {
 	SSL_FN_SSL_EX = 1,	/* SSL_read_ex / SSL_write_ex */
 	SSL_FN_GNUTLS = 2,	/* gnutls_record_recv / gnutls_record_send */
 	SSL_FN_GNUTLS_2 = 3,	/* gnutls_record_recv_seq / gnutls_record_send2 */
+	SSL_FN_GNUTLS_EARLY = 4,/* gnutls_record_recv_early_data / gnutls_record_send_early_data (TLS 1.3 0-RTT) */
 };
 
 /* Where the event's fd comes from; SSL_FD_NONE: unknown, and fd_why says why. */
@@ -89,7 +90,8 @@ struct gtls_keys_event {
 	__u64 session;		/* the gnutls_session_t: one connection */
 	__u8 major, minor;	/* the negotiated version (3,3 TLS 1.2; 3,4 TLS 1.3) */
 	__u8 tls13;		/* the version has TLS 1.3 semantics */
-	__u8 pad;
+	__u8 early;		/* read at the client's early data flush: e_ckey and, in ap_expkey,
+				 * the early exporter secret (EARLY_EXPORTER_SECRET) only */
 	__u32 secret_len;	/* the PRF hash's output size: the TLS 1.3 secrets' length */
 	__u8 client_random[SSL_RANDOM_LEN];
 	__u8 master_secret[GTLS_MASTER_LEN];	/* TLS 1.2 */

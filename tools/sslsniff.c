@@ -44,7 +44,7 @@ static const char sslsniff_usage[] =
 	"Prints the plaintext of SSL_read/SSL_write/SSL_read_ex/SSL_write_ex calls of every OpenSSL\n"
 	"library and of gnutls_record_send/recv calls of every GnuTLS library in use (found on disk\n"
 	"and in /proc/*/maps, containers included, and new ones as processes map them), with the connection's fd (\"fd ?\" when it cannot\n"
-	"be proven), and writes an NSS key log (OpenSSL) that Wireshark and tshark decrypt with.\n"
+	"be proven), and writes an NSS key log (OpenSSL and GnuTLS) that Wireshark and tshark decrypt with.\n"
 	"\n"
 	"  -p PID          only this process (and only the libraries it maps, plus --lib)\n"
 	"  --lib PATH      also trace this libssl or libgnutls (or a program with OpenSSL linked in)\n"
@@ -72,18 +72,28 @@ struct ssl_lib {
 	int ssl_fd, crypto_fd;
 };
 
-/* One GnuTLS library in use: plaintext always; keys when it has the build whose BTF the
- * first object was loaded with (keys). */
+/* One GnuTLS library in use: plaintext always (the first object's programs); keys when its
+ * build has a key object (build >= 0). */
 struct gtls_lib {
 	char path[PATH_MAX];
 	struct elf_info ei;
 	char file[32];		/* found through a mapping: /proc/self/fd/N of fd; "": by path */
 	int fd;
 	bool has_btf;	/* a blob for its build-id (or its own .BTF) */
-	bool keys;
+	int build;	/* its build's key object (S->gbuild), -1: plaintext only */
 };
 
-#define GTLS_PROBES 8
+/* One GnuTLS build with keys: the key programs relocated against that build's BTF. The first
+ * build's are merged into the first object (no extra load for the usual one build); each
+ * further build (a container's, a chroot's) loads them in an object of its own that writes
+ * into the first one's event maps, as OpenSSL's instances do. */
+struct gtls_build {
+	struct sslsniff_bpf *skel;	/* own object; NULL: the first object's */
+	struct cp_load load;
+	int lib;			/* the library (S->gtls) whose build-id it was made for */
+};
+
+#define GTLS_PROBES 13
 #define GTLS_KEY_PROBES 6
 
 /* One loaded object: every library with the same (libssl, libcrypto) build-ids. */
@@ -119,7 +129,8 @@ struct sslsniff {
 	struct gtls_lib gtls[MAX_LIBS];
 	int n_gtls;
 	struct bpf_link *gtls_links[MAX_LIBS * (GTLS_PROBES + GTLS_KEY_PROBES)];
-	int gtls_keys;			/* the GnuTLS library whose BTF the first object has, or -1 */
+	struct gtls_build gbuild[MAX_INSTANCES];
+	int n_gbuild;
 	int n_gtls_links;
 	struct bpf_link *io_links[4];	/* the syscall tracepoint of the fd correlation */
 	int n_io_links;
@@ -234,6 +245,7 @@ static bool add_gtls(struct sslsniff *S, const char *path)
 		return false;
 	g = &S->gtls[S->n_gtls];
 	memset(g, 0, sizeof(*g));
+	g->build = -1;
 	snprintf(g->path, sizeof(g->path), "%s", path);
 	if (elf_inspect(path, &g->ei) || elf_has_function(path, "gnutls_record_send") != 1) {
 		cp_error_clear();
@@ -400,6 +412,7 @@ static void add_mapped_gtls(struct sslsniff *S, int pid, const struct pw_mapping
 	}
 	g = &S->gtls[S->n_gtls];
 	memset(g, 0, sizeof(*g));
+	g->build = -1;
 	if (keep_mapped(m, &g->fd, g->file, sizeof(g->file), &g->ei))
 		return;
 	snprintf(g->path, sizeof(g->path), "%s", m->shown);
@@ -526,9 +539,8 @@ PROG(io_sys_enter)
 /* The syscall tracepoint of the fd correlation: attached once, from the first object. */
 static const struct probe io_progs[] = { { "sys_enter", false, p_io_sys_enter } };
 
-/* ---- GnuTLS keys: the first GnuTLS library with BTF (embedded blob for its build-id, or its
- * own .BTF) is merged into the first object; libraries of the same build get the key probes,
- * others plaintext only. ---- */
+/* ---- GnuTLS keys: one key object per GnuTLS build with BTF (embedded blob for its
+ * build-id, or its own .BTF); the first build's key programs live in the first object. ---- */
 
 PROG(gtls_handshake_enter) PROG(gtls_handshake_leave) PROG(gtls_record_keys)
 
@@ -543,9 +555,10 @@ static bool same_build_id(const struct elf_info *a, const struct elf_info *b)
 	return a->build_id_len && a->build_id_len == b->build_id_len && !memcmp(a->build_id, b->build_id, a->build_id_len);
 }
 
+/* Marks the GnuTLS libraries that have BTF, and merges the first one's into the first
+ * object (in): its build becomes key object 0. */
 static int gtls_add_btf(struct sslsniff *S, struct instance *in)
 {
-	S->gtls_keys = -1;
 	for (int i = 0; i < S->n_gtls; i++) {
 		struct gtls_lib *g = &S->gtls[i];
 		struct abtf_choice c;
@@ -558,26 +571,143 @@ static int gtls_add_btf(struct sslsniff *S, struct instance *in)
 		if (err)
 			return err;
 		g->has_btf = true;
-		if (S->gtls_keys >= 0) {
-			g->keys = same_build_id(&g->ei, &S->gtls[S->gtls_keys].ei);
+		if (S->n_gbuild)
 			continue;
-		}
 		if ((err = btf_set_load_app(&in->load.set, &S->run.store, g->path, &c)))
 			return err;
-		S->gtls_keys = i;
-		g->keys = true;
+		memset(&S->gbuild[0], 0, sizeof(S->gbuild[0]));
+		S->gbuild[0].lib = i;
+		S->n_gbuild = 1;
+		g->build = 0;
 	}
 	return 0;
 }
 
-/* The key programs relocate gnutls_session_int: only the first object, and only with its BTF. */
+static struct sslsniff_bpf *gbuild_skel(struct sslsniff *S, int b)
+{
+	return S->gbuild[b].skel ? S->gbuild[b].skel : S->inst[0].skel;
+}
+
+static void set_gtls_key_autoload(struct sslsniff_bpf *skel, bool on)
+{
+	bpf_program__set_autoload(skel->progs.gtls_handshake_enter, on);
+	bpf_program__set_autoload(skel->progs.gtls_handshake_leave, on);
+	bpf_program__set_autoload(skel->progs.gtls_record_keys, on);
+}
+
+/* The key programs relocate gnutls_session_int: in the first object only with its BTF. */
 static void gtls_key_autoload(struct sslsniff *S, struct instance *in, int idx)
 {
-	bool on = idx == 0 && S->gtls_keys >= 0;
+	set_gtls_key_autoload(in->skel, idx == 0 && S->n_gbuild > 0);
+}
 
-	bpf_program__set_autoload(in->skel->progs.gtls_handshake_enter, on);
-	bpf_program__set_autoload(in->skel->progs.gtls_handshake_leave, on);
-	bpf_program__set_autoload(in->skel->progs.gtls_record_keys, on);
+/* Points an object's event maps at the first object's: one reader for every object. */
+static int share_event_maps(struct sslsniff *S, struct sslsniff_bpf *skel)
+{
+	struct sslsniff_bpf *first = S->inst[0].skel;
+	int err;
+
+	if (S->run.use_ringbuf)
+		err = bpf_map__reuse_fd(skel->maps.events_rb, bpf_map__fd(first->maps.events_rb));
+	else
+		err = bpf_map__reuse_fd(skel->maps.events_pb, bpf_map__fd(first->maps.events_pb));
+	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.events_dropped, bpf_map__fd(first->maps.events_dropped));
+	return err;
+}
+
+/* Loads key object b for GnuTLS library i's build: only the key programs, relocated against
+ * that build's BTF; the maps only the plaintext and OpenSSL programs use get one entry. */
+static int load_gtls_build(struct sslsniff *S, int b, int i)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	struct gtls_build *gb = &S->gbuild[b];
+	struct gtls_lib *g = &S->gtls[i];
+	struct abtf_choice c;
+	struct bpf_program *prog;
+	struct bpf_map *unused[5];
+	int err;
+
+	memset(gb, 0, sizeof(*gb));
+	gb->lib = i;
+	if ((err = cp_load_begin(&S->run, &gb->load, &opts)) ||
+	    (err = abtf_choose(&S->run.store, g->path, &g->ei, NULL, &c)) ||
+	    (err = btf_set_load_app(&gb->load.set, &S->run.store, g->path, &c)))
+		goto fail;
+	gb->skel = sslsniff_bpf__open_opts(&opts);
+	if (!gb->skel) {
+		err = cp_bpf_error(errno, "opening the BPF object");
+		goto fail;
+	}
+	gb->skel->rodata->instance_id = MAX_INSTANCES + b;	/* no data event comes from it */
+	bpf_object__for_each_program(prog, gb->skel->obj)
+		bpf_program__set_autoload(prog, false);
+	set_gtls_key_autoload(gb->skel, true);
+	if ((err = cp_load_prepare(&S->run, &gb->load, gb->skel->obj)))
+		goto fail;
+	unused[0] = gb->skel->maps.calls;
+	unused[1] = gb->skel->maps.keys_sent;
+	unused[2] = gb->skel->maps.inflight;
+	unused[3] = gb->skel->maps.gtls_calls;
+	unused[4] = gb->skel->maps.handshakes;
+	for (size_t m = 0; m < ARRAY_SIZE(unused) && !err; m++)
+		err = bpf_map__set_max_entries(unused[m], 1);
+	/* the early data flush is told by the first object's plaintext programs' maps */
+	if (!err && !(err = share_event_maps(S, gb->skel)))
+		err = bpf_map__reuse_fd(gb->skel->maps.gtls_in_handshake, bpf_map__fd(S->inst[0].skel->maps.gtls_in_handshake));
+	if (!err)
+		err = bpf_map__reuse_fd(gb->skel->maps.gtls_early_queued, bpf_map__fd(S->inst[0].skel->maps.gtls_early_queued));
+	if (err) {
+		err = cp_bpf_error(err, "sharing the event maps");
+		goto fail;
+	}
+	err = sslsniff_bpf__load(gb->skel);
+	cp_load_done(&gb->load);
+	if (err) {
+		err = cp_bpf_error(err, "loading the GnuTLS key programs (CO-RE relocation against this build's BTF)");
+		goto fail;
+	}
+	return 0;
+fail:
+	sslsniff_bpf__destroy(gb->skel);
+	cp_load_free(&gb->load);
+	memset(gb, 0, sizeof(*gb));
+	return err;
+}
+
+/* The key object of GnuTLS library i's build: the one of the same build-id, else a new one.
+ * -1 with the error set when none can be had. */
+static int gtls_build_of(struct sslsniff *S, int i)
+{
+	struct gtls_lib *g = &S->gtls[i];
+
+	for (int b = 0; b < S->n_gbuild; b++)
+		if (same_build_id(&g->ei, &S->gtls[S->gbuild[b].lib].ei))
+			return b;
+	if (S->n_gbuild == MAX_INSTANCES) {
+		cp_error(CP_ERUNTIME, "more than %d GnuTLS builds with keys in one run", MAX_INSTANCES);
+		return -1;
+	}
+	if (load_gtls_build(S, S->n_gbuild, i))
+		return -1;
+	return S->n_gbuild++;
+}
+
+/* At start-up, after the first object is loaded: every GnuTLS library with BTF gets its
+ * build's key object. One that cannot (a 17th build, a load failure) is traced for plaintext
+ * with one warning, as a library without BTF is: the rest of the run goes on. */
+static int gtls_assign_builds(struct sslsniff *S)
+{
+	for (int i = 0; i < S->n_gtls; i++) {
+		struct gtls_lib *g = &S->gtls[i];
+
+		if (g->has_btf && g->build < 0 && (g->build = gtls_build_of(S, i)) < 0) {
+			cp_warn("%s (build-id %s): plaintext and fd only, no keys: %s", g->path,
+				g->ei.build_id_len ? g->ei.build_id_hex : "none", cp_errmsg());
+			cp_error_clear();
+		}
+	}
+	return 0;
 }
 
 static int load_instance(struct sslsniff *S, int idx)
@@ -623,12 +753,7 @@ open_obj:
 	if (idx > 0) {	/* every instance writes into the first one's event maps: one reader */
 		struct sslsniff_bpf *first = S->inst[0].skel;
 
-		if (S->run.use_ringbuf)
-			err = bpf_map__reuse_fd(in->skel->maps.events_rb, bpf_map__fd(first->maps.events_rb));
-		else
-			err = bpf_map__reuse_fd(in->skel->maps.events_pb, bpf_map__fd(first->maps.events_pb));
-		if (!err)
-			err = bpf_map__reuse_fd(in->skel->maps.events_dropped, bpf_map__fd(first->maps.events_dropped));
+		err = share_event_maps(S, in->skel);
 		/* ...and into its in-flight map, which the first one's syscall tracepoints fill */
 		if (!err)
 			err = bpf_map__reuse_fd(in->skel->maps.inflight, bpf_map__fd(first->maps.inflight));
@@ -657,13 +782,18 @@ static const struct probe probes[] = {
 };
 
 PROG(gnutls_send_enter) PROG(gnutls_send2_enter) PROG(gnutls_recv_enter) PROG(gnutls_recv_seq_enter)
-PROG(gnutls_leave)
+PROG(gnutls_recv_early_enter) PROG(gnutls_leave) PROG(gtls_hs_mark_enter) PROG(gtls_hs_mark_leave)
+PROG(gnutls_send_early_mark)
 
 static const struct probe gtls_probes[GTLS_PROBES] = {
 	{ "gnutls_record_send", false, p_gnutls_send_enter }, { "gnutls_record_send", true, p_gnutls_leave },
 	{ "gnutls_record_send2", false, p_gnutls_send2_enter }, { "gnutls_record_send2", true, p_gnutls_leave },
 	{ "gnutls_record_recv", false, p_gnutls_recv_enter }, { "gnutls_record_recv", true, p_gnutls_leave },
 	{ "gnutls_record_recv_seq", false, p_gnutls_recv_seq_enter }, { "gnutls_record_recv_seq", true, p_gnutls_leave },
+	{ "gnutls_record_recv_early_data", false, p_gnutls_recv_early_enter }, { "gnutls_record_recv_early_data", true, p_gnutls_leave },
+	/* the client's early data: queued, then sent by a record send inside the handshake */
+	{ "gnutls_record_send_early_data", false, p_gnutls_send_early_mark },
+	{ "gnutls_handshake", false, p_gtls_hs_mark_enter }, { "gnutls_handshake", true, p_gtls_hs_mark_leave },
 };
 
 /* The syscall tracepoint, before any uprobe: a traced call never misses part of its I/O. */
@@ -711,7 +841,7 @@ static int attach_one_gtls(struct sslsniff *S, struct gtls_lib *g)
 			return cp_bpf_error(errno, "attaching uprobes to GnuTLS");
 		S->gtls_links[S->n_gtls_links++] = link;
 	}
-	for (size_t p = 0; p < ARRAY_SIZE(gtls_key_probes) && g->keys; p++) {
+	for (size_t p = 0; p < ARRAY_SIZE(gtls_key_probes) && g->build >= 0; p++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = gtls_key_probes[p].func, .retprobe = gtls_key_probes[p].ret);
 		struct bpf_link *link;
 
@@ -719,7 +849,7 @@ static int attach_one_gtls(struct sslsniff *S, struct gtls_lib *g)
 			cp_error_clear();
 			continue;
 		}
-		link = bpf_program__attach_uprobe_opts(gtls_key_probes[p].prog(S->inst[0].skel), S->pid ? S->pid : -1,
+		link = bpf_program__attach_uprobe_opts(gtls_key_probes[p].prog(gbuild_skel(S, g->build)), S->pid ? S->pid : -1,
 						       file, 0, &o);
 		if (!link)
 			return cp_bpf_error(errno, "attaching the GnuTLS key uprobes");
@@ -727,10 +857,7 @@ static int attach_one_gtls(struct sslsniff *S, struct gtls_lib *g)
 	}
 	if (!*g->file && (stat(g->path, &st) || st.st_dev != g->ei.dev || st.st_ino != g->ei.ino))
 		return cp_error(CP_ERUNTIME, "%s was replaced while coreprobe attached to it: run again", g->path);
-	if (!g->keys && g->has_btf)
-		cp_warn("%s (build-id %s): another GnuTLS build is traced with keys in this run (one per run, chosen among the libraries found at start-up): plaintext and fd only, no keys",
-			g->path, g->ei.build_id_len ? g->ei.build_id_hex : "none");
-	else if (!g->keys)
+	if (!g->has_btf)
 		cp_warn("%s (build-id %s): no BTF for this GnuTLS build in this coreprobe: plaintext and fd only, no keys; add its BTF with `coreprobe btf add --app %s=FILE -o NEW`",
 			g->path, g->ei.build_id_len ? g->ei.build_id_hex : "none", g->path);
 	return 0;
@@ -860,11 +987,13 @@ static void cover_gtls(struct sslsniff *S, int i, const struct pw_event *e)
 	struct abtf_choice c;
 	int err = abtf_choose(&S->run.store, g->path, &g->ei, NULL, &c);
 
-	/* the key programs were loaded (or not) at start-up, with the BTF of one build: a later
-	 * library gets keys only if it is that build */
+	/* its build's key object: the one loaded for that build-id, else one loaded now */
 	g->has_btf = err == 0;
 	cp_error_clear();
-	g->keys = S->gtls_keys >= 0 && same_build_id(&g->ei, &S->gtls[S->gtls_keys].ei);
+	if (g->has_btf && (g->build = gtls_build_of(S, i)) < 0) {
+		cp_warn("%s (pid %u): plaintext and fd only, no keys: %s", g->path, e->pid, cp_errmsg());
+		cp_error_clear();
+	}
 
 	if (attach_one_gtls(S, g)) {
 		cp_warn("%s (pid %u): not traced: %s", g->path, e->pid, cp_errmsg());
@@ -956,6 +1085,7 @@ static const char *func_name(const struct ssl_data_event *e)
 		[SSL_FN_SSL_EX] = { "SSL_read_ex", "SSL_write_ex" },
 		[SSL_FN_GNUTLS] = { "gnutls_record_recv", "gnutls_record_send" },
 		[SSL_FN_GNUTLS_2] = { "gnutls_record_recv_seq", "gnutls_record_send2" },
+		[SSL_FN_GNUTLS_EARLY] = { "gnutls_record_recv_early_data", "gnutls_record_send_early_data" },
 	};
 
 	return e->func < ARRAY_SIZE(names) ? names[e->func][e->dir == SSL_DIR_WRITE] : "?";
@@ -963,7 +1093,7 @@ static const char *func_name(const struct ssl_data_event *e)
 
 static bool is_gnutls(const struct ssl_data_event *e)
 {
-	return e->func == SSL_FN_GNUTLS || e->func == SSL_FN_GNUTLS_2;
+	return e->func == SSL_FN_GNUTLS || e->func == SSL_FN_GNUTLS_2 || e->func == SSL_FN_GNUTLS_EARLY;
 }
 
 static const char *fd_source_name(const struct ssl_data_event *e)
@@ -1114,7 +1244,7 @@ static void keylog_write(struct sslsniff *S, __u32 pid, const uint8_t *random, b
 		/* one bit per label, in the order tls_keylog_lines gives them */
 		static const char *labels[] = { "CLIENT_RANDOM", "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
 			"SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0",
-			"EXPORTER_SECRET", "CLIENT_EARLY_TRAFFIC_SECRET" };
+			"EXPORTER_SECRET", "CLIENT_EARLY_TRAFFIC_SECRET", "EARLY_EXPORTER_SECRET" };
 		char buf[sizeof(lines[i].text) + 1];
 		int bit = 0, len;
 
@@ -1202,6 +1332,8 @@ int do_sslsniff(int argc, char **argv)
 	for (int i = 0; i < S->n_inst && !err; i++)
 		err = load_instance(S, i);
 	if (!err)
+		err = gtls_assign_builds(S);
+	if (!err)
 		err = attach_io(S);
 	for (int i = 0; i < S->n_inst && !err; i++)
 		err = attach_instance(S, &S->inst[i]);
@@ -1237,6 +1369,10 @@ out:
 	for (int i = 0; i < S->n_gtls; i++)
 		if (S->gtls[i].fd > 0)
 			close(S->gtls[i].fd);
+	for (int b = 0; b < S->n_gbuild; b++) {
+		sslsniff_bpf__destroy(S->gbuild[b].skel);
+		cp_load_free(&S->gbuild[b].load);
+	}
 	for (int i = 0; i < S->n_inst; i++) {
 		for (int j = 0; j < S->inst[i].n_links; j++)
 			bpf_link__destroy(S->inst[i].links[j]);

@@ -106,6 +106,15 @@ int gtls_keylog_lines(const struct gtls_keys_event *k, struct keylog_line out[GT
 
 	if (all_zero(k->client_random, SSL_RANDOM_LEN))
 		return 0;
+	if (k->early) {	/* at the early data flush: ap_expkey holds the early exporter secret */
+		if (len != 32 && len != 48)
+			return -1;
+		if (!all_zero(k->e_ckey, len))
+			line(&out[n++], "CLIENT_EARLY_TRAFFIC_SECRET", k->client_random, k->e_ckey, len);
+		if (!all_zero(k->ap_expkey, len))
+			line(&out[n++], "EARLY_EXPORTER_SECRET", k->client_random, k->ap_expkey, len);
+		return n;
+	}
 	if (!k->tls13) {
 		if (all_zero(k->master_secret, GTLS_MASTER_LEN))
 			return 0;

@@ -32,8 +32,9 @@ int tls_keylog_lines(const struct ssl_keys_event *k, struct keylog_line out[5]);
 
 /* GnuTLS: the lines GnuTLS itself logs for a connection, from the secrets it stores: TLS 1.2
  * CLIENT_RANDOM; TLS 1.3 the early (when set), handshake and application traffic secrets and
- * the exporter secret, each secret_len bytes (the PRF hash's size). Unset secrets are left
- * out. Returns the count, or -1 if secret_len is not a hash size (then nothing is written). */
+ * the exporter secret, each secret_len bytes (the PRF hash's size); an early event (read at the
+ * client's early data flush) gives CLIENT_EARLY_TRAFFIC_SECRET and EARLY_EXPORTER_SECRET only.
+ * Unset secrets are left out. Returns the count, or -1 if secret_len is not a hash size (then nothing is written). */
 #define GTLS_KEYLOG_MAX 6
 int gtls_keylog_lines(const struct gtls_keys_event *k, struct keylog_line out[GTLS_KEYLOG_MAX]);
 

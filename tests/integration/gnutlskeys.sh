@@ -133,53 +133,132 @@ fetch_gnutls() { # VERSION [PACKAGE]
 	ls "$d"/usr/lib/x86_64-linux-gnu/libgnutls.so.30.* | head -n 1
 }
 
-# Another embedded build, through bookworm's wget (LD_LIBRARY_PATH): bullseye 3.7.1-5+deb11u5,
-# the same BPF object relocated against that build's BTF (its TLS 1.3 fields sit elsewhere).
-other_build() {
-	local ver=$1 v=$2 lib port=$((PORT++)) out=$TMP/ob-$1-$2.out kl=$TMP/ob-kl-$1-$2.txt
-	lib=$(fetch_gnutls "$ver") || { notok "GnuTLS $ver: apt-get download libgnutls30=$ver failed"; return; }
-	start_server "$port" "$v" "$TMP/server-ob.out"
-	if tracer_start "$out" "$TMP/ob.err" "$CP" -j sslsniff --lib "$lib" --keylog "$kl" -d 20; then
-		LD_LIBRARY_PATH=$(dirname "$lib") SSLKEYLOGFILE=$TMP/truth-ob-$ver-$v wget -q --no-check-certificate -O "$TMP/w-ob.out" "https://127.0.0.1:$port/ob-$v"
-		sleep 0.5
-		kill -INT "$TRACER_PID"
-		tracer_wait 15
-		[ -f "$kl" ] || : >"$kl"
-		server_unkeyed "$out" && compare "GnuTLS $ver (bookworm's wget) TLS $v" "$TMP/truth-ob-$ver-$v" "$kl"
-	else
-		notok "GnuTLS $ver: sslsniff did not attach: $(head -c 300 "$TMP/ob.err")"
+# Four GnuTLS builds with keys in ONE run, three layouts (the key programs relocated
+# against each build's BTF: key at 0x1170, 0x11e0 and 0x1278, the TLS 1.3 secrets at key+0x624
+# in 3.7.x and key+0x864 in 3.8.9), their clients running at the same time: this host's
+# gnutls-cli (bookworm 3.7.9), bookworm's wget on bullseye's 3.7.1-5+deb11u5 (LD_LIBRARY_PATH),
+# the same wget on bullseye-security's 3.7.1-5+deb11u10 (another build-id, the same layout),
+# and trixie's own gnutls-cli on trixie's 3.8.9-3+deb13u4 with trixie's libc and loader
+# (tests/gnutls/fetch.sh). Each client's key log (SSLKEYLOGFILE) must be what coreprobe wrote
+# for its client random; tshark decrypts the 3.7.1 and 3.8.9 sessions with coreprobe's lines.
+sh "$ROOT/tests/gnutls/fetch.sh" >"$TMP/gfetch.log" 2>&1 || { notok "GnuTLS fixtures: $(tail -3 "$TMP/gfetch.log")"; exit 0; }
+G389=$CACHE/gnutls/3.8.9
+LIB389=$(ls "$G389"/root/usr/lib/x86_64-linux-gnu/libgnutls.so.30.* | head -n 1)
+multi_build() {
+	local v=$1 lib371 lib371s port=$((PORT++)) out=$TMP/mb-$1.out kl=$TMP/mb-kl-$1.txt prio=NORMAL:-VERS-ALL:+VERS-TLS$1
+	lib371=$(fetch_gnutls 3.7.1-5+deb11u5) || { notok "GnuTLS 3.7.1: apt-get download libgnutls30=3.7.1-5+deb11u5 failed"; return; }
+	lib371s=$(fetch_gnutls 3.7.1-5+deb11u10) || { notok "GnuTLS 3.7.1: apt-get download libgnutls30=3.7.1-5+deb11u10 failed"; return; }
+	start_server "$port" "$v" "$TMP/server-mb-$v.out"
+	local server=$SERVER
+	capture_start "$port" "$TMP/cap-mb-$v.pcapng" || { notok "four builds TLS $v: tshark did not start"; kill "$server"; return; }
+	if ! tracer_start "$out" "$TMP/mb-$v.err" "$CP" -j sslsniff --lib "$LIB" --lib "$lib371" --lib "$lib371s" --lib "$LIB389" --keylog "$kl" -d 40; then
+		notok "four builds TLS $v: sslsniff did not attach: $(head -c 300 "$TMP/mb-$v.err")"
+		capture_stop; kill "$server"
+		return
 	fi
-	kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null
+	(printf 'GET /mb-379-%s HTTP/1.0\r\n\r\n' "$v"; sleep 1.5) |
+		SSLKEYLOGFILE=$TMP/truth-mb379-$v gnutls-cli --insecure --priority "$prio" --port "$port" 127.0.0.1 >"$TMP/mb379-$v.out" 2>&1 &
+	local c1=$!
+	(printf 'GET /mb-389-%s HTTP/1.0\r\n\r\n' "$v"; sleep 1.5) |
+		SSLKEYLOGFILE=$TMP/truth-mb389-$v "$G389/run" gnutls-cli --insecure --priority "$prio" --port "$port" 127.0.0.1 >"$TMP/mb389-$v.out" 2>&1 &
+	local c2=$!
+	LD_LIBRARY_PATH=$(dirname "$lib371") SSLKEYLOGFILE=$TMP/truth-mb371-$v wget -q --no-check-certificate -O "$TMP/mb371-$v.out" "https://127.0.0.1:$port/mb-371-$v"
+	LD_LIBRARY_PATH=$(dirname "$lib371s") SSLKEYLOGFILE=$TMP/truth-mb371s-$v wget -q --no-check-certificate -O "$TMP/mb371s-$v.out" "https://127.0.0.1:$port/mb-371s-$v"
+	wait "$c1" "$c2"
+	sleep 0.5
+	capture_stop
+	kill -INT "$TRACER_PID"
+	tracer_wait 15
+	kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
+	[ -f "$kl" ] || : >"$kl"
+	server_unkeyed "$out" || return
+	if grep '"warning":".*libgnutls' "$out" | grep -q .; then
+		notok "four builds TLS $v: a GnuTLS warning: $(grep -m1 '"warning":".*libgnutls' "$out" | head -c 300)"
+	fi
+	grep -q "server says /mb-389-$v" "$TMP/mb389-$v.out" || notok "TLS $v: trixie's gnutls-cli got no answer: $(head -c 300 "$TMP/mb389-$v.out")"
+	compare "four builds in one run, TLS $v: bookworm 3.7.9 (gnutls-cli)" "$TMP/truth-mb379-$v" "$kl"
+	compare "four builds in one run, TLS $v: bullseye 3.7.1 (bookworm's wget)" "$TMP/truth-mb371-$v" "$kl"
+	compare "four builds in one run, TLS $v: bullseye-security 3.7.1-5+deb11u10 (bookworm's wget)" "$TMP/truth-mb371s-$v" "$kl"
+	compare "four builds in one run, TLS $v: trixie 3.8.9 (trixie's gnutls-cli, its own libc)" "$TMP/truth-mb389-$v" "$kl"
+	for p in "mb-389-$v" "mb-371-$v"; do
+		decrypts "$TMP/cap-mb-$v.pcapng" "$kl" "/$p" && ok "TLS $v: tshark decrypts /$p with coreprobe's key log" ||
+			notok "TLS $v: tshark does not decrypt /$p with coreprobe's key log"
+	done
 }
-other_build 3.7.1-5+deb11u5 1.2
-other_build 3.7.1-5+deb11u5 1.3
+multi_build 1.2
+multi_build 1.3
 
-# trixie's 3.8.9 needs trixie's glibc, so no client here can run it: only the load is checked.
-# The BPF object is relocated against its BTF and its key probes are attached (no warning
-# for it); its keys are not exercised with traffic on this host.
-lib=$(fetch_gnutls 3.8.9-3+deb13u4 libgnutls30t64) || notok "GnuTLS 3.8.9: apt-get download libgnutls30t64 failed"
-if [ -n "$lib" ]; then
-	if tracer_start "$TMP/t.out" "$TMP/t.err" "$CP" -j sslsniff --lib "$lib" -d 2; then
-		kill -INT "$TRACER_PID"; tracer_wait 15
-		grep '"warning"' "$TMP/t.out" | grep -qF "$lib" &&
-			notok "GnuTLS 3.8.9: $(grep '"warning"' "$TMP/t.out" | grep -F "$lib" | head -c 300)" ||
-			ok "GnuTLS 3.8.9 (trixie): the key programs relocate against its BTF and attach (load only: no trixie client runs here)"
-	else
-		notok "GnuTLS 3.8.9: sslsniff did not load: $(head -c 400 "$TMP/t.err")"
+# TLS 1.3 early data (0-RTT): gnutls-cli -r --earlydata FILE (a session, then a resumed one
+# whose early data goes with the ClientHello) against gnutls-serv --earlydata, both this host's
+# GnuTLS. The client's early data: one event, gnutls_record_send_early_data, with its socket
+# (not a second gnutls_record_send of the same bytes); the server's gnutls_record_recv_early_data
+# with fd unknown (it copies out what the handshake read). The key log equals the client's
+# SSLKEYLOGFILE for both sessions, CLIENT_EARLY_TRAFFIC_SECRET and EARLY_EXPORTER_SECRET
+# included; tshark decrypts the early data with it, and not without the early traffic secret.
+early_data() {
+	local port=$((PORT++)) out=$TMP/ed.out kl=$TMP/ed-kl.txt text="EARLY-$RANDOM-0RTT" cpid spid
+	printf '%s\n' "$text" >"$TMP/early.txt"
+	capture_start "$port" "$TMP/cap-ed.pcapng" || { notok "early data: tshark did not start"; return; }
+	SSLKEYLOGFILE=$TMP/truth-ed-serv gnutls-serv --earlydata --echo --port "$port" \
+		--x509certfile "$CERT/cert.pem" --x509keyfile "$CERT/key.pem" >"$TMP/ed-serv.out" 2>&1 &
+	spid=$!
+	for _ in $(seq 50); do ss -ltn "sport = :$port" | grep -q LISTEN && break; sleep 0.1; done
+	if ! tracer_start "$out" "$TMP/ed.err" "$CP" -j sslsniff --keylog "$kl" -d 30; then
+		notok "early data: sslsniff did not attach: $(head -c 300 "$TMP/ed.err")"
+		capture_stop; kill "$spid"; return
 	fi
-fi
+	(sleep 1; printf 'after-handshake\n'; sleep 1) |
+		SSLKEYLOGFILE=$TMP/truth-ed gnutls-cli --insecure -r --earlydata="$TMP/early.txt" --port "$port" 127.0.0.1 >"$TMP/ed-cli.out" 2>&1 &
+	cpid=$!
+	wait "$cpid"
+	sleep 0.5
+	capture_stop
+	kill -INT "$TRACER_PID"
+	tracer_wait 15
+	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
+	[ -f "$kl" ] || : >"$kl"
+	grep -q "This is a resumed session" "$TMP/ed-cli.out" || notok "early data: the second session was not resumed: $(head -c 300 "$TMP/ed-cli.out")"
+	local sent recv dup
+	sent=$(grep "\"pid\":$cpid,.*\"func\":\"gnutls_record_send_early_data\"" "$out" | grep -cF "\"data\":\"$text\\n\"")
+	dup=$(grep "\"pid\":$cpid,.*\"func\":\"gnutls_record_send\"" "$out" | grep -cF "$text")
+	fd=$(grep "\"pid\":$cpid,.*\"func\":\"gnutls_record_send_early_data\"" "$out" | sed -n 's/.*"fd":\([0-9]*\),"fd_source":"syscall".*/\1/p' | head -n 1)
+	cfd=$(grep "\"pid\":$cpid,.*\"func\":\"gnutls_record_send\"" "$out" | grep -F after-handshake | sed -n 's/.*"fd":\([0-9]*\),.*/\1/p' | head -n 1)
+	if [ "$sent" = 1 ] && [ "$dup" = 0 ] && [ -n "$fd" ] && [ "$fd" = "$cfd" ]; then
+		ok "early data: the client's 0-RTT bytes once, as gnutls_record_send_early_data, fd $fd (its socket, as its later record sends), no second gnutls_record_send of them"
+	else
+		notok "early data: client events: send_early_data=$sent record_send of them=$dup fd=$fd (later sends' fd $cfd): $(grep "\"pid\":$cpid," "$out" | head -c 600) [$(grep '"summary"' "$out")]"
+	fi
+	recv=$(grep '"func":"gnutls_record_recv_early_data"' "$out" | grep -F "\"data\":\"$text\\n\"")
+	if [ "$(echo "$recv" | grep -c .)" = 1 ] && echo "$recv" | grep -q '"fd":null,"fd_source":null,"fd_unknown":"no socket I/O during the call"'; then
+		ok "early data: the server's gnutls_record_recv_early_data once, fd unknown (no socket I/O in the call)"
+	else
+		notok "early data: server events: $(echo "$recv" | head -c 400) $(grep recv_early "$out" | head -c 300)"
+	fi
+	if grep -q '^CLIENT_EARLY_TRAFFIC_SECRET ' "$TMP/truth-ed" && grep -q '^EARLY_EXPORTER_SECRET ' "$TMP/truth-ed"; then
+		compare "early data (two sessions, the second with 0-RTT)" "$TMP/truth-ed" "$kl"
+	else
+		notok "early data: GnuTLS logged no early secrets: $(awk '{ print $1 }' "$TMP/truth-ed" 2>/dev/null | sort | uniq -c | tr '\n' ' ')"
+	fi
+	local hex
+	hex=$(printf '%s\n' "$text" | od -An -tx1 | tr -d ' \n')
+	awk '{ print $2 }' "$TMP/truth-ed" | sort -u >"$TMP/ed.r"
+	grep -F -f "$TMP/ed.r" "$kl" >"$TMP/ed-mine.txt"
+	tshark -r "$TMP/cap-ed.pcapng" -o "tls.keylog_file:$TMP/ed-mine.txt" -Y data -T fields -e data.data 2>/dev/null | grep -qx "$hex" &&
+		ok "early data: tshark decrypts the 0-RTT bytes with coreprobe's key log" ||
+		notok "early data: tshark does not decrypt the 0-RTT bytes with coreprobe's key log"
+	grep -v '^CLIENT_EARLY_TRAFFIC_SECRET ' "$TMP/ed-mine.txt" >"$TMP/ed-noearly.txt"
+	tshark -r "$TMP/cap-ed.pcapng" -o "tls.keylog_file:$TMP/ed-noearly.txt" -Y data -T fields -e data.data 2>/dev/null | grep -qx "$hex" &&
+		notok "early data: decrypted without CLIENT_EARLY_TRAFFIC_SECRET (control)" ||
+		ok "early data: without coreprobe's CLIENT_EARLY_TRAFFIC_SECRET line the 0-RTT bytes stay encrypted (control)"
+}
+early_data
 
-# A GnuTLS build coreprobe has no blob for: bullseye-security's libgnutls30 (3.7.1-5+deb11u10),
+# A GnuTLS build coreprobe has no blob for: 3.7.1-foreign (tests/gnutls/fetch.sh: Debian's
+# bullseye-security 3.7.1-5+deb11u10 with its build-id inverted; every served build has a blob),
 # which bookworm's wget runs with. Plaintext, one warning line naming the build, no keys.
-nob_version=3.7.1-5+deb11u10
-nob=$CACHE/gnutls-build/nob-$nob_version
-if [ ! -f "$nob/usr/lib/x86_64-linux-gnu/libgnutls.so.30" ]; then
-	mkdir -p "$CACHE/debs" "$nob"
-	(cd "$CACHE/debs" && { [ -f "libgnutls30_${nob_version}_amd64.deb" ] || apt-get download -qq "libgnutls30=$nob_version"; }) >/dev/null 2>&1 &&
-		dpkg-deb -x "$CACHE/debs/libgnutls30_${nob_version}_amd64.deb" "$nob" ||
-		{ notok "no-blob GnuTLS: apt-get download libgnutls30=$nob_version failed (scripts/setup.sh configures bullseye)"; exit 0; }
-fi
-NOBLIB=$(ls "$nob"/usr/lib/x86_64-linux-gnu/libgnutls.so.30.* | head -n 1)
+nob_version=3.7.1-foreign
+NOBLIB=$(ls "$CACHE/gnutls/3.7.1-foreign/lib"/libgnutls.so.30.* 2>/dev/null | head -n 1)
+[ -n "$NOBLIB" ] || { notok "no 3.7.1-foreign fixture (tests/gnutls/fetch.sh)"; exit 0; }
 nobid=$(readelf -n "$NOBLIB" | awk '/Build ID:/ { print $3; exit }')
 port=$((PORT++))
 start_server "$port" 1.3 "$TMP/server-n.out"

@@ -1,17 +1,16 @@
 #!/bin/bash
 # sslsniff and processes that appear after it started (src/runtime/procwatch.c): a container
 # (own mount and pid namespaces, pivot_root into a root holding bullseye's OpenSSL 1.1.1w), a
-# plain chroot into such a root, and a host process with a libssl file nobody mapped before,
+# second container holding bookworm's GnuTLS (gnutls-cli and its libraries), a plain chroot into such a root, and a host process with a libssl file nobody mapped before,
 # each started ONE SECOND after sslsniff printed "Tracing". Each root holds its own copies of
 # the libraries (new files, never attached before, with Debian's build-ids, so the embedded
-# blobs apply). Checked against OpenSSL's own truth: the client's plaintext in both directions
-# with its pid and socket fd, and the key log equal to the client's `-keylogfile`. The server
+# blobs apply). Checked against the library's own truth: the client's plaintext in both
+# directions with its pid and socket fd, and the key log equal to the client's `-keylogfile`
+# (OpenSSL) or SSLKEYLOGFILE (GnuTLS). The server
 # runs OpenSSL 3.0.22-foreign (Debian's 3.0.22 with another build-id), for which coreprobe has no blob: it yields no keys, so every key line
 # checked comes from the late client. Bad inputs: a library deleted while mapped (traced
 # through the mapping), processes exiting during the attach (skipped, no error), --no-watch.
 # Needs root and the fixtures of tests/openssl/fetch.sh.
-# A GnuTLS root (bookworm's libgnutls30) joins here once sslsniff traces GnuTLS: build it with
-# make_root's pattern from the libgnutls30 .deb and add "libgnutls.so" to sslsniff's watched[].
 . "$(dirname "$0")/../lib.sh"
 
 CACHE=${COREPROBE_CACHE:-$HOME/.cache/coreprobe}
@@ -83,8 +82,8 @@ check() {
 	else
 		notok "$tag: fd '$fd' vs its socket fds '$fds'"
 	fi
-	if echo "$cw" | grep -Eq "\"layout\":\"1.1.1\",\"lib\":\"$libre\""; then
-		ok "$tag: the library is the one it mapped: $(echo "$cw" | sed 's/.*"lib":\("[^"]*"\).*/\1/')"
+	if echo "$cw" | grep -Eq "$libre"; then
+		ok "$tag: the library is the one it mapped: $(echo "$cw" | grep -Eo "$libre")"
 	else
 		notok "$tag: library/layout: want lib ~ $libre: ${cw:0:400}"
 	fi
@@ -93,7 +92,7 @@ check() {
 	r=$(awk '$1 == "CLIENT_HANDSHAKE_TRAFFIC_SECRET" { print $2; exit }' "$truth" 2>/dev/null)
 	if [ -n "$r" ] && [ -s "$kl" ] &&
 		diff <(grep -v '^#' "$truth" | sort) <(grep -F " $r " "$kl" | sort) >"$TMP/diff-$tag"; then
-		ok "$tag: key log equals the client's -keylogfile ($(grep -cF " $r " "$kl") lines; the 3.0.22 server gives none)"
+		ok "$tag: key log equals the client's own (-keylogfile or SSLKEYLOGFILE: $(grep -cF " $r " "$kl") lines; the 3.0.22 server gives none)"
 	else
 		notok "$tag: key log vs the client's (random ${r:-none}): $(head -c 400 "$TMP/diff-$tag" 2>/dev/null) [coreprobe: $(head -c 200 "$kl" 2>/dev/null)]"
 	fi
@@ -128,11 +127,12 @@ late_case() {
 	grep "pid $CLIENT_PID: now tracing" "$TMP/ss-$tag.err" | sed "s/^/# $tag: /"
 }
 
-# the client's host pid: the openssl process under LAUNCH_PID
+# find_client PORT MAPPED [COMMAND]: the client's host pid, the process (default: openssl
+# s_client to PORT) that maps MAPPED
 find_client() {
 	local i
 	for i in $(seq 1 40); do
-		CLIENT_PID=$(pgrep -f "openssl s_client -connect 127.0.0.1:$1 " | while read -r p; do
+		CLIENT_PID=$(pgrep -f "${3:-openssl s_client -connect 127.0.0.1:$1 }" | while read -r p; do
 			[ "$(readlink "/proc/$p/exe" 2>/dev/null)" != "" ] && grep -q "$2" "/proc/$p/maps" 2>/dev/null && echo "$p"; done | head -n 1)
 		[ -n "$CLIENT_PID" ] && return 0
 		sleep 0.05
@@ -152,8 +152,36 @@ launch_container() {
 	LAUNCH_PID=$!
 	find_client "$port" /usr/lib/$MA/libssl.so.1.1
 }
-TRUTH=$CROOT/tmp/truth.txt LIBRE="/proc/[0-9]+/root/usr/lib/$MA/libssl.so.1.1"
+TRUTH=$CROOT/tmp/truth.txt LIBRE="\"layout\":\"1.1.1\",\"lib\":\"/proc/[0-9]+/root/usr/lib/$MA/libssl.so.1.1\""
 late_case container launch_container
+
+# -- 1b. a container holding bookworm's GnuTLS: this host's gnutls-cli and the libraries the
+# loader lists for it, copied (new files of Debian's builds: libgnutls30 3.7.9-2+deb12u7 has a
+# blob), the same namespaces and pivot_root; its truth is GnuTLS's own SSLKEYLOGFILE
+make_gnutls_root() {
+	local r=$1 lib
+	mkdir -p "$r/usr/bin" "$r/usr/lib/$MA" "$r/lib64" "$r/bin" "$r/dev" "$r/tmp" "$r/old" "$r/proc"
+	cp /usr/bin/gnutls-cli "$r/usr/bin/"
+	/lib64/ld-linux-x86-64.so.2 --list /usr/bin/gnutls-cli | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' |
+		while read -r lib; do cp -L "$lib" "$r/usr/lib/$MA/"; done
+	cp -L /lib64/ld-linux-x86-64.so.2 "$r/lib64/"
+	cp /usr/bin/busybox "$r/bin/busybox"
+	mknod -m 666 "$r/dev/null" c 1 3
+}
+GROOT=$TMP/gcontainer
+make_gnutls_root "$GROOT"
+launch_gnutls_container() {
+	local port=$1 tag=$2
+	unshare -m -p -f sh -c '
+		mount --make-rprivate / && mount --bind "$1" "$1" && cd "$1" && pivot_root . old || exit 1
+		exec /bin/busybox sh -c "busybox umount -l /old && busybox mount -t proc proc /proc; $2"' \
+		sh "$GROOT" "(busybox sleep 0.8; printf 'client $tag\n'; busybox sleep 2) | SSLKEYLOGFILE=/tmp/truth.txt /usr/bin/gnutls-cli --insecure --port $port 127.0.0.1" \
+		>"$TMP/client-$tag.out" 2>&1 &
+	LAUNCH_PID=$!
+	find_client "$port" /usr/lib/$MA/libgnutls.so.30 "gnutls-cli --insecure --port $port "
+}
+TRUTH=$GROOT/tmp/truth.txt LIBRE='"library":"gnutls","layout":null'
+late_case gnutls-container launch_gnutls_container
 
 # -- 2. a plain chroot into another such root (its maps show host paths)
 HROOT=$TMP/chroot
@@ -164,7 +192,7 @@ launch_chroot() {
 	LAUNCH_PID=$!
 	find_client "$port" "$HROOT/usr/lib/$MA/libssl.so.1.1"
 }
-TRUTH=$HROOT/tmp/truth.txt LIBRE="$HROOT/usr/lib/$MA/libssl.so.1.1"
+TRUTH=$HROOT/tmp/truth.txt LIBRE="\"layout\":\"1.1.1\",\"lib\":\"$HROOT/usr/lib/$MA/libssl.so.1.1\""
 late_case chroot launch_chroot
 
 # -- 3. a host process, with a libssl file no process had mapped (the host's own loader)
@@ -179,7 +207,7 @@ launch_host() {
 	LAUNCH_PID=$!
 	find_client "$port" "$HOSTLIB/libssl.so.1.1"
 }
-TRUTH=$TMP/truth-host.txt LIBRE="$HOSTLIB/libssl.so.1.1"
+TRUTH=$TMP/truth-host.txt LIBRE="\"layout\":\"1.1.1\",\"lib\":\"$HOSTLIB/libssl.so.1.1\""
 late_case host launch_host
 
 # fresh_lib DIR: a new copy of 1.1.1w's libssl and libcrypto (new inodes, Debian's build-ids)

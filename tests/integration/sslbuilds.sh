@@ -1,19 +1,19 @@
 #!/bin/bash
-# Every OpenSSL build the configured Debian suites serve has its blob in coreprobe: asks apt which
-# libssl1.1 / libssl3 / libssl3t64 versions bullseye, bookworm and trixie (with -updates,
+# Every OpenSSL and GnuTLS build the configured Debian suites serve has its blob in coreprobe:
+# asks apt which libssl1.1 / libssl3 / libssl3t64 / libgnutls30 / libgnutls30t64 versions
+# bullseye, bookworm and trixie (with -updates,
 # -security, -backports, as scripts/setup.sh configures them) serve (btfs/app/served.sh),
 # downloads each binary package (a few MB, once, into the cache), and checks with
-# `coreprobe btf which` that the libssl and libcrypto in it resolve to an embedded blob by
-# build-id; and that a build-id nobody shipped does not (the check can fail). No rebuild.
-# Prints the list and what the blobs cost (committed .xz and embedded sizes).
-# GnuTLS: add its packages and library names to LIBS below (libgnutls30 libgnutls.so.30).
+# `coreprobe btf which` that the libssl and libcrypto (or libgnutls) in it resolve to an
+# embedded blob by build-id; and that a build-id nobody shipped does not (the check can fail).
+# No rebuild. Prints the list and what the blobs cost (committed .xz and embedded sizes).
 . "$(dirname "$0")/../lib.sh"
 
 CACHE=${COREPROBE_CACHE:-$HOME/.cache/coreprobe}
 DEBS=$CACHE/debs
 mkdir -p "$DEBS"
 # PACKAGE:LIBRARY... (file name prefixes under usr/lib/x86_64-linux-gnu; blob kind = prefix)
-LIBS="libssl1.1:libssl:libcrypto libssl3:libssl:libcrypto libssl3t64:libssl:libcrypto"
+LIBS="libssl1.1:libssl:libcrypto libssl3:libssl:libcrypto libssl3t64:libssl:libcrypto libgnutls30:libgnutls libgnutls30t64:libgnutls"
 build_id() { readelf -n "$1" 2>/dev/null | awk '/Build ID:/ { print $3; exit }'; }
 
 # 1. apt must have lists for every suite setup.sh configures, or "served" would silently mean
@@ -84,7 +84,7 @@ while read -r pkg ver suites _src _srcver; do
 done <"$TMP/served.txt"
 cat "$TMP/table.txt"
 echo "# $n libraries; committed btfs/app .xz: $xz_total bytes; embedded (pruned) raw $raw_total, compressed $comp_total bytes"
-[ $fail = 0 ] && ok "sslbuilds: every served build's libssl and libcrypto ($n libraries) has its embedded blob, by build-id"
+[ $fail = 0 ] && ok "sslbuilds: every served build's libssl and libcrypto, and libgnutls ($n libraries) has its embedded blob, by build-id"
 
 # 4. Control: the same library with a build-id nobody shipped has none (exit 3, no guess).
 f=$(ls "$TMP"/x-libssl3-*/usr/lib/x86_64-linux-gnu/libssl.so.3 2>/dev/null | head -n 1)
@@ -101,4 +101,21 @@ if [ -n "$f" ]; then
 	fi
 else
 	notok "sslbuilds: control: no libssl3 among the served builds"
+fi
+
+# 5. The same control for GnuTLS: bullseye-security's libgnutls.so.30 with its build-id inverted.
+f=$(ls "$TMP"/x-libgnutls30-3.7.1-5+deb11u10/usr/lib/x86_64-linux-gnu/libgnutls.so.30.* 2>/dev/null | head -n 1)
+if [ -n "$f" ]; then
+	cp "$f" "$TMP/foreign-gnutls.so"
+	old=$(build_id "$f"); new=$(echo "$old" | perl -ne 'chomp; print unpack("H*", ~pack("H*", $_))')
+	perl -0777 -pi -e 'BEGIN { $o = pack("H*", shift); $n = pack("H*", shift) } s/\Q$o\E/$n/' "$old" "$new" "$TMP/foreign-gnutls.so"
+	rc=0
+	"$CP" btf which "$TMP/foreign-gnutls.so" >/dev/null 2>"$TMP/foreign.err" || rc=$?
+	if [ "$(build_id "$TMP/foreign-gnutls.so")" = "$new" ] && [ $rc = 3 ] && grep -q "no BTF for .*$new" "$TMP/foreign.err"; then
+		ok "sslbuilds: control: libgnutls.so.30 with an unshipped build-id has no blob (exit 3)"
+	else
+		notok "sslbuilds: control: foreign GnuTLS build-id: rc=$rc $(head -c 200 "$TMP/foreign.err")"
+	fi
+else
+	notok "sslbuilds: control: bullseye-security's libgnutls30 3.7.1-5+deb11u10 is not among the served builds"
 fi

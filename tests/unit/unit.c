@@ -1166,6 +1166,18 @@ static int t_gtls_keylog_lines(void)
 	CHECK(gtls_keylog_lines(&k, l) == -1, "secret length 64 accepted");
 	k.secret_len = 4096;
 	CHECK(gtls_keylog_lines(&k, l) == -1, "hostile secret length accepted");
+	/* read at the early data flush: the early traffic secret and, in ap_expkey, the early
+	 * exporter secret, nothing else (the handshake secrets are not final yet) */
+	k.secret_len = 32;
+	k.early = 1;
+	n = gtls_keylog_lines(&k, l);
+	CHECK(n == 2 && !strcmp(l[0].label, "CLIENT_EARLY_TRAFFIC_SECRET") && !strcmp(l[1].label, "EARLY_EXPORTER_SECRET") &&
+	      !strncmp(l[1].text, "EARLY_EXPORTER_SECRET 0101", 26) && strlen(l[1].text) == strlen("EARLY_EXPORTER_SECRET") + 1 + 64 + 1 + 64,
+	      "early event lines: %d", n);
+	memset(k.ap_expkey, 0, sizeof(k.ap_expkey));
+	CHECK(gtls_keylog_lines(&k, l) == 1, "early event without an exporter secret");
+	k.secret_len = 64;
+	CHECK(gtls_keylog_lines(&k, l) == -1, "early event: secret length 64 accepted");
 	return 0;
 }
 
@@ -1199,7 +1211,7 @@ int main(void)
 	run("debuglink CRC-32 (zlib's) and CO-RE essential names", t_dwarf_crc);
 	run("DWARF -> BTF of this binary = the compiler's layout (bitfields, _Atomic, [2][3], enum64, flex)", t_dwarf_self);
 	run("DWARF -> BTF for an object: only its names, other pointer targets as FWD", t_dwarf_object);
-	run("GnuTLS key log lines: TLS 1.2, TLS 1.3, early secret, bad secret lengths", t_gtls_keylog_lines);
+	run("GnuTLS key log lines: TLS 1.2, TLS 1.3, early secrets, bad secret lengths", t_gtls_keylog_lines);
 	{
 		char cmd[600];
 

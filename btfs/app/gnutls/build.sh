@@ -45,6 +45,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 VERSIONS="
 3.7.9 bookworm 3.7.9-2+deb12u7 libgnutls30 3.7.9-2+deb12u7
 3.7.1 bullseye 3.7.1-5+deb11u5 libgnutls30 3.7.1-5+deb11u5
+3.7.1u10 bullseye-security 3.7.1-5+deb11u10 libgnutls30 3.7.1-5+deb11u10
 3.8.9 trixie 3.8.9-3+deb13u4 libgnutls30t64 3.8.9-3+deb13u4
 "
 
