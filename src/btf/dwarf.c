@@ -25,6 +25,8 @@
 
 #include "src/btf/btfmerge.h"
 #include "src/btf/dwarf.h"
+#include "src/btf/dwimage.h"
+#include "src/btf/dwskim.h"
 #include "src/common.h"
 
 /* ---------------------------------------------------------------- open + alt file */
@@ -33,6 +35,7 @@ struct dw_handle {
 	int fd, alt_fd;
 	Elf *elf, *alt_elf;
 	Dwarf *dw, *alt;
+	struct dw_image img, alt_img;	/* what libdw reads, when not the files themselves */
 	bool big_endian;
 };
 
@@ -50,6 +53,8 @@ static void dw_close(struct dw_handle *h)
 		close(h->fd);
 	if (h->alt_fd >= 0)
 		close(h->alt_fd);
+	dw_image_free(&h->img);
+	dw_image_free(&h->alt_img);
 	memset(h, 0, sizeof(*h));
 	h->fd = h->alt_fd = -1;
 }
@@ -78,13 +83,35 @@ static int check_decompressed(Elf *elf, const char *path)
 	return 0;
 }
 
-static int open_dwarf_file(const char *path, int *fd, Elf **elf, Dwarf **dw)
+/* libdw reads the file's type sections from an in-memory image (dwimage.c: only those are
+ * inflated), else the file itself. *big_endian: the file's byte order. */
+static int open_dwarf_file(const char *path, int *fd, Elf **elf, struct dw_image *img, Dwarf **dw,
+			   bool *big_endian)
 {
+	GElf_Ehdr eh;
+	int r;
+
 	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return cp_error(CP_EUSAGE, "%s: cannot open: %s", path, strerror(errno));
 	elf_version(EV_CURRENT);
 	if (!(*elf = elf_begin(*fd, ELF_C_READ_MMAP, NULL)))
 		return cp_error(CP_EUSAGE, "%s: not a readable ELF (%s)", path, elf_errmsg(-1));
+	if (big_endian)
+		*big_endian = gelf_getehdr(*elf, &eh) && eh.e_ident[EI_DATA] == ELFDATA2MSB;
+	/* COREPROBE_DWARF_REFERENCE=1 (tests only): libdw reads the file and walks every unit itself,
+	 * the reference the image and the skim are compared with (tests/integration/dwarfsame.sh) */
+	r = getenv("COREPROBE_DWARF_REFERENCE") ? DW_IMAGE_NONE : dw_image_load(*elf, path, img);
+	if (r > 0)
+		return r;
+	if (r == 0) {		/* the image is self-contained: the file is done with */
+		elf_end(*elf);
+		*elf = NULL;
+		close(*fd);
+		*fd = -1;
+		if (!(*dw = dwarf_begin_elf(img->elf, DWARF_C_READ, NULL)))
+			return cp_error(CP_EUSAGE, "%s: no usable DWARF (%s)", path, dwarf_errmsg(-1));
+		return 0;
+	}
 	if (check_decompressed(*elf, path))
 		return cp_errcode();
 	if (!(*dw = dwarf_begin_elf(*elf, DWARF_C_READ, NULL)))
@@ -94,17 +121,15 @@ static int open_dwarf_file(const char *path, int *fd, Elf **elf, Dwarf **dw)
 
 static int dw_open(const struct dwarf_file *df, struct dw_handle *h)
 {
-	GElf_Ehdr eh;
 	int err;
 
 	memset(h, 0, sizeof(*h));
 	h->fd = h->alt_fd = -1;
-	if ((err = open_dwarf_file(df->path, &h->fd, &h->elf, &h->dw)))
+	if ((err = open_dwarf_file(df->path, &h->fd, &h->elf, &h->img, &h->dw, &h->big_endian)))
 		goto fail;
-	h->big_endian = gelf_getehdr(h->elf, &eh) && eh.e_ident[EI_DATA] == ELFDATA2MSB;
 	if (df->alt_path[0]) {
 		/* set before any DIE is read: libdw's own lookup would use host absolute paths */
-		if ((err = open_dwarf_file(df->alt_path, &h->alt_fd, &h->alt_elf, &h->alt)))
+		if ((err = open_dwarf_file(df->alt_path, &h->alt_fd, &h->alt_elf, &h->alt_img, &h->alt, NULL)))
 			goto fail;
 		dwarf_setalt(h->dw, h->alt);
 	}
@@ -1068,35 +1093,110 @@ static bool is_type_tag(int tag)
 	}
 }
 
+static int index_unit_libdw(struct enc *e, Dwarf_Die *cudie)
+{
+	Dwarf_Die c;
+	int r;
+
+	if ((r = dwarf_child(cudie, &c)) < 0)
+		return dwarf_broken(e, "unit");
+	for (; r == 0; r = dwarf_siblingof(&c, &c)) {
+		const char *n;
+
+		if (!is_type_tag(dwarf_tag(&c)) || dwarf_hasattr(&c, DW_AT_declaration) ||
+		    !(n = dwarf_diename(&c)))
+			continue;
+		if (index_add(&e->defs, n, &c, &e->heads))
+			return cp_error(CP_ERUNTIME, "out of memory");
+	}
+	if (r < 0)
+		return dwarf_broken(e, "unit");
+	return 0;
+}
+
+struct skim {
+	const struct dw_image *img;
+	Dwarf_Off cursor[2];	/* the next unit's offset in .debug_info, .debug_types */
+	struct skim_cache *cache;
+	struct skim_die *d;
+	size_t n, cap;
+};
+
+static bool in_sect(const struct dw_sect *s, const void *p)
+{
+	return s->p && (const unsigned char *)p >= s->p && (const unsigned char *)p < s->p + s->n;
+}
+
+#define SKIM_DECLINED (-1)
+
+/* The unit's definitions by dwskim.c (the same ones index_unit_libdw finds, faster);
+ * SKIM_DECLINED: walk it with libdw. */
+static int index_unit_skim(struct enc *e, Dwarf *dw, struct skim *k, Dwarf_CU *cu, Dwarf_Die *cudie)
+{
+	bool types = in_sect(&k->img->types, cudie->addr);
+	const struct dw_sect *sec = types ? &k->img->types : &k->img->info;
+	Dwarf_Off next, toff, at = k->cursor[types];
+	Dwarf_Off abbrev_off, die_off = (const unsigned char *)cudie->addr - sec->p;
+	Dwarf_Half version;
+	uint8_t asz, osz;
+	uint64_t sig;
+	size_t hsize;
+	Dwarf_Die cd;
+
+	if (!in_sect(sec, cudie->addr) ||
+	    dwarf_next_unit(dw, at, &next, &hsize, NULL, NULL, NULL, NULL, types ? &sig : NULL, types ? &toff : NULL) ||
+	    !dwarf_cu_die(cu, &cd, &version, &abbrev_off, &asz, &osz, NULL, NULL))
+		return SKIM_DECLINED;
+	k->cursor[types] = next;
+	if (at + hsize != die_off || next <= at)
+		return SKIM_DECLINED;	/* not the unit libdw gave: its own walk */
+
+	struct skim_unit u = { .start = sec->p + at, .end = sec->p + (next < sec->n ? next : sec->n),
+			       .cudie = cudie->addr, .abbrev = &k->img->abbrev, .str = &k->img->str,
+			       .line_str = &k->img->line_str, .abbrev_off = abbrev_off, .version = version,
+			       .offset_size = osz, .addr_size = asz };
+
+	k->n = 0;
+	if (dw_skim_unit(&k->cache, &u, is_type_tag, &k->d, &k->n, &k->cap))
+		return SKIM_DECLINED;
+	for (size_t i = 0; i < k->n; i++) {
+		/* as dwarf_child/dwarf_siblingof make a DIE: its address and unit */
+		Dwarf_Die c = { .addr = (void *)k->d[i].addr, .cu = cudie->cu };
+		const char *n = k->d[i].name ? k->d[i].name : dwarf_diename(&c);
+
+		if (n && index_add(&e->defs, n, &c, &e->heads))
+			return cp_error(CP_ERUNTIME, "out of memory");
+	}
+	return 0;
+}
+
 /* Every named type definition at the top of every unit (partial and type units included, the
  * alt file's too): declarations are resolved through it. */
-static int index_dwarf(struct enc *e, Dwarf *dw)
+static int index_dwarf(struct enc *e, Dwarf *dw, const struct dw_image *img)
 {
+	struct skim k = { .img = img };
 	Dwarf_CU *cu = NULL;
-	Dwarf_Die cudie, c;
+	Dwarf_Die cudie;
 	Dwarf_Half ver;
 	uint8_t ut;
-	int r;
+	int r, err = 0;
 
 	while ((r = dwarf_get_units(dw, cu, &cu, &ver, &ut, &cudie, NULL)) == 0) {
 		e->units++;
-		if ((r = dwarf_child(&cudie, &c)) < 0)
-			return dwarf_broken(e, "unit");
-		for (; r == 0; r = dwarf_siblingof(&c, &c)) {
-			const char *n;
-
-			if (!is_type_tag(dwarf_tag(&c)) || dwarf_hasattr(&c, DW_AT_declaration) ||
-			    !(n = dwarf_diename(&c)))
-				continue;
-			if (index_add(&e->defs, n, &c, &e->heads))
-				return cp_error(CP_ERUNTIME, "out of memory");
+		if (img->elf && (err = index_unit_skim(e, dw, &k, cu, &cudie)) != SKIM_DECLINED) {
+			if (err)
+				goto out;
+			continue;
 		}
-		if (r < 0)
-			return dwarf_broken(e, "unit");
+		if ((err = index_unit_libdw(e, &cudie)))
+			goto out;
 	}
 	if (r < 0)
-		return dwarf_broken(e, "units");
-	return 0;
+		err = dwarf_broken(e, "units");
+out:
+	dw_skim_free(k.cache);
+	free(k.d);
+	return err;
 }
 
 static int encode_root(struct enc *e, Dwarf_Die *d, unsigned *roots)
@@ -1167,7 +1267,7 @@ static int encode(const struct dwarf_file *df, const char *const *names, int n, 
 		err = cp_error(CP_ERUNTIME, "out of memory");
 		goto out;
 	}
-	if ((err = index_dwarf(&e, e.h.dw)) || (e.h.alt && (err = index_dwarf(&e, e.h.alt))))
+	if ((err = index_dwarf(&e, e.h.dw, &e.h.img)) || (e.h.alt && (err = index_dwarf(&e, e.h.alt, &e.h.alt_img))))
 		goto out;
 	if (!names) {
 		if ((err = encode_all_units(&e, e.h.dw, &roots)) ||
@@ -1400,27 +1500,32 @@ static int find_alt(struct dwarf_file *df, const struct dwarf_search *s)
 	unsigned char want_id[BUILD_ID_MAX];
 	char hex[2 * BUILD_ID_MAX + 1], tried[2048] = "";
 	ssize_t idlen;
-	int fd, nroots, err;
-	Elf *elf;
-	Dwarf *dw;
+	int nroots, err;
 
 	df->alt_path[0] = 0;
-	if ((fd = open(df->path, O_RDONLY | O_CLOEXEC)) < 0)
-		return cp_error(CP_EUSAGE, "%s: cannot open: %s", df->path, strerror(errno));
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	dw = elf ? dwarf_begin_elf(elf, DWARF_C_READ, NULL) : NULL;
-	idlen = dw ? dwelf_dwarf_gnu_debugaltlink(dw, &name, &id) : 0;
-	if (idlen > 0 && idlen <= BUILD_ID_MAX) {
-		memcpy(want_id, id, idlen);
-		hex_encode(want_id, idlen, hex);
-		name = strdup(name);
+	/* .gnu_debugaltlink: the alt file's path, NUL, its build-id (what libdwelf's
+	 * dwelf_dwarf_gnu_debugaltlink returns). Read raw: dwarf_begin_elf just to get this section
+	 * would inflate every compressed DWARF section of the file. */
+	void *link = NULL;
+	size_t linklen = 0;
+
+	idlen = 0;
+	name = NULL;
+	if (elf_read_section(df->path, ".gnu_debugaltlink", &link, &linklen) == 0 && linklen) {
+		const char *nul = memchr(link, 0, linklen);
+
+		idlen = nul ? (ssize_t)(linklen - (nul - (const char *)link + 1)) : -1;
+		if (idlen > 0 && idlen <= BUILD_ID_MAX) {
+			id = nul + 1;
+			memcpy(want_id, id, idlen);
+			hex_encode(want_id, idlen, hex);
+			name = strdup(link);
+		} else if (idlen == 0) {
+			idlen = -1;
+		}
 	}
-	if (dw)
-		dwarf_end(dw);
-	if (elf)
-		elf_end(elf);
-	close(fd);
+	cp_error_clear();
+	free(link);
 	if (idlen == 0)
 		return 0;	/* not dwz'd */
 	if (idlen < 0 || idlen > BUILD_ID_MAX || !name)
