@@ -453,10 +453,10 @@ static int btf_set_encode_dwarf(struct btf_set *set, const struct btf *local)
 		set->apps[i] = b;
 		set->srcs[set->app_src[i]].btf = b;
 		if (env.verbose)
-			fprintf(stderr, "coreprobe: %s: BTF encoded from DWARF %s%s%s: %u types from %u definitions (%u units indexed) in %.1f ms\n",
+			fprintf(stderr, "coreprobe: %s: BTF encoded from DWARF %s%s%s: %u types from %u definitions (%u units indexed) in %.1f ms (%.1f ms CPU)\n",
 				set->srcs[set->app_src[i]].label, set->dwarf[i]->path,
 				set->dwarf[i]->alt_path[0] ? " + alt " : "", set->dwarf[i]->alt_path,
-				st.types, st.roots, st.units, st.ms);
+				st.types, st.roots, st.units, st.ms, st.cpu_ms);
 	}
 	return 0;
 }

@@ -1240,6 +1240,14 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+static double cpu_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 static void enc_free(struct enc *e)
 {
 	free(e->defs.defs);
@@ -1256,7 +1264,7 @@ static int encode(const struct dwarf_file *df, const char *const *names, int n, 
 {
 	struct enc e = { .path = df->path, .next_id = 1, .minimal = object_names != NULL,
 			 .roots_named = object_names };
-	double t0 = now_ms();
+	double t0 = now_ms(), c0 = cpu_now_ms();
 	unsigned roots = 0;
 	int err;
 
@@ -1296,6 +1304,7 @@ static int encode(const struct dwarf_file *df, const char *const *names, int n, 
 		st->types = btf__type_cnt(e.btf) - 1;
 		st->units = e.units;
 		st->ms = now_ms() - t0;
+		st->cpu_ms = cpu_now_ms() - c0;
 	}
 	*out = e.btf;
 	e.btf = NULL;
