@@ -164,17 +164,26 @@ struct name_index {
 	size_t nslot;		/* power of two */
 };
 
-static int index_find(const struct name_index *x, const char *name)
+static uint64_t name_hash(const char *name)
+{
+	return hash_bytes(name, strlen(name), 0xcbf29ce484222325ULL);
+}
+
+static int index_find_hashed(const struct name_index *x, const char *name, uint64_t h)
 {
 	if (!x->nslot)
 		return -1;
-	for (size_t i = hash_bytes(name, strlen(name), 0xcbf29ce484222325ULL) & (x->nslot - 1);;
-	     i = (i + 1) & (x->nslot - 1)) {
+	for (size_t i = h & (x->nslot - 1);; i = (i + 1) & (x->nslot - 1)) {
 		if (!x->slot[i])
 			return -1;
 		if (!strcmp(x->defs[x->slot[i] - 1].name, name))
 			return x->slot[i] - 1;
 	}
+}
+
+static int index_find(const struct name_index *x, const char *name)
+{
+	return x->nslot ? index_find_hashed(x, name, name_hash(name)) : -1;
 }
 
 static int index_rehash(struct name_index *x)
@@ -204,7 +213,8 @@ static int index_rehash(struct name_index *x)
 
 static int index_add(struct name_index *x, const char *name, const Dwarf_Die *die, unsigned *heads)
 {
-	int head = index_find(x, name), d;
+	uint64_t h = name_hash(name);
+	int head = index_find_hashed(x, name, h), d;
 
 	if (x->n == x->cap) {
 		int cap = x->cap ? x->cap * 2 : 1024;
@@ -224,7 +234,7 @@ static int index_add(struct name_index *x, const char *name, const Dwarf_Die *di
 	}
 	if ((*heads + 1) * 2 > x->nslot && index_rehash(x))
 		return -ENOMEM;
-	for (size_t i = hash_bytes(name, strlen(name), 0xcbf29ce484222325ULL) & (x->nslot - 1);;
+	for (size_t i = h & (x->nslot - 1);;
 	     i = (i + 1) & (x->nslot - 1))
 		if (!x->slot[i]) {
 			x->slot[i] = d + 1;

@@ -26,11 +26,16 @@ struct abb {
 	int tag;
 	bool children, decl, name, origin;
 	uint32_t nattr, attr;	/* attr: first index in the table's pool */
+	/* for the unit sizes the table was sized for: the attributes' total size if every form
+	 * has a fixed size (-1: not), and where the first DW_AT_sibling / DW_AT_name value is */
+	int32_t fixed, sib_off, name_off;
+	unsigned sib_form, name_form;
 };
 
 struct abbrev_table {
 	size_t off;
 	const unsigned char *sect;
+	int version, offset_size, addr_size;	/* what abb.fixed was computed for */
 	struct abb *by_code;	/* index: code; tag 0 = no such code */
 	uint32_t ncodes;
 	uint32_t (*pool)[2];	/* attribute name, form */
@@ -66,10 +71,61 @@ static bool skip_leb(const unsigned char **p, const unsigned char *end)
 	return uleb(p, end, &v);
 }
 
+/* A form's size in a DIE when it does not depend on the data; -1: variable or unknown. */
+static int fixed_size(unsigned form, int version, int osz, int asz)
+{
+	switch (form) {
+	case DW_FORM_flag_present: case DW_FORM_implicit_const: return 0;
+	case DW_FORM_data1: case DW_FORM_ref1: case DW_FORM_flag: case DW_FORM_strx1: case DW_FORM_addrx1: return 1;
+	case DW_FORM_data2: case DW_FORM_ref2: case DW_FORM_strx2: case DW_FORM_addrx2: return 2;
+	case DW_FORM_strx3: case DW_FORM_addrx3: return 3;
+	case DW_FORM_data4: case DW_FORM_ref4: case DW_FORM_ref_sup4: case DW_FORM_strx4: case DW_FORM_addrx4: return 4;
+	case DW_FORM_data8: case DW_FORM_ref8: case DW_FORM_ref_sig8: case DW_FORM_ref_sup8: return 8;
+	case DW_FORM_data16: return 16;
+	case DW_FORM_addr: return asz;
+	case DW_FORM_ref_addr: return version == 2 ? asz : osz;
+	case DW_FORM_strp: case DW_FORM_line_strp: case DW_FORM_sec_offset: case DW_FORM_strp_sup:
+	case DW_FORM_GNU_ref_alt: case DW_FORM_GNU_strp_alt:
+		return osz;
+	default:
+		return -1;
+	}
+}
+
+static void size_abbrevs(struct abbrev_table *t, int version, int osz, int asz)
+{
+	t->version = version;
+	t->offset_size = osz;
+	t->addr_size = asz;
+	for (uint32_t c = 0; c < t->ncodes; c++) {
+		struct abb *a = &t->by_code[c];
+		int32_t off = 0;
+
+		a->sib_off = a->name_off = -1;
+		for (uint32_t i = 0; i < a->nattr && off >= 0; i++) {
+			unsigned an = t->pool[a->attr + i][0], af = t->pool[a->attr + i][1];
+			int n = fixed_size(af, version, osz, asz);
+
+			if (an == DW_AT_sibling && a->sib_off < 0) {
+				a->sib_off = off;
+				a->sib_form = af;
+			}
+			if (an == DW_AT_name && a->name_off < 0) {
+				a->name_off = off;
+				a->name_form = af;
+			}
+			off = n < 0 ? -1 : off + n;
+		}
+		a->fixed = off;
+	}
+}
+
 /* Parses a whole table; stops (keeping what came before) at anything malformed: a code after
  * that point is "unknown", as it is to libdw, which parses a table in order too. */
-static struct abbrev_table *table_get(struct skim_cache **cp, const struct dw_sect *abbrev, size_t off)
+static struct abbrev_table *table_get(struct skim_cache **cp, const struct skim_unit *u)
 {
+	const struct dw_sect *abbrev = u->abbrev;
+	size_t off = u->abbrev_off;
 	struct skim_cache *c = *cp;
 	struct abbrev_table t = { .off = off, .sect = abbrev->p };
 	const unsigned char *p, *end = abbrev->p + abbrev->n;
@@ -78,8 +134,12 @@ static struct abbrev_table *table_get(struct skim_cache **cp, const struct dw_se
 	if (!c && !(c = *cp = calloc(1, sizeof(*c))))
 		return NULL;
 	for (size_t i = c->n; i-- > 0;)	/* units mostly have tables of their own, in order */
-		if (c->t[i].off == off && c->t[i].sect == abbrev->p)
+		if (c->t[i].off == off && c->t[i].sect == abbrev->p) {
+			if (c->t[i].version != u->version || c->t[i].offset_size != u->offset_size ||
+			    c->t[i].addr_size != u->addr_size)
+				size_abbrevs(&c->t[i], u->version, u->offset_size, u->addr_size);
 			return &c->t[i];
+		}
 	if (!abbrev->p || off >= abbrev->n)
 		return NULL;
 	p = abbrev->p + off;
@@ -142,6 +202,7 @@ done:
 		c->t = nt;
 		c->cap = nc;
 	}
+	size_abbrevs(&t, u->version, u->offset_size, u->addr_size);
 	c->t[c->n] = t;
 	return &c->t[c->n++];
 }
@@ -240,6 +301,16 @@ static bool walk_die(const struct skim_unit *u, const struct abbrev_table *t, co
 	if (!uleb(&p, end, &code) || code == 0 || code >= t->ncodes || !t->by_code[code].tag)
 		return false;
 	w->a = &t->by_code[code];
+	if (w->a->fixed >= 0) {		/* every form of a fixed size: no need to read the values */
+		if (end - p < w->a->fixed)
+			return false;
+		w->sib = w->a->sib_off >= 0 ? p + w->a->sib_off : NULL;
+		w->sib_form = w->a->sib_form;
+		w->name = w->a->name_off >= 0 ? p + w->a->name_off : NULL;
+		w->name_form = w->a->name_form;
+		w->after = !full && w->sib ? w->sib : p + w->a->fixed;
+		return true;
+	}
 	for (uint32_t i = 0; i < w->a->nattr; i++) {
 		unsigned an = t->pool[w->a->attr + i][0], af = t->pool[w->a->attr + i][1];
 
@@ -325,7 +396,10 @@ static bool next_sibling(const struct skim_unit *u, const struct abbrev_table *t
 
 static const char *str_at(const struct dw_sect *s, uint64_t off)
 {
-	if (!s->p || off >= s->n || !memchr(s->p + off, 0, s->n - off))
+	if (!s->p || off >= s->n)
+		return NULL;
+	/* a section that ends in NUL ends every string in it */
+	if (s->p[s->n - 1] && !memchr(s->p + off, 0, s->n - off))
 		return NULL;
 	return (const char *)s->p + off;
 }
@@ -333,7 +407,7 @@ static const char *str_at(const struct dw_sect *s, uint64_t off)
 int dw_skim_unit(struct skim_cache **cache, const struct skim_unit *u, bool (*want)(int tag),
 		 struct skim_die **out, size_t *n, size_t *cap)
 {
-	const struct abbrev_table *t = table_get(cache, u->abbrev, u->abbrev_off);
+	const struct abbrev_table *t = table_get(cache, u);
 	const unsigned char *p;
 	struct die_walk w;
 
