@@ -318,7 +318,71 @@ struct enc {
 	struct name_index *roots_named;	/* object mode: names the object uses (as a set) */
 	const char *root;	/* for messages: the root type being encoded */
 	unsigned units;
+	struct pre_attrs {	/* one DIE's attributes, read in one pass (attr_get) */
+		const void *addr;	/* the DIE's; NULL: none */
+		int n;
+		Dwarf_Attribute a[16];
+	} pre;
 };
+
+/* A member's eight attribute lookups were eight walks of its attributes in libdw (dwarf_attr
+ * and dwarf_hasattr each decode from the first), most of the time an encode takes: pre_read
+ * reads them all in one dwarf_getattrs pass, keeping the first of each name as dwarf_attr finds
+ * it, and attr_get/attr_has answer from that for that DIE (from libdw for any other, or if the
+ * pass did not complete). */
+static int pre_cb(Dwarf_Attribute *a, void *arg)
+{
+	struct pre_attrs *p = arg;
+
+	for (int i = 0; i < p->n; i++)
+		if (p->a[i].code == a->code)
+			return DWARF_CB_OK;
+	if (p->n == (int)ARRAY_SIZE(p->a)) {
+		p->n = -1;
+		return DWARF_CB_ABORT;
+	}
+	p->a[p->n++] = *a;
+	return DWARF_CB_OK;
+}
+
+static void pre_read(struct enc *e, Dwarf_Die *die)
+{
+	e->pre.addr = NULL;
+	e->pre.n = 0;
+	if (dwarf_getattrs(die, pre_cb, &e->pre, 0) == 1 && e->pre.n >= 0)
+		e->pre.addr = die->addr;
+}
+
+static Dwarf_Attribute *attr_get(struct enc *e, Dwarf_Die *die, unsigned at, Dwarf_Attribute *buf)
+{
+	if (!e->pre.addr || e->pre.addr != die->addr)
+		return dwarf_attr(die, at, buf);
+	for (int i = 0; i < e->pre.n; i++)
+		if (e->pre.a[i].code == at) {
+			*buf = e->pre.a[i];
+			return buf;
+		}
+	return NULL;
+}
+
+static bool attr_has(struct enc *e, Dwarf_Die *die, unsigned at)
+{
+	Dwarf_Attribute a;
+
+	if (!e->pre.addr || e->pre.addr != die->addr)
+		return dwarf_hasattr(die, at);
+	return attr_get(e, die, at, &a) != NULL;
+}
+
+/* dwarf_diename: DW_AT_name, else through DW_AT_abstract_origin/specification (libdw's) */
+static const char *name_of(struct enc *e, Dwarf_Die *die)
+{
+	Dwarf_Attribute a;
+
+	if (e->pre.addr && e->pre.addr == die->addr && attr_get(e, die, DW_AT_name, &a))
+		return dwarf_formstring(&a);
+	return dwarf_diename(die);
+}
 
 static const char *tag_name(int tag)
 {
@@ -500,7 +564,7 @@ static int type_of(struct enc *e, Dwarf_Die *die, bool shallow, uint32_t *id)
 	Dwarf_Die t;
 
 	*id = 0;
-	if (!dwarf_attr(die, DW_AT_type, &a))
+	if (!attr_get(e, die, DW_AT_type, &a))
 		return 0;			/* void */
 	if (!dwarf_formref_die(&a, &t))
 		return dwarf_broken(e, "type reference");
@@ -511,7 +575,7 @@ static int udata(struct enc *e, Dwarf_Die *die, int at, Dwarf_Word *v, bool *pre
 {
 	Dwarf_Attribute a;
 
-	*present = dwarf_attr(die, at, &a) != NULL;
+	*present = attr_get(e, die, at, &a) != NULL;
 	if (!*present)
 		return 0;
 	if (dwarf_formudata(&a, v))
@@ -548,7 +612,7 @@ static int member_location(struct enc *e, Dwarf_Die *m, Dwarf_Word *off, bool *p
 	unsigned form;
 
 	*off = 0;
-	*present = dwarf_attr(m, DW_AT_data_member_location, &a) != NULL;
+	*present = attr_get(e, m, DW_AT_data_member_location, &a) != NULL;
 	if (!*present)
 		return 0;
 	form = dwarf_whatform(&a);
@@ -580,7 +644,7 @@ static int type_size(struct enc *e, Dwarf_Die *die, Dwarf_Word *size)
 	Dwarf_Attribute a;
 	Dwarf_Die t;
 
-	if (!dwarf_attr(die, DW_AT_type, &a) || !dwarf_formref_die(&a, &t) || dwarf_aggregate_size(&t, size))
+	if (!attr_get(e, die, DW_AT_type, &a) || !dwarf_formref_die(&a, &t) || dwarf_aggregate_size(&t, size))
 		return refuse(e, die, "bitfield storage unit size unknown");
 	return 0;
 }
@@ -613,14 +677,15 @@ static int add_composite(struct enc *e, Dwarf_Die *s, int tag, const char *name,
 		default:
 			continue;	/* nested type definitions, methods: no storage */
 		}
+		pre_read(e, &m);
 		/* C++ static data members are declarations: no storage in the object */
-		if (dwarf_hasattr(&m, DW_AT_declaration) || dwarf_hasattr(&m, DW_AT_external))
+		if (attr_has(e, &m, DW_AT_declaration) || attr_has(e, &m, DW_AT_external))
 			continue;
 		if ((err = type_of(e, &m, false, &type)) || (err = member_location(e, &m, &loc, &has_loc)) ||
 		    (err = udata(e, &m, DW_AT_bit_size, &bits, &has_bits)) ||
 		    (err = udata(e, &m, DW_AT_data_bit_offset, &dbo, &has_dbo)))
 			goto out;
-		has_bo = dwarf_hasattr(&m, DW_AT_bit_offset);
+		has_bo = attr_has(e, &m, DW_AT_bit_offset);
 		bit_off = loc * 8;
 		if (has_dbo) {
 			bit_off = dbo + (has_loc ? loc * 8 : 0);
@@ -634,7 +699,7 @@ static int add_composite(struct enc *e, Dwarf_Die *s, int tag, const char *name,
 				err = refuse(e, &m, "DW_AT_bit_offset without DW_AT_bit_size");
 				goto out;
 			}
-			if (dwarf_formsdata(dwarf_attr(&m, DW_AT_bit_offset, &a), &sbo)) {
+			if (dwarf_formsdata(attr_get(e, &m, DW_AT_bit_offset, &a), &sbo)) {
 				err = dwarf_broken(e, "bit offset");
 				goto out;
 			}
@@ -683,7 +748,7 @@ static int add_composite(struct enc *e, Dwarf_Die *s, int tag, const char *name,
 			mem = nm;
 			cap = c;
 		}
-		mem[n].name = dwarf_diename(&m);
+		mem[n].name = name_of(e, &m);
 		mem[n].type = type;
 		mem[n].bit_off = bit_off;
 		mem[n].bits = has_bits ? bits : 0;
