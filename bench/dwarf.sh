@@ -93,7 +93,7 @@ if [ -f "$OSSL/libssl.so.3" ] && [ -f "$OSSL/libcrypto.so.3" ] && [ -n "$SYS_SSL
 		cp $W/ssl/$l.flipped.debug $W/sslroot/.build-id/${id:0:2}/${id:2}.debug
 	done
 	sleep 3600 & SLEEPER=$!
-	trap 'kill $SLEEPER 2>/dev/null' EXIT
+	trap 'kill $SLEEPER 2>/dev/null || true' EXIT
 	./coreprobe -v --debug-dir $W/sslroot sslsniff -p $SLEEPER --lib $W/ssl/libssl.so.3 -d 0.1 2>&1 |
 		grep -c 'BTF encoded from DWARF' | grep -qx 2 ||
 		{ echo "bench/dwarf: sslsniff does not encode both flipped libraries from their debug files" >&2; exit 1; }
