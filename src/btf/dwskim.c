@@ -114,7 +114,7 @@ static void size_abbrevs(struct abbrev_table *t, int version, int osz, int asz)
 				a->name_off = off;
 				a->name_form = af;
 			}
-			off = n < 0 ? -1 : off + n;
+			off = n < 0 || off > (1 << 24) ? -1 : off + n;
 		}
 		a->fixed = off;
 	}
@@ -143,11 +143,15 @@ static struct abbrev_table *table_get(struct skim_cache **cp, const struct skim_
 	if (!abbrev->p || off >= abbrev->n)
 		return NULL;
 	p = abbrev->p + off;
-	for (;;) {
+	for (uint32_t entries = 0;; entries++) {
 		uint64_t code, tag, an, af;
 		struct abb a = { 0 };
 
-		if (!uleb(&p, end, &code) || code == 0 || code > 65535 || !uleb(&p, end, &tag) || p >= end)
+		/* producers number codes 1, 2, 3...: a code far beyond the entries read so far would
+		 * make the by-code array large for nothing, so the table ends there for the skim
+		 * (a unit using it is declined, and libdw reads it) */
+		if (!uleb(&p, end, &code) || code == 0 || code > 2 * (uint64_t)entries + 256 ||
+		    !uleb(&p, end, &tag) || p >= end)
 			break;
 		a.tag = tag;
 		a.children = *p++ == DW_CHILDREN_yes;
