@@ -46,10 +46,14 @@ struct skim_cache {
 	size_t n, cap;
 };
 
-static bool uleb(const unsigned char **p, const unsigned char *end, uint64_t *v)
+static inline bool uleb(const unsigned char **p, const unsigned char *end, uint64_t *v)
 {
 	uint64_t r = 0;
 
+	if (*p < end && !(**p & 0x80)) {	/* most codes, names and forms: one byte */
+		*v = *(*p)++;
+		return true;
+	}
 	for (int s = 0; s < 64; s += 7) {
 		if (*p >= end)
 			return false;
