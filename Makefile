@@ -92,7 +92,7 @@ SKELS := $(patsubst %,$(BUILD)/%.skel.h,$(TOOLS) $(COMPONENTS))
 CORE_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRC))
 APP_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(APP_SRC))
 
-# Demo targets: built with DWARF, BTF made with pahole, then stripped. demo_v3 has no embedded
+# Demo targets: built with DWARF, BTF made by coreprobe's own encoder (`btf dwarf`), then stripped. demo_v3 has no embedded
 # blob (the refusal case); demo_static is a static musl build for the empty-root test.
 DEMOS := demo_v1 demo_v2 demo_v3 demo_static
 EMBEDDED_DEMOS := demo_v1 demo_v2 demo_static
@@ -167,9 +167,21 @@ $(BUILD)/btf/collide.btf: tests/targets/collide.c
 	gcc -g -c $< -o $(BUILD)/btf/collide.o
 	pahole --btf_encode_detached $@ $(BUILD)/btf/collide.o
 
-$(BUILD)/btf/%.btf: $(BUILD)/targets/%.debug
+# The demo targets' BTF (embedded, and --app-btf in the tests) comes from `coreprobe btf dwarf`,
+# run by a build of coreprobe with an empty blob store: the real one embeds this BTF. For
+# ARCH=arm64 that build is coreprobe-aarch64's, under qemu-user ($(RUN_TARGET)): coreprobe reads
+# ELF files of its own machine only. (btfs/app/crosscheck.sh compares it with pahole's.)
+$(BUILD)/store-empty.bin: $(HOST_MKSTORE)
 	@mkdir -p $(@D)
-	pahole --btf_encode_detached $@ $<
+	: >$@.list && $(HOST_MKSTORE) pack $@ $@.list >/dev/null
+$(BUILD)/store-empty.o: embed/store.S $(BUILD)/store-empty.bin
+	$(CC) -c -DSTORE_BIN='"$(BUILD)/store-empty.bin"' $< -o $@
+$(BUILD)/coreprobe-noblobs: $(CORE_OBJS) $(APP_OBJS) $(BUILD)/store-empty.o
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/btf/%.btf: $(BUILD)/targets/%.debug $(BUILD)/coreprobe-noblobs
+	@mkdir -p $(@D)
+	$(RUN_TARGET) $(BUILD)/coreprobe-noblobs btf dwarf $< -o $@.tmp >/dev/null && mv $@.tmp $@
 
 # Embedded demo blobs: btfs-like tree NAME/BUILD-ID.btf under build/appbtf.
 $(BUILD)/appbtf/.done: $(patsubst %,$(BUILD)/btf/%.btf,$(EMBEDDED_DEMOS)) $(patsubst %,$(BUILD)/targets/%,$(DEMOS))
@@ -308,7 +320,8 @@ test test-integration test-vm: arm64-test-deps
 endif
 # ---- trace: one source in two layouts (tests/targets/tracetarget.c), each built with DWARF,
 # then: stripped (BTF from --app-btf or an embedded --full blob), and with its own .BTF section
-# (pahole -J, debug info stripped after)
+# (pahole -J, debug info stripped after). These BTF files stay pahole's: trace types a function's
+# arguments from its BTF FUNC record, and `btf dwarf` encodes types only, no functions.
 TRACE_TARGETS := tracetarget_l1 tracetarget_l2
 $(BUILD)/targets/tracetarget_l1.debug: tests/targets/tracetarget.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
@@ -318,6 +331,9 @@ $(BUILD)/targets/tracetarget_l2.debug: tests/targets/tracetarget.c | $(SETUP_STA
 	$(TARGET_GCC) -g -O2 -DLAYOUT2 -Wl,--build-id -rdynamic $< -o $@
 $(BUILD)/targets/tracetarget_%.btfsec: $(BUILD)/targets/tracetarget_%.debug
 	cp $< $@.tmp && pahole -J $@.tmp && $(STRIP) --strip-debug $@.tmp && mv $@.tmp $@
+$(BUILD)/btf/tracetarget_%.btf: $(BUILD)/targets/tracetarget_%.debug
+	@mkdir -p $(@D)
+	pahole --btf_encode_detached $@ $<
 TRACE_TEST_DEPS := $(foreach t,$(TRACE_TARGETS),$(BUILD)/targets/$(t) $(BUILD)/targets/$(t).btfsec $(BUILD)/btf/$(t).btf)
 trace-targets: $(TRACE_TEST_DEPS)
 test test-integration: $(TRACE_TEST_DEPS)

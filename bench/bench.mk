@@ -4,7 +4,13 @@
 BENCH := $(BUILD)/bench
 BENCH_BINS := $(BENCH)/harness $(BENCH)/loader $(BENCH)/tlspair $(BENCH)/btfparse $(BENCH)/pick
 BENCH_DEPS := coreprobe $(BUILD)/coreprobe-nohost $(BUILD)/targets/demo_v1 $(BUILD)/targets/demo_v1.debug $(BUILD)/btf/demo_v1.btf \
-	$(BUILD)/bpf/structs.bpf.o $(BENCH_BINS)
+	$(BUILD)/btf/demo_v1.funcs.btf $(BUILD)/bpf/structs.bpf.o $(BENCH_BINS)
+
+# the trace rows need add_test's BTF FUNC record (trace types arguments from it); `btf dwarf`,
+# which makes build/btf/demo_v1.btf, encodes types only: pahole's BTF for those rows
+$(BUILD)/btf/demo_v1.funcs.btf: $(BUILD)/targets/demo_v1.debug
+	@mkdir -p $(@D)
+	pahole --btf_encode_detached $@ $<
 
 .PHONY: bench-archive
 

@@ -149,6 +149,8 @@ static void fail(struct variant *v, const char *fmt, const char *detail)
 static void run_one(struct variant *v)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t sa;
+	sigset_t dfl;
 	struct sample smp = { 0 };
 	char errbuf[16384], outpath[300];
 	size_t errlen = 0;
@@ -177,13 +179,23 @@ static void run_one(struct variant *v)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, v->marker_stdout ? pfd[1] : outfd, 1);
 	posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
+	/* A shell that is not interactive starts its background jobs with SIGINT ignored, and the
+	 * child inherits that: a peer that relies on the default action (bpftrace) would then never
+	 * stop. Every variant starts with the default stop signals. */
+	posix_spawnattr_init(&sa);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGTERM);
+	posix_spawnattr_setsigdefault(&sa, &dfl);
+	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGDEF);
 	t0 = now_ms();
-	if (posix_spawnp(&pid, v->argv[0], &fa, NULL, v->argv, environ)) {
+	if (posix_spawnp(&pid, v->argv[0], &fa, &sa, v->argv, environ)) {
 		fail(v, "cannot run %s", v->argv[0]);
 		close(pfd[0]), close(pfd[1]), close(outfd);
 		return;
 	}
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&sa);
 	close(pfd[1]);
 	deadline = t0 + timeout_s * 1e3;
 	/* Until the marker: read stderr (and stdout where asked) as it comes. */

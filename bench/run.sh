@@ -63,7 +63,7 @@ if want startup; then
 		b_no_sysfs= ./coreprobe --no-sysfs-btf structs "$T" \
 		c_seed= $OUT/loader seed $SYSFS build/btf/demo_v1.btf $OUT/seed.btf "$T" \
 		d_floor= $OUT/loader min $OUT/min.btf "$T" \
-		t_trace3= ./coreprobe --app-btf build/btf/demo_v1.btf trace "$T:add_test" 'arg0->a' 'arg0->c' 'arg0->d' \
+		t_trace3= ./coreprobe --app-btf build/btf/demo_v1.funcs.btf trace "$T:add_test" 'arg0->a' 'arg0->c' 'arg0->d' \
 		peer_bpftrace@stdout= bpftrace -B line -e "BEGIN { printf(\"Tracing\\n\"); } uprobe:$T:add_test { @n = count(); }" \
 		peer_funclatency@stdout= stdbuf -oL funclatency "$T:add_test" \
 		peer_tcprtt= tcprtt
@@ -76,8 +76,8 @@ if want events; then
 	$H -n "$EVENT_RUNS" -w 1 -o $OUT/events.json --target "$T" "$CALLS" --- \
 		untraced= - \
 		coreprobe= ./coreprobe -j structs "$T" \
-		trace1= ./coreprobe -j --app-btf build/btf/demo_v1.btf trace "$T:add_test" 'arg0->a' \
-		trace8= ./coreprobe -j --app-btf build/btf/demo_v1.btf trace "$T:add_test" 'arg0->a' 'arg0->c' 'arg0->d' '*arg0' 'arg0->a' 'arg0->c' 'arg0->d' '*arg0' \
+		trace1= ./coreprobe -j --app-btf build/btf/demo_v1.funcs.btf trace "$T:add_test" 'arg0->a' \
+		trace8= ./coreprobe -j --app-btf build/btf/demo_v1.funcs.btf trace "$T:add_test" 'arg0->a' 'arg0->c' 'arg0->d' '*arg0' 'arg0->a' 'arg0->c' 'arg0->d' '*arg0' \
 		floor= $OUT/loader floor "$T"
 fi
 

@@ -660,6 +660,7 @@ static int btf_dwarf_cmd(int argc, char **argv)
 	struct dwarf_search s;
 	struct dwarf_stats st;
 	struct dwarf_file df;
+	struct dwarf_refusals ref = { 0 };
 	struct elf_info ei;
 	struct btf *b = NULL;
 	struct buf_ctx bc;
@@ -685,8 +686,20 @@ static int btf_dwarf_cmd(int argc, char **argv)
 	if ((err = elf_inspect(bin, &ei)) || (err = dwarf_find(bin, &ei, &s, &df)))
 		return err;
 	cp_libbpf_log_setup();
-	if ((err = dwarf_btf_encode(&df, (const char *const *)argv + optind, argc - optind, &b, &st)))
+	/* named types: each one must be encoded, or the command fails; every type: a type that
+	 * cannot be encoded faithfully is left out, named on a line of its own, and the rest is
+	 * written (a pahole replacement must not lose a library's BTF to one exotic type) */
+	if (optind < argc)
+		err = dwarf_btf_encode(&df, (const char *const *)argv + optind, argc - optind, &b, &st);
+	else
+		err = dwarf_btf_encode_all(&df, &b, &st, &ref);
+	if (err) {
+		dwarf_refusals_free(&ref);
 		return err;
+	}
+	for (unsigned i = 0; i < ref.n; i++)
+		cp_warn("%s: type '%s' left out: it cannot be encoded in BTF faithfully: %s", df.path,
+			ref.v[i].type, ref.v[i].why);
 	bc.data = btf__raw_data(b, &size);
 	bc.size = size;
 	bc.path = out;
@@ -701,13 +714,25 @@ static int btf_dwarf_cmd(int argc, char **argv)
 		json_str(stdout, df.path);
 		printf(",\"alt_file\":");
 		json_str(stdout, df.alt_path);
-		printf(",\"found_by\":\"%s\",\"types\":%u,\"definitions\":%u,\"units\":%u,\"bytes\":%zu,\"ms\":%.1f}\n",
+		printf(",\"found_by\":\"%s\",\"types\":%u,\"definitions\":%u,\"units\":%u,\"bytes\":%zu,\"ms\":%.1f,\"refused\":[",
 		       df.how, st.types, st.roots, st.units, bc.size, st.ms);
+		for (unsigned i = 0; i < ref.n; i++) {
+			printf("%s{\"type\":", i ? "," : "");
+			json_str(stdout, ref.v[i].type);
+			printf(",\"why\":");
+			json_str(stdout, ref.v[i].why);
+			printf("}");
+		}
+		printf("]}\n");
 	} else if (!err) {
-		printf("%s: %u BTF types (%zu bytes) from %u definitions in %s (%s%s%s), %u units, %.1f ms\n",
+		printf("%s: %u BTF types (%zu bytes) from %u definitions in %s (%s%s%s), %u units, %.1f ms",
 		       out, st.types, bc.size, st.roots, df.path, df.how, df.alt_path[0] ? ", alt " : "",
 		       df.alt_path, st.units, st.ms);
+		if (ref.n)
+			printf("; %u type%s left out (refused, named above)", ref.n, ref.n == 1 ? "" : "s");
+		printf("\n");
 	}
+	dwarf_refusals_free(&ref);
 	btf__free(b);
 	return err;
 }

@@ -20,6 +20,9 @@
 
 #include "bpf/flowlat.h"
 #include "flowlat.skel.h"
+#include "tools/objects.h"
+
+CP_OBJECT_BYTES(flowlat)
 
 static const char flowlat_usage[] =
 	"usage: coreprobe flowlat -i IFACE [-p PORT] [-c COUNT] [-d SECONDS] [--hook tcx|clsact] [-v] [-j]\n"

@@ -21,6 +21,9 @@
 
 #include "bpf/ipsetaudit.h"
 #include "ipsetaudit.skel.h"
+#include "tools/objects.h"
+
+CP_OBJECT_BYTES(ipsetaudit)
 
 static const char ipsetaudit_usage[] =
 	"usage: coreprobe ipsetaudit [-c COUNT] [-d SECONDS] [--attach fentry|kprobe] [-v] [-j]\n"

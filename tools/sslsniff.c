@@ -30,6 +30,9 @@
 
 #include "bpf/sslsniff.h"
 #include "sslsniff.skel.h"
+#include "tools/objects.h"
+
+CP_OBJECT_BYTES(sslsniff)
 
 #define MAX_LIBS 256
 #define MAX_INSTANCES 16

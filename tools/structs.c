@@ -19,6 +19,9 @@
 
 #include "bpf/structs.h"
 #include "structs.skel.h"
+#include "tools/objects.h"
+
+CP_OBJECT_BYTES(structs)
 
 #define SYMBOL "add_test"
 

@@ -26,6 +26,9 @@
 
 #include "bpf/tcprtt.h"
 #include "tcprtt.skel.h"
+#include "tools/objects.h"
+
+CP_OBJECT_BYTES(tcprtt)
 
 static const char tcprtt_usage[] =
 	"usage: coreprobe tcprtt [-i INTERVAL] [-d SECONDS] [-c COUNT] [-m] [-e] [-b | -B]\n"

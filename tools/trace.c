@@ -26,6 +26,9 @@
 
 #include "bpf/trace.h"
 #include "trace.skel.h"
+#include "tools/objects.h"
+
+CP_OBJECT_BYTES(trace)
 
 static const char trace_usage[] =
 	"usage: coreprobe trace [-p PID] [-c COUNT] [-d SECONDS] [--app-btf F] [--kernel-btf F] [-v] [-j]\n"
@@ -61,6 +64,9 @@ struct trace_ctx {
 	const struct btf *btf;
 	struct trace_plan plan;
 	struct trace_value vals[TRACE_MAX_EXPRS];
+	/* JSON text that is the same for every event, escaped once at start-up: `,"probe":...,
+	 * "values":{` and each `"EXPR":` (after the first with its comma) */
+	char *json_head, *json_key[TRACE_MAX_EXPRS];
 };
 
 static const __u8 *value_bytes(const struct trace_ctx *tc, const struct trace_event *e, int i)
@@ -217,20 +223,52 @@ static void print_event_text(const struct trace_ctx *tc, const struct trace_even
 	putchar('\n');
 }
 
+/* Escapes S as a JSON string once, between PREFIX and SUFFIX (NULL when out of memory). */
+static char *json_fragment(const char *prefix, const char *str, const char *suffix)
+{
+	char *buf = NULL;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fputs(prefix, f);
+	json_str(f, str);
+	fputs(suffix, f);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int json_fragments_build(struct trace_ctx *tc)
+{
+	tc->json_head = json_fragment(",\"probe\":", tc->te->probe, ",\"values\":{");
+	if (!tc->json_head)
+		return cp_error(CP_ERUNTIME, "trace: out of memory");
+	for (int i = 0; i < tc->te->n_exprs; i++)
+		if (!(tc->json_key[i] = json_fragment(i ? "," : "", tc->te->exprs[i], ":")))
+			return cp_error(CP_ERUNTIME, "trace: out of memory");
+	return 0;
+}
+
+static void json_fragments_free(struct trace_ctx *tc)
+{
+	free(tc->json_head);
+	for (int i = 0; i < TRACE_MAX_EXPRS; i++)
+		free(tc->json_key[i]);
+}
+
 static void print_event_json(const struct trace_ctx *tc, const struct trace_event *e)
 {
 	bool errors = false;
 
 	printf("{\"pid\":%u,\"tid\":%u,\"comm\":", e->pid, e->tid);
 	json_strn(stdout, e->comm, strnlen(e->comm, sizeof(e->comm)));
-	printf(",\"probe\":");
-	json_str(stdout, tc->te->probe);
-	printf(",\"values\":{");
+	fputs(tc->json_head, stdout);
 	for (int i = 0; i < tc->te->n_exprs; i++) {
-		if (i)
-			putchar(',');
-		json_str(stdout, tc->te->exprs[i]);
-		putchar(':');
+		fputs(tc->json_key[i], stdout);
 		if (e->status[i] == TRACE_OK)
 			tv_print_json(stdout, tc->btf, &tc->vals[i], value_bytes(tc, e, i));
 		else
@@ -358,6 +396,8 @@ int do_trace(int argc, char **argv)
 	if ((err = trace_plan_build(btf, &site, te.exprs, te.n_exprs, plan, tc.vals)))
 		goto hint;
 	tc.btf = btf;
+	if (env.json && (err = json_fragments_build(&tc)))
+		goto out;
 
 	if (te.kernel && !cp_have_kprobes(why, sizeof(why))) {
 		err = cp_error(CP_ENOFEAT, "kprobe:%s: this kernel cannot attach kprobes (%s)", te.func, why);
@@ -408,6 +448,7 @@ hint:
 	}
 out:
 	bpf_link__destroy(link);
+	json_fragments_free(&tc);
 	trace_bpf__destroy(skel);
 	cp_load_free(&load);
 	btf_set_free(&set);

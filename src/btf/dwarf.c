@@ -297,7 +297,7 @@ static uint32_t *map_get(struct id_map *m, const void *addr, bool shallow, bool 
 
 /* ---------------------------------------------------------------- the encoder */
 
-enum item_kind { ITEM_TYPE, ITEM_FWD, ITEM_INDEX_INT };
+enum item_kind { ITEM_TYPE, ITEM_FWD, ITEM_INDEX_INT, ITEM_REFUSED };
 
 struct item {
 	Dwarf_Die die;
@@ -326,6 +326,16 @@ struct enc {
 		int n;
 		Dwarf_Attribute a[16];
 	} pre;
+	/* all-types mode (dwarf_btf_encode_all): a refused type becomes a placeholder id instead of
+	 * failing the encode; the roots that reach one are left out of a second pass */
+	bool tolerant;
+	bool refused;		/* refuse() ran since the last take_refusal() */
+	char why[400];		/* its reason and place, without the root's name */
+	struct { uint32_t id; char *why; } *bad;	/* placeholder ids and why */
+	size_t n_bad, cap_bad;
+	struct { const void *addr; uint32_t id; const char *name; } *rootv;	/* roots encoded */
+	size_t n_rootv, cap_rootv;
+	struct id_map skip;	/* root DIEs the second pass leaves out */
 };
 
 /* A member's eight attribute lookups were eight walks of its attributes in libdw (dwarf_attr
@@ -430,6 +440,10 @@ static int refuse(struct enc *e, Dwarf_Die *die, const char *fmt, ...)
 		snprintf(at, sizeof(at), " (at %s%s%s, DIE 0x%llx)", t, n ? " " : "", n ? n : "",
 			 (unsigned long long)dwarf_dieoffset(die));
 	}
+	if (e->tolerant) {
+		e->refused = true;
+		snprintf(e->why, sizeof(e->why), "%s%s", why, at);
+	}
 	return cp_error(CP_ENOBTF, "%s: type '%s' cannot be encoded in BTF faithfully: %s%s: refused, not approximated",
 			e->path, e->root ? e->root : "?", why, at);
 }
@@ -511,6 +525,34 @@ static bool named_by_object(struct enc *e, const char *n)
 	return n && e->roots_named && index_find(e->roots_named, n) >= 0;
 }
 
+/* All-types mode: was the error just returned a refusal (then it is consumed)? */
+static bool take_refusal(struct enc *e)
+{
+	if (!e->tolerant || !e->refused)
+		return false;
+	e->refused = false;
+	cp_error_clear();
+	return true;
+}
+
+/* Records placeholder id as refused, with e->why. */
+static int note_bad(struct enc *e, uint32_t id)
+{
+	if (e->n_bad == e->cap_bad) {
+		size_t cap = e->cap_bad ? e->cap_bad * 2 : 16;
+		__typeof__(e->bad) nb = realloc(e->bad, cap * sizeof(*nb));
+
+		if (!nb)
+			return cp_error(CP_ERUNTIME, "out of memory");
+		e->bad = nb;
+		e->cap_bad = cap;
+	}
+	if (!(e->bad[e->n_bad].why = strdup(e->why)))
+		return cp_error(CP_ERUNTIME, "out of memory");
+	e->bad[e->n_bad++].id = id;
+	return 0;
+}
+
 /* The BTF id of the type a DIE's DW_AT_type names (0: void), reserving it if new. shallow: the
  * reference is behind a pointer (object mode only). */
 static int type_of(struct enc *e, Dwarf_Die *die, bool shallow, uint32_t *id);
@@ -552,8 +594,16 @@ static int die_id(struct enc *e, Dwarf_Die *die, bool shallow, uint32_t *id)
 		return 0;
 	}
 	if (fwd && !dwarf_diename(die))
-		return refuse(e, die, "an anonymous declaration with no definition");
-	if (!fwd && (err = id_width(e, die, &w)))
+		err = refuse(e, die, "an anonymous declaration with no definition");
+	else
+		err = fwd ? 0 : id_width(e, die, &w);
+	if (err && take_refusal(e)) {	/* all-types mode: a placeholder for the referrer to use */
+		if ((err = reserve(e, die, shallow, ITEM_REFUSED, 1, id)) || (err = note_bad(e, *id)))
+			return err;
+		*slot = *id;
+		return 0;
+	}
+	if (err)
 		return err;
 	if ((err = reserve(e, die, shallow, fwd ? ITEM_FWD : ITEM_TYPE, fwd ? 1 : w, id)))
 		return err;
@@ -1056,6 +1106,8 @@ static int write_item(struct enc *e, struct item *it)
 
 	if (it->kind == ITEM_INDEX_INT) {
 		id = btf__add_int(e->btf, "__ARRAY_SIZE_TYPE__", 4, 0);
+	} else if (it->kind == ITEM_REFUSED) {
+		id = btf__add_int(e->btf, "__coreprobe_refused__", 1, 0);	/* never in the output */
 	} else if (it->kind == ITEM_FWD) {
 		id = tag == DW_TAG_enumeration_type ? btf__add_fwd(e->btf, name, BTF_FWD_ENUM) :
 		     btf__add_fwd(e->btf, name, tag == DW_TAG_union_type ? BTF_FWD_UNION : BTF_FWD_STRUCT);
@@ -1154,6 +1206,21 @@ static int drain(struct enc *e)
 		struct item it = e->q[e->qhead++];	/* a copy: writing may grow the queue */
 		int err = write_item(e, &it);
 
+		/* all-types mode: a refused item is written as placeholders in its reserved ids (the
+		 * refusals all come before the item's first btf__add_*), for the taint pass */
+		if (err && take_refusal(e)) {
+			uint32_t end = e->qhead < e->qlen ? e->q[e->qhead].id : e->next_id;
+
+			for (uint32_t id = it.id; id < end; id++) {
+				int r = btf__add_int(e->btf, "__coreprobe_refused__", 1, 0);
+
+				if (r < 0 || (uint32_t)r != id)
+					return cp_error(CP_ERUNTIME, "%s: libbpf refused a placeholder type", e->path);
+				if ((err = note_bad(e, id)))
+					return err;
+			}
+			err = 0;
+		}
 		if (err)
 			return err;
 	}
@@ -1283,8 +1350,22 @@ static int encode_root(struct enc *e, Dwarf_Die *d, unsigned *roots)
 	int err;
 
 	e->root = dwarf_diename(d) ? dwarf_diename(d) : "(anonymous)";
+	if (e->skip.cap && map_get(&e->skip, d->addr, false, NULL))
+		return 0;	/* second all-types pass: a root that reaches a refused type */
 	if ((err = die_id(e, d, false, &id)) || (err = drain(e)))
 		return err;
+	if (e->tolerant) {
+		if (e->n_rootv == e->cap_rootv) {
+			size_t cap = e->cap_rootv ? e->cap_rootv * 2 : 1024;
+			__typeof__(e->rootv) nr = realloc(e->rootv, cap * sizeof(*nr));
+
+			if (!nr)
+				return cp_error(CP_ERUNTIME, "out of memory");
+			e->rootv = nr;
+			e->cap_rootv = cap;
+		}
+		e->rootv[e->n_rootv++] = (__typeof__(*e->rootv)){ d->addr, id, e->root };
+	}
 	(*roots)++;
 	return 0;
 }
@@ -1334,14 +1415,174 @@ static void enc_free(struct enc *e)
 	free(e->q);
 	btf__free(e->btf);
 	dw_close(&e->h);
+	for (size_t i = 0; i < e->n_bad; i++)
+		free(e->bad[i].why);
+	free(e->bad);
+	free(e->rootv);
+	free(e->skip.e);
 }
 
-/* names: the types to start from (NULL: all); strict: a name not defined is an error. */
+/* ---------------------------------------------------------------- all types, refusals apart */
+
+/* The ids type t refers to, through fn(ctx, id). */
+static void type_refs(const struct btf_type *t, void (*fn)(void *, uint32_t), void *ctx)
+{
+	switch (btf_kind(t)) {
+	case BTF_KIND_PTR: case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE: case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT: case BTF_KIND_TYPE_TAG: case BTF_KIND_FUNC: case BTF_KIND_VAR:
+	case BTF_KIND_DECL_TAG:
+		fn(ctx, t->type);
+		break;
+	case BTF_KIND_ARRAY:
+		fn(ctx, btf_array(t)->type);
+		fn(ctx, btf_array(t)->index_type);
+		break;
+	case BTF_KIND_STRUCT: case BTF_KIND_UNION:
+		for (int i = 0; i < btf_vlen(t); i++)
+			fn(ctx, btf_members(t)[i].type);
+		break;
+	case BTF_KIND_FUNC_PROTO:
+		fn(ctx, t->type);
+		for (int i = 0; i < btf_vlen(t); i++)
+			fn(ctx, btf_params(t)[i].type);
+		break;
+	default:
+		break;
+	}
+}
+
+struct rev_graph {
+	uint32_t n, *start, *fill, *from;	/* CSR of "type <- types that refer to it" */
+	uint32_t cur;
+};
+static void rev_count(void *ctx, uint32_t to)
+{
+	struct rev_graph *g = ctx;
+
+	if (to && to < g->n)
+		g->start[to + 1]++;
+}
+static void rev_fill(void *ctx, uint32_t to)
+{
+	struct rev_graph *g = ctx;
+
+	if (to && to < g->n)
+		g->from[g->fill[to]++] = g->cur;
+}
+
+/* After an all-types pass with placeholders: every type that reaches one (through any
+ * reference: a struct holding a pointer to a refused type is left out too, as a strict encode
+ * would refuse it) gets the placeholder's index in origin[]. Then each root that is tainted is
+ * named in ref (once per name) and put in e->skip for the second pass. */
+static int refused_roots(struct enc *e, struct dwarf_refusals *ref)
+{
+	struct rev_graph g = { .n = btf__type_cnt(e->btf) };
+	struct name_index listed = { 0 };
+	unsigned heads = 0;
+	int32_t *origin = NULL;
+	uint32_t *queue = NULL, qh = 0, qt = 0;
+	int err = 0;
+
+	g.start = calloc(g.n + 1, sizeof(*g.start));
+	g.fill = calloc(g.n + 1, sizeof(*g.fill));
+	origin = malloc(g.n * sizeof(*origin));
+	queue = malloc(g.n * sizeof(*queue));
+	if (!g.start || !g.fill || !origin || !queue)
+		goto oom;
+	for (uint32_t id = 1; id < g.n; id++)
+		type_refs(btf__type_by_id(e->btf, id), rev_count, &g);
+	for (uint32_t id = 0; id < g.n; id++)
+		g.start[id + 1] += g.start[id];
+	if (!(g.from = malloc((g.start[g.n] + 1) * sizeof(*g.from))))
+		goto oom;
+	memcpy(g.fill, g.start, (g.n + 1) * sizeof(*g.fill));
+	for (g.cur = 1; g.cur < g.n; g.cur++)
+		type_refs(btf__type_by_id(e->btf, g.cur), rev_fill, &g);
+	for (uint32_t id = 0; id < g.n; id++)
+		origin[id] = -1;
+	for (size_t i = 0; i < e->n_bad; i++)
+		if (e->bad[i].id < g.n && origin[e->bad[i].id] < 0) {
+			origin[e->bad[i].id] = i;
+			queue[qt++] = e->bad[i].id;
+		}
+	while (qh < qt) {
+		uint32_t id = queue[qh++];
+
+		for (uint32_t k = g.start[id]; k < g.start[id + 1]; k++)
+			if (origin[g.from[k]] < 0) {
+				origin[g.from[k]] = origin[id];
+				queue[qt++] = g.from[k];
+			}
+	}
+	for (size_t i = 0; i < e->n_rootv; i++) {
+		Dwarf_Die none = { 0 };
+		bool fresh;
+		int32_t o;
+
+		if (e->rootv[i].id >= g.n || (o = origin[e->rootv[i].id]) < 0)
+			continue;
+		if (!map_get(&e->skip, e->rootv[i].addr, false, &fresh))
+			goto oom;
+		if (index_find(&listed, e->rootv[i].name) >= 0)
+			continue;
+		if (index_add(&listed, e->rootv[i].name, &none, &heads))
+			goto oom;
+		if (ref->n == ref->cap) {
+			unsigned cap = ref->cap ? ref->cap * 2 : 16;
+			__typeof__(ref->v) nv = realloc(ref->v, cap * sizeof(*nv));
+
+			if (!nv)
+				goto oom;
+			ref->v = nv;
+			ref->cap = cap;
+		}
+		ref->v[ref->n].type = strdup(e->rootv[i].name);
+		ref->v[ref->n].why = strdup(e->bad[o].why);
+		if (!ref->v[ref->n].type || !ref->v[ref->n].why) {
+			free(ref->v[ref->n].type);
+			free(ref->v[ref->n].why);
+			goto oom;
+		}
+		ref->n++;
+	}
+	goto out;
+oom:
+	err = cp_error(CP_ERUNTIME, "out of memory");
+out:
+	free(g.start);
+	free(g.fill);
+	free(g.from);
+	free(origin);
+	free(queue);
+	free(listed.defs);
+	free(listed.slot);
+	return err;
+}
+
+/* The second all-types pass starts from nothing but the index (same DWARF handle, so the
+ * skipped roots' DIE addresses stay valid), strict: it reaches no refused type. */
+static int restart_strict(struct enc *e)
+{
+	btf__free(e->btf);
+	free(e->ids.e);
+	memset(&e->ids, 0, sizeof(e->ids));
+	e->qhead = e->qlen = 0;
+	e->next_id = 1;
+	e->index_int = 0;
+	e->tolerant = false;
+	if (!(e->btf = btf__new_empty()))
+		return cp_error(CP_ERUNTIME, "out of memory");
+	return 0;
+}
+
+/* names: the types to start from (NULL: all); strict: a name not defined is an error;
+ * ref (all types only): refused types are listed there and left out instead of failing. */
 static int encode(const struct dwarf_file *df, const char *const *names, int n, bool strict,
-		  struct name_index *object_names, struct btf **out, struct dwarf_stats *st)
+		  struct name_index *object_names, struct btf **out, struct dwarf_stats *st,
+		  struct dwarf_refusals *ref)
 {
 	struct enc e = { .path = df->path, .next_id = 1, .minimal = object_names != NULL,
-			 .roots_named = object_names };
+			 .roots_named = object_names, .tolerant = !names && ref };
 	double t0 = now_ms(), c0 = cpu_now_ms();
 	unsigned roots = 0;
 	int err;
@@ -1359,6 +1600,13 @@ static int encode(const struct dwarf_file *df, const char *const *names, int n, 
 		if ((err = encode_all_units(&e, e.h.dw, &roots)) ||
 		    (e.h.alt && (err = encode_all_units(&e, e.h.alt, &roots))))
 			goto out;
+		if (e.tolerant && e.n_bad) {
+			roots = 0;
+			if ((err = refused_roots(&e, ref)) || (err = restart_strict(&e)) ||
+			    (err = encode_all_units(&e, e.h.dw, &roots)) ||
+			    (e.h.alt && (err = encode_all_units(&e, e.h.alt, &roots))))
+				goto out;
+		}
 	}
 	for (int i = 0; names && i < n; i++) {
 		int d = index_find(&e.defs, names[i]);
@@ -1394,7 +1642,24 @@ out:
 int dwarf_btf_encode(const struct dwarf_file *df, const char *const *names, int n,
 		     struct btf **out, struct dwarf_stats *st)
 {
-	return encode(df, n ? names : NULL, n, true, NULL, out, st);
+	return encode(df, n ? names : NULL, n, true, NULL, out, st, NULL);
+}
+
+int dwarf_btf_encode_all(const struct dwarf_file *df, struct btf **out, struct dwarf_stats *st,
+			 struct dwarf_refusals *ref)
+{
+	memset(ref, 0, sizeof(*ref));
+	return encode(df, NULL, 0, true, NULL, out, st, ref);
+}
+
+void dwarf_refusals_free(struct dwarf_refusals *ref)
+{
+	for (unsigned i = 0; i < ref->n; i++) {
+		free(ref->v[i].type);
+		free(ref->v[i].why);
+	}
+	free(ref->v);
+	memset(ref, 0, sizeof(*ref));
 }
 
 int dwarf_btf_for_objects(const struct dwarf_file *df, const struct btf *const *locals, int n_locals,
@@ -1448,7 +1713,7 @@ int dwarf_btf_for_objects(const struct dwarf_file *df, const struct btf *const *
 			names[n++] = ess;
 		}
 	}
-	err = encode(df, names, n, false, &set, out, st);
+	err = encode(df, names, n, false, &set, out, st, NULL);
 out:
 	for (int i = 0; owned && i < n_owned; i++)
 		free(owned[i]);

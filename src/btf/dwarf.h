@@ -86,6 +86,24 @@ struct dwarf_stats {
 int dwarf_btf_encode(const struct dwarf_file *df, const char *const *names, int n,
 		     struct btf **out, struct dwarf_stats *st);
 
+/* Types an all-types encode left out, each with why (the refused DIE, as refuse() words it). */
+struct dwarf_refusals {
+	unsigned n, cap;
+	struct { char *type; char *why; } *v;
+};
+
+/*
+ * Every type defined at the top of any unit, like dwarf_btf_encode(df, NULL, 0, ...), except that
+ * a type that cannot be encoded faithfully does not fail the whole encode: each top-level type
+ * that reaches one (through any reference, pointers included, as a strict encode would refuse
+ * it) is left out and listed in *ref (once per name); everything else is encoded exactly as the
+ * strict encode would (a second pass without the refused roots). `coreprobe btf dwarf` with no
+ * type names. *ref is the caller's to free with dwarf_refusals_free, on success or failure.
+ */
+int dwarf_btf_encode_all(const struct dwarf_file *df, struct btf **out, struct dwarf_stats *st,
+			 struct dwarf_refusals *ref);
+void dwarf_refusals_free(struct dwarf_refusals *ref);
+
 /*
  * The BTF a BPF object's CO-RE relocations need from this DWARF: the definitions named like a
  * struct/union/enum/typedef/fwd of its local BTF ("___flavor" suffixes ignored; names the DWARF

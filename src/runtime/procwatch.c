@@ -12,6 +12,9 @@
 #include "src/common.h"
 #include "src/runtime/procwatch.h"
 #include "procwatch.skel.h"
+#include "tools/objects.h"
+
+CP_OBJECT_BYTES(procwatch)
 
 static bool name_matches(const char *path, const char *const *prefixes, int n)
 {

@@ -81,6 +81,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dwarf_btf_encode(&df, names, 4, &b, NULL) == 0)
 		btf__free(b);
 	cp_error_clear();
+	{	/* every type, refused ones left out (the placeholder and second-pass path) */
+		struct dwarf_refusals ref;
+
+		if (dwarf_btf_encode_all(&df, &b, NULL, &ref) == 0)
+			btf__free(b);
+		dwarf_refusals_free(&ref);
+	}
+	cp_error_clear();
 	if (dwarf_btf_for_object(&df, local, &b, NULL) == 0)
 		btf__free(b);
 	cp_error_clear();

@@ -229,16 +229,18 @@ expect_error "btf add --app BIN=DEBUGFILE of another build: exit 2" 2 "refused: 
 
 # -- the relocations libbpf makes for the structs object: against our BTF (all types of each demo
 # build's DWARF, and the object-mode encode of a trace) = against pahole's BTF of the same build
+# (pahole run here: build/btf/demo_*.btf is made by `btf dwarf` itself since the switch)
+for v in 1 2 3; do pahole --btf_encode_detached "$TMP/pahole_v$v.btf" "$T/demo_v$v.debug" >/dev/null 2>&1; done
 relos() { "$CP" -v "$@" structs -d 1 "$TMP/bin/demo_v3" 2>&1 | grep -o "relo #[0-9]*: patched insn .*" | sort; }
 for v in 1 2 3; do
 	"$CP" btf dwarf "$T/demo_v$v.debug" -o "$TMP/all_v$v.btf" >/dev/null
 	a=$("$CP" -v --app-btf "$TMP/all_v$v.btf" structs -d 1 "$TMP/bin/demo_v$v" 2>&1 | grep -o "relo #[0-9]*: patched insn .*" | sort)
-	b=$("$CP" -v --app-btf "$B/btf/demo_v$v.btf" structs -d 1 "$TMP/bin/demo_v$v" 2>&1 | grep -o "relo #[0-9]*: patched insn .*" | sort)
+	b=$("$CP" -v --app-btf "$TMP/pahole_v$v.btf" structs -d 1 "$TMP/bin/demo_v$v" 2>&1 | grep -o "relo #[0-9]*: patched insn .*" | sort)
 	[ -n "$a" ] && [ "$a" = "$b" ] && ok "demo_v$v: structs' $(echo "$a" | wc -l) CO-RE relocations against btf dwarf's BTF = against pahole's" ||
 		notok "demo_v$v relocations differ: ours [$a] pahole [$b]"
 done
 a=$(relos --debug-dir "$DBG")
-b=$(relos --app-btf "$B/btf/demo_v3.btf")
+b=$(relos --app-btf "$TMP/pahole_v3.btf")
 [ -n "$a" ] && [ "$a" = "$b" ] && ok "demo_v3: relocations from the start-up (object-mode) encode = pahole's" ||
 	notok "demo_v3 object-mode relocations differ: ours [$a] pahole [$b]"
 
@@ -295,6 +297,28 @@ expect_error "btf dwarf on a type BTF cannot express (_Complex): exit 3, refused
 	"$CP" btf dwarf "$TMP/complex" with_complex -o "$TMP/c.btf"
 "$CP" btf dwarf "$TMP/complex" shapes -o "$TMP/c2.btf" >/dev/null && ok "btf dwarf: the other types of that file still encode" ||
 	notok "btf dwarf: shapes refused because of an unrelated type"
+# every type (no names): the refused type and the four that reach it (pointer, typedef, member,
+# the base type itself) are left out, one line each on stderr, exit 0; the rest is exactly the
+# all-types BTF of the same sources without that type
+gcc -g -O0 -Wl,--build-id "$S/dwarfshapes.c" "$S/dwarfshapes2.c" -o "$TMP/nocomplex"
+"$CP" btf dwarf "$TMP/nocomplex" -o "$TMP/nc-all.btf" >/dev/null
+"$CP" btf dwarf "$TMP/complex" -o "$TMP/c-all.btf" >"$TMP/c-all.out" 2>"$TMP/c-all.err"
+rc=$?
+left=$(sed -n "s/^coreprobe: warning: .*: type '\([^']*\)' left out: it cannot be encoded in BTF faithfully: a complex float .*/\1/p" "$TMP/c-all.err" | sort | tr '\n' ' ')
+if [ $rc = 0 ] && [ "$left" = "complex double holds_complex points_to_complex with_complex with_complex_t " ] &&
+	[ "$(wc -l <"$TMP/c-all.err")" = 5 ] && grep -q '; 5 types left out (refused, named above)$' "$TMP/c-all.out" &&
+	cmp -s "$TMP/c-all.btf" "$TMP/nc-all.btf" && ! bpftool btf dump file "$TMP/c-all.btf" | grep -q refused; then
+	ok "btf dwarf, all types: the 5 types that reach a _Complex left out, one line each, exit 0; the output = the BTF of the same sources without them"
+else
+	notok "btf dwarf, all types with a refused type: exit $rc, left out [$left], $(head -c 300 "$TMP/c-all.err") $(cat "$TMP/c-all.out"); same as without: $(cmp -s "$TMP/c-all.btf" "$TMP/nc-all.btf" && echo yes || echo no)"
+fi
+n=$("$CP" -j btf dwarf "$TMP/complex" -o "$TMP/c-all.btf" | python3 -c 'import json, sys
+ls = [json.loads(l) for l in sys.stdin]
+w = [l for l in ls if "warning" in l]
+r = [l for l in ls if "refused" in l]
+print(len(w), len(r), sorted(x["type"] for x in r[0]["refused"]) if r else "-")')
+[ "$n" = "5 1 ['complex double', 'holds_complex', 'points_to_complex', 'with_complex', 'with_complex_t']" ] &&
+	ok "btf dwarf -j, all types: 5 warnings and the result's \"refused\" list" || notok "btf dwarf -j refused: $n"
 
 # -- glibc's debug file from Debian's libc6-dbg: members, offsets and sizes as pahole prints them
 LIBC=$(readlink -f /lib/x86_64-linux-gnu/libc.so.6)

@@ -54,6 +54,19 @@ struct with_complex {
 	_Complex double z;
 };
 struct with_complex wc;
+/* types that reach it: through a pointer, a typedef, a member; each is left out with it by an
+ * all-types encode (a strict one refuses them) */
+struct points_to_complex {
+	struct with_complex *p;
+	int b;
+};
+typedef struct with_complex with_complex_t;
+struct holds_complex {
+	with_complex_t w;
+};
+struct points_to_complex ptc;
+with_complex_t wct;
+struct holds_complex hc;
 #endif
 
 struct shapes *use_shapes(struct shapes *s);

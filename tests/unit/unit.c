@@ -985,6 +985,23 @@ static int t_trace_plan(void)
 	}
 	CHECK(plan1(b, "visit", false, "arg0->arr[3]", &p, v) == 0 && e->leaf_off == 20 && e->size == 4, "array: %s", cp_errmsg());
 	CHECK(plan1(b, "visit", false, "arg0->l", &p, v) == 0 && e->leaf_off == 32 && e->size == 8, "anonymous union: %s", cp_errmsg());
+	{	/* decimal printing at the ends of the range (print_num is written by hand) */
+		static const struct { __s64 x; const char *want; } nums[] = {
+			{ 0, "0" }, { -1, "-1" }, { 9, "9" }, { INT64_MAX, "9223372036854775807" },
+			{ INT64_MIN, "-9223372036854775808" },
+		};
+		for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+			__u8 nb[8];
+
+			memcpy(nb, &nums[i].x, 8);
+			if ((f = fmemopen(out, sizeof(out), "w"))) {
+				tv_print_text(f, b, v, nb);
+				fputc(0, f);
+				fclose(f);
+				CHECK(!strcmp(out, nums[i].want), "long %s printed as '%s'", nums[i].want, out);
+			}
+		}
+	}
 	CHECK(plan1(b, "visit", false, "arg0->str", &p, v) == 0 && v->kind == TV_STR && e->n_steps == 1 &&
 	      e->steps[0].off == 48 && e->leaf == TRACE_LEAF_STR && e->leaf_off == 0, "char *: %s", cp_errmsg());
 	CHECK(plan1(b, "visit", false, "arg0->name", &p, v) == 0 && v->kind == TV_STR && e->leaf == TRACE_LEAF_MEM &&

@@ -15,8 +15,11 @@
 #     "make" in b4deb/gl and b4deb/lib only. The tree is bind-mounted (root + unshare) on
 #     /build/reproducible-path/gnutls28-UPSTREAM, the path Debian's buildds use, which
 #     -ffile-prefix-map and the DWARF name;
-#  3. on a copy of the library, rewrites DW_TAG_atomic_type into DW_TAG_volatile_type
-#     (btfs/app/openssl/atomic2volatile.c) and encodes BTF with pahole;
+#  3. encodes the BTF of every type in the rebuilt library's DWARF with coreprobe's own encoder
+#     (`coreprobe btf dwarf`, docs/dwarf.md; COREPROBE=PATH, default the host build ./coreprobe:
+#     `make coreprobe` first). Until this switch it was pahole on a copy with DW_TAG_atomic_type
+#     rewritten (pahole 1.24 mishandles it); CROSSCHECK=FILE: btfs/app/crosscheck.sh's output
+#     (this encoder's relocations against pahole's), quoted in MANIFEST per version;
 #  4. writes btfs/app/libgnutls/<id>.btf.xz (xz -9 of the raw BTF; <id> = build-id of Debian's
 #     libgnutls.so.30) and rewrites MANIFEST next to this script with the evidence: build-id
 #     equality, else the field displacements of exported accessors compared (objdump) between
@@ -24,7 +27,8 @@
 # Everything big lives in $CACHE/{src,debs,gnutls-build}. Needs (scripts/setup.sh): dpkg-dev, debhelper,
 # dh-autoreconf, gcc, make, bison, gperf, nettle-dev, libp11-kit-dev, libtasn1-6-dev,
 # libidn2-dev, libunistring-dev, libunbound-dev, libbrotli-dev, libzstd-dev, zlib1g-dev,
-# dwarves, bpftool, libelf-dev, xz-utils.
+# bpftool, xz-utils, coreprobe (pahole, if installed, only reads the offsets MANIFEST records).
+# GNUTLS_BUILD_WORK=DIR: the build directory (default $CACHE/gnutls-build).
 # shellcheck disable=SC2046,SC2016,SC2086,SC2015
 set -eu
 
@@ -32,7 +36,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SELF=$HERE/$(basename "$0")
 REPO=$(cd "$HERE/../../.." && pwd)
 CACHE=${COREPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coreprobe}
-WORK=$CACHE/gnutls-build
+WORK=${GNUTLS_BUILD_WORK:-$CACHE/gnutls-build}
 JOBS=$(nproc 2>/dev/null || echo 2)
 [ "$JOBS" -gt 2 ] && JOBS=2
 
@@ -87,15 +91,20 @@ if [ "${1:-}" = --inner ]; then
 fi
 
 # ---------------------------------------------------------------------------------------------
-command -v pahole >/dev/null || die "pahole missing (apt-get install dwarves)"
+CP=${COREPROBE:-$REPO/coreprobe}
+[ -x "$CP" ] || die "$CP missing: build the host coreprobe first (make coreprobe) or set COREPROBE"
 command -v bpftool >/dev/null || die "bpftool missing"
 command -v dh >/dev/null || die "debhelper missing (apt-get install debhelper dh-autoreconf)"
 mkdir -p "$CACHE/src" "$CACHE/debs" "$WORK"
 
-A2V=$WORK/atomic2volatile
-if [ ! -x "$A2V" ] || [ "$REPO/btfs/app/openssl/atomic2volatile.c" -nt "$A2V" ]; then
-	gcc -O2 -Wall -Wextra -o "$A2V" "$REPO/btfs/app/openssl/atomic2volatile.c" -lelf || die "cannot build atomic2volatile"
-fi
+# crosscheck_line NAME: the line of $CROSSCHECK (btfs/app/crosscheck.sh's output) for NAME
+crosscheck_line() {
+	if [ -n "${CROSSCHECK:-}" ] && grep -q "^[a-z ]* - $1: " "$CROSSCHECK"; then
+		grep -m1 "^[a-z ]* - $1: " "$CROSSCHECK"
+	else
+		echo "not run for this build (btfs/app/crosscheck.sh; CROSSCHECK=FILE)"
+	fi
+}
 
 # fetch_source VERSION: prints the .dsc to unpack. When the archive serves every file but the
 # upstream signature (trixie's 3.8.9: gnutls28_3.8.9.orig.tar.xz.asc is 404), the files the
@@ -160,11 +169,15 @@ sym_cmp() {
 	else echo "DIFFER ($(comm -3 "$WORK/sym.a" "$WORK/sym.b" | wc -l) symbols)"; fi
 	rm -f "$WORK/sym.a" "$WORK/sym.b"
 }
-# field_offsets BTF: the offsets (from the BTF, hex) of what bpf/sslsniff.bpf.c reads.
+# field_offsets BTF: the offsets (from the BTF, hex) of what bpf/sslsniff.bpf.c reads, as
+# pahole's BTF reader prints them (a second reader of the encoder's output; optional).
 field_offsets() {
+	command -v pahole >/dev/null || { echo "(pahole not installed: not read) "; return; }
 	pahole --hex -C gnutls_session_int "$1" 2>/dev/null | awk '$NF == "*/" && / (security_parameters|key);/ { n = $2; sub(/;/, "", n); print n "=" $(NF-2) }' | tr '\n' ' '
 	pahole --hex -C security_parameters_st "$1" 2>/dev/null | awk '$NF == "*/" && / \*? ?(prf|master_secret\[48\]|client_random\[32\]|pversion);/ { n = $0; sub(/;.*/, "", n); sub(/.*[ *]/, "", n); print "security_parameters." n "=" $(NF-2) }' | tr '\n' ' '
-	pahole --hex -E -C gnutls_key_st "$1" 2>/dev/null | awk '/ (e_ckey|hs_ckey|hs_skey|ap_ckey|ap_skey|ap_expkey)\[64\];/ { n = $0; sub(/\[64\];.*/, "", n); sub(/.* /, "", n); o = $0; sub(/.*\/\* */, "", o); sub(/ .*/, "", o); print "key.proto.tls13." n "=key+" o }' | tr '\n' ' '
+	# the secrets from the session expanded (-E), less key's offset: looking up gnutls_key_st by
+	# name finds its typedef first when the typedef comes first in the BTF
+	pahole --hex -E -C gnutls_session_int "$1" 2>/dev/null | perl -ne 'if (/^\t\} key; \/\* (0x[0-9a-f]+)/) { $k = hex $1 } if (/ (e_ckey|hs_ckey|hs_skey|ap_ckey|ap_skey|ap_expkey)\[64\]; \/\* (0x[0-9a-f]+)/) { push @o, [$1, hex $2] } END { printf "key.proto.tls13.%s=key+0x%x ", $_->[0], $_->[1] - $k for @o }'
 }
 count_struct() { bpftool btf dump file "$1" | grep -c "STRUCT '$2'" || true; }
 fsize() { wc -c <"$1" | tr -d ' '; }
@@ -178,11 +191,14 @@ only="$*"
 MANIFEST_TMP=$WORK/MANIFEST.tmp
 {
 	echo "# Application BTF for Debian GnuTLS: written by btfs/app/gnutls/build.sh, do not edit."
-	echo "# Blobs: btfs/app/libgnutls/<build-id of Debian's libgnutls.so.30>.btf.xz (raw BTF from pahole"
-	echo "# on the rebuilt library after the atomic->volatile abbrev rewrite, xz -9; the embedding"
-	echo "# step minimizes it against the BPF objects)."
+	echo "# Blobs: btfs/app/libgnutls/<build-id of Debian's libgnutls.so.30>.btf.xz (raw BTF of every"
+	echo "# type in the rebuilt library's DWARF from \`coreprobe btf dwarf\` (docs/dwarf.md), xz -9; the"
+	echo "# embedding step minimizes it against the BPF objects)."
 	echo "# Rebuilt on: Debian $(cat /etc/debian_version), $(gcc --version | head -n 1), $(ld --version | head -n 1),"
-	echo "# dpkg-dev $(dpkg-query -W -f '${Version}' dpkg-dev), debhelper $(dpkg-query -W -f '${Version}' debhelper), pahole $(pahole --version)."
+	echo "# dpkg-dev $(dpkg-query -W -f '${Version}' dpkg-dev), debhelper $(dpkg-query -W -f '${Version}' debhelper), $("$CP" -V | sed "s/:.*//")."
+	echo "# Cross-check (btfs/app/crosscheck.sh, before the switch from pahole): the CO-RE relocations"
+	echo "# libbpf makes for sslsniff against this BTF equal those against pahole 1.24's BTF of the same"
+	echo "# DWARF (after the atomic->volatile rewrite pahole needed): every relocation line, type ids aside."
 } >"$MANIFEST_TMP"
 
 echo "$VERSIONS" | while read -r label suite srcver binpkg binver; do
@@ -234,12 +250,11 @@ echo "$VERSIONS" | while read -r label suite srcver binpkg binver; do
 	fi
 	oid=$(build_id "$olib")
 
-	raw=$B/libgnutls.btf
-	if [ ! -f "$raw" ] || [ "$olib" -nt "$raw" ]; then
-		say "pahole $(basename "$olib")"
-		"$A2V" "$olib" "$raw.dbg" >"$B/btf.log"
-		pahole --btf_gen_floats --btf_encode_detached="$raw" "$raw.dbg" >>"$B/btf.log" 2>&1 || die "pahole failed (see $B/btf.log)"
-		rm -f "$raw.dbg"
+	raw=$B/libgnutls.dwarf.btf	# (libgnutls.btf: pahole's, from before the switch)
+	if [ ! -f "$raw" ] || [ "$olib" -nt "$raw" ] || [ "$CP" -nt "$raw" ]; then
+		say "coreprobe btf dwarf $(basename "$olib")"
+		"$CP" btf dwarf "$olib" -o "$raw" >"$B/btf.dwarf.log" 2>&1 || die "coreprobe btf dwarf failed: $(cat "$B/btf.dwarf.log")"
+		! grep -q refused "$B/btf.dwarf.log" || die "coreprobe btf dwarf refused types: $(cat "$B/btf.dwarf.log")"
 	fi
 	n=$(count_struct "$raw" gnutls_session_int); [ "$n" = 1 ] || die "$raw: $n STRUCT 'gnutls_session_int' (want 1)"
 	blob=$REPO/btfs/app/libgnutls/$did.btf.xz
@@ -259,7 +274,8 @@ echo "$VERSIONS" | while read -r label suite srcver binpkg binver; do
 		echo "identical: $eq"
 		sed 's/^/build /' "$B/build.env"
 		echo "make: b4deb/gl b4deb/lib; build wall time: $(cat "$B/build.seconds")s with -j$JOBS (autoreconf, configure, make)"
-		echo "abbrev rewrite: $(head -n 1 "$B/btf.log")"
+		echo "btf dwarf: $(sed 's/^[^:]*: //; s/ in [^ ]* (/ (/; s/, [0-9.]* ms$//' "$B/btf.dwarf.log")"
+		echo "cross-check: $(crosscheck_line "gnutls-$label: sslsniff")"
 		echo "offsets in this build's BTF: $(field_offsets "$raw")(the TLS 1.3 secrets 64 bytes each)"
 		echo "btf: raw $(fsize "$raw") bytes, xz $(fsize "$blob") bytes -> btfs/app/libgnutls/$did.btf.xz"
 		echo "exported symbols (debian vs rebuild): $(sym_cmp "$dlib" "$olib")"

@@ -20,13 +20,18 @@
 #     is unpacked in the cache and, when possible (root + unshare), bind-mounted in a private
 #     mount namespace on /build/reproducible-path/openssl-UPSTREAM, the directory Debian's
 #     buildds use: libcrypto embeds its compiler flags, which name that path;
-#  3. on a copy of each library, rewrites DW_TAG_atomic_type into DW_TAG_volatile_type
-#     (atomic2volatile.c: pahole 1.24 mishandles the atomic tag) and encodes BTF with pahole;
+#  3. encodes the BTF of every type in each rebuilt library's DWARF with coreprobe's own encoder
+#     (`coreprobe btf dwarf`, docs/dwarf.md; COREPROBE=PATH, default the host build ./coreprobe:
+#     run `make coreprobe` first). It reads DW_TAG_atomic_type as its qualified type, so no
+#     rewrite of the DWARF is needed (pahole 1.24 mishandled that tag: until this switch a copy
+#     of each library had it rewritten to DW_TAG_volatile_type first). CROSSCHECK=FILE: the
+#     output of btfs/app/crosscheck.sh (this encoder's relocations against pahole's), quoted in
+#     MANIFEST per build;
 #  4. writes btfs/app/libssl/<id>.btf.xz and btfs/app/libcrypto/<id>.btf.xz (xz -9 of the raw
 #     BTF; <id> = build-id of Debian's library), and rewrites MANIFEST and LAYOUT next to this
 #     script.
 # Everything big lives in $CACHE/{src,debs,openssl-build}; a version is rebuilt only when its
-# build is missing. Needs: dpkg-dev, gcc, make, perl, libelf-dev, dwarves, bpftool, xz-utils,
+# build is missing. Needs: dpkg-dev, gcc, make, perl, bpftool, xz-utils, coreprobe,
 # and for 3.5 (enable-zlib enable-zstd) zlib1g-dev and libzstd-dev.
 # -nt (dash and bash have it), deliberate word splitting of readelf output, literal $ in sh -c.
 # shellcheck disable=SC3013,SC2046,SC2016,SC2086,SC2015,SC2154
@@ -86,16 +91,12 @@ if [ "${1:-}" = --inner ]; then
 fi
 
 # ---------------------------------------------------------------------------------------------
-command -v pahole >/dev/null || die "pahole missing (apt-get install dwarves)"
+CP=${COREPROBE:-$REPO/coreprobe}
+[ -x "$CP" ] || die "$CP missing: build the host coreprobe first (make coreprobe) or set COREPROBE"
 command -v bpftool >/dev/null || die "bpftool missing"
 command -v dpkg-source >/dev/null || die "dpkg-source missing (apt-get install dpkg-dev)"
-[ -r /usr/include/libelf.h ] || die "libelf.h missing (apt-get install libelf-dev)"
 mkdir -p "$CACHE/src" "$CACHE/debs" "$WORK"
 
-A2V=$WORK/atomic2volatile
-if [ ! -x "$A2V" ] || [ "$HERE/atomic2volatile.c" -nt "$A2V" ]; then
-	gcc -O2 -Wall -Wextra -o "$A2V" "$HERE/atomic2volatile.c" -lelf || die "cannot build atomic2volatile"
-fi
 
 # dsc_complete DSC: every file the .dsc lists is present with its SHA-256.
 dsc_complete() {
@@ -193,12 +194,19 @@ accessor_check() {
 	done
 }
 
-# btf_of LIB OUTBTF LOG: atomic->volatile rewrite on a copy, then pahole.
+# btf_of LIB OUTBTF LOG: every type of LIB's DWARF, by coreprobe's encoder. A type it refuses
+# (one line each in LOG) fails the build: a blob must not silently lack a type.
 btf_of() {
-	cp_=$2.dbg
-	"$A2V" "$1" "$cp_" >"$3"
-	pahole --btf_gen_floats --btf_encode_detached="$2" "$cp_" >>"$3" 2>&1 || die "pahole failed on $1 (see $3)"
-	rm -f "$cp_"
+	"$CP" btf dwarf "$1" -o "$2" >"$3" 2>&1 || die "coreprobe btf dwarf failed on $1: $(cat "$3")"
+	! grep -q 'refused' "$3" || die "coreprobe btf dwarf refused types of $1: $(cat "$3")"
+}
+# crosscheck_line NAME: the line of $CROSSCHECK (btfs/app/crosscheck.sh's output) for NAME
+crosscheck_line() {
+	if [ -n "${CROSSCHECK:-}" ] && grep -q "^[a-z ]* - $1: " "$CROSSCHECK"; then
+		grep -m1 "^[a-z ]* - $1: " "$CROSSCHECK"
+	else
+		echo "not run for this build (btfs/app/crosscheck.sh; CROSSCHECK=FILE)"
+	fi
 }
 count_struct() { bpftool btf dump file "$1" | grep -c "STRUCT '$2'" || true; }
 void_typedefs() {
@@ -237,13 +245,13 @@ LAYOUT_TMP=$WORK/LAYOUT.tmp
 {
 	echo "# Application BTF for Debian OpenSSL: written by btfs/app/openssl/build.sh, do not edit."
 	echo "# Blobs: btfs/app/libssl/<libssl build-id>.btf.xz, btfs/app/libcrypto/<libcrypto build-id>.btf.xz"
-	echo "# (build-ids of the libraries in Debian's binary packages; raw BTF from pahole, xz -9)."
+	echo "# (build-ids of the libraries in Debian's binary packages; raw BTF of every type in the rebuilt"
+	echo "# libraries' DWARF from \`coreprobe btf dwarf\` (docs/dwarf.md), xz -9)."
 	echo "# Rebuilt on: Debian $(cat /etc/debian_version), $(gcc --version | head -n 1), $(ld --version | head -n 1),"
-	echo "# dpkg-dev $(dpkg-query -W -f '${Version}' dpkg-dev), pahole $(pahole --version), $(bpftool version 2>/dev/null | head -n 1)."
-	echo "# DWARF fix: pahole 1.24 does not handle DW_TAG_atomic_type (0x47) and silently emits broken"
-	echo "# BTF for OpenSSL (ssl_st many times, typedefs to void). atomic2volatile.c rewrites that tag to"
-	echo "# DW_TAG_volatile_type (0x35) in .debug_abbrev of a copy of each library (same size and"
-	echo "# alignment, nothing else moves); the built library itself is untouched. Counts below."
+	echo "# dpkg-dev $(dpkg-query -W -f '${Version}' dpkg-dev), $("$CP" -V | sed "s/:.*//"), $(bpftool version 2>/dev/null | head -n 1)."
+	echo "# Cross-check (btfs/app/crosscheck.sh, before the switch from pahole): the CO-RE relocations"
+	echo "# libbpf makes for sslsniff against this BTF equal those against pahole 1.24's BTF of the same"
+	echo "# DWARF (after the atomic->volatile rewrite pahole needed): every relocation line, type ids aside."
 	echo "# Layout check: for versions whose rebuild is not bit-identical, the field displacements used"
 	echo "# by small exported accessors are compared between Debian's binary and the rebuild (objdump)."
 } >"$MANIFEST_TMP"
@@ -359,22 +367,13 @@ while read -r binpkg binver suite srcname srcown <&3; do
 	mkdir -p "$B/btf"
 	for lib in ssl crypto; do
 		eval "src=\$o$lib"
-		raw=$B/btf/lib$lib.btf
-		if [ ! -f "$raw" ] || [ "$src" -nt "$raw" ] || [ "$A2V" -nt "$raw" ]; then
-			say "pahole lib$lib.so.$sover"
-			btf_of "$src" "$raw" "$B/btf/lib$lib.log"
-		fi
-		# The same pahole run without the rewrite, once, to record what the rewrite fixes.
-		if [ ! -f "$B/btf/lib$lib.unfixed.txt" ]; then
-			pahole --btf_gen_floats --btf_encode_detached="$B/btf/unfixed.btf" "$src" >/dev/null 2>&1 || true
-			s=ssl_st; [ $lib = crypto ] && s=bio_st
-			t=SSL; [ $lib = crypto ] && t=BIO
-			tid=$(typedef_target "$B/btf/unfixed.btf" $t)
-			echo "$(count_struct "$B/btf/unfixed.btf" $s) STRUCT '$s', typedef $t -> type_id=${tid:-none}, $(void_typedefs "$B/btf/unfixed.btf")" >"$B/btf/lib$lib.unfixed.txt"
-			rm -f "$B/btf/unfixed.btf"
+		raw=$B/btf/lib$lib.dwarf.btf	# (lib$lib.btf: pahole's, from before the switch)
+		if [ ! -f "$raw" ] || [ "$src" -nt "$raw" ] || [ "$CP" -nt "$raw" ]; then
+			say "coreprobe btf dwarf lib$lib.so.$sover"
+			btf_of "$src" "$raw" "$B/btf/lib$lib.dwarf.log"
 		fi
 	done
-	rawssl=$B/btf/libssl.btf; rawcrypto=$B/btf/libcrypto.btf
+	rawssl=$B/btf/libssl.dwarf.btf; rawcrypto=$B/btf/libcrypto.dwarf.btf
 	n=$(count_struct "$rawssl" ssl_st); [ "$n" = 1 ] || die "$rawssl: $n STRUCT 'ssl_st' (want 1)"
 	n=$(count_struct "$rawcrypto" bio_st); [ "$n" = 1 ] || die "$rawcrypto: $n STRUCT 'bio_st' (want 1)"
 	for pair in "$rawssl SSL" "$rawssl SSL_SESSION" "$rawssl SSL_CIPHER" "$rawcrypto BIO"; do
@@ -422,10 +421,10 @@ while read -r binpkg binver suite srcname srcown <&3; do
 		echo "debian $(compiler_line "$dcrypto")"
 		echo "rebuild $(compiler_line "$ocrypto")"
 		echo "make target: build_libs; build wall time: ${secs}s with -j$JOBS"
-		echo "abbrev rewrite libssl: $(head -n 1 "$B/btf/libssl.log")"
-		echo "abbrev rewrite libcrypto: $(head -n 1 "$B/btf/libcrypto.log")"
-		echo "without the rewrite: libssl $(cat "$B/btf/libssl.unfixed.txt"); libcrypto $(cat "$B/btf/libcrypto.unfixed.txt")"
-		echo "with the rewrite: libssl $(count_struct "$rawssl" ssl_st) STRUCT 'ssl_st', $(void_typedefs "$rawssl"); libcrypto $(count_struct "$rawcrypto" bio_st) STRUCT 'bio_st', $(void_typedefs "$rawcrypto")"
+		echo "btf dwarf libssl: $(sed 's/^[^:]*: //; s/ in [^ ]* (/ (/; s/, [0-9.]* ms$//' "$B/btf/libssl.dwarf.log")"
+		echo "btf dwarf libcrypto: $(sed 's/^[^:]*: //; s/ in [^ ]* (/ (/; s/, [0-9.]* ms$//' "$B/btf/libcrypto.dwarf.log")"
+		echo "btf check: libssl $(count_struct "$rawssl" ssl_st) STRUCT 'ssl_st', $(void_typedefs "$rawssl"); libcrypto $(count_struct "$rawcrypto" bio_st) STRUCT 'bio_st', $(void_typedefs "$rawcrypto")"
+		echo "cross-check: $(crosscheck_line "openssl-${srcver#*:}: sslsniff")"
 		echo "btf libssl: raw $(fsize "$rawssl") bytes, xz $(fsize "$REPO/btfs/app/libssl/$dssl_id.btf.xz") bytes -> btfs/app/libssl/$dssl_id.btf.xz"
 		echo "btf libcrypto: raw $(fsize "$rawcrypto") bytes, xz $(fsize "$REPO/btfs/app/libcrypto/$dcrypto_id.btf.xz") bytes -> btfs/app/libcrypto/$dcrypto_id.btf.xz"
 		echo "exported symbols libssl (debian vs rebuild): $(sym_cmp "$dssl" "$ossl")"
