@@ -70,13 +70,13 @@ WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno
 CFLAGS := -O2 -g $(WARN) -ffunction-sections -fdata-sections -D_GNU_SOURCE \
 	-I. -I$(BUILD) -I$(DEPS)/include
 LDFLAGS := -static -Wl,--gc-sections -L$(DEPS)/lib
-LDLIBS := -lbpf -ldw -lelf -lz -lmbedcrypto
+LDLIBS := -lbpf -ldw -lelf -ldeflate -lz -lmbedcrypto
 
 # One row per tool: bpf/<tool>.bpf.c + bpf/<tool>.h + tools/<tool>.c
 TOOLS := structs sslsniff tcprtt ipsetaudit flowlat trace
 # The BTF engine (src/btf/: blob store, kernel/app pick, merge, ELF readers) is apart from the
 # tracer runtime (src/runtime/: load, attach, events, output files, tool helpers).
-BTF_SRC := $(addprefix src/btf/,elfinfo.c hostinfo.c blobstore.c btfmerge.c btfpick.c dwarf.c)
+BTF_SRC := $(addprefix src/btf/,elfinfo.c hostinfo.c blobstore.c btfmerge.c btfpick.c dwarf.c dwimage.c dwskim.c)
 RUNTIME_SRC := $(addprefix src/runtime/,tracer.c tlskeys.c outfile.c attach.c tchook.c netutil.c hist.c userdb.c)
 # `coreprobe trace`'s expression parser, plan builder and value printer (pure: fuzzed alone)
 TRACE_SRC := $(addprefix src/trace/,expr.c value.c)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds the static musl libraries coreprobe links: libbpf, libelf, libdw, zlib and (for the TLS key
+# Builds the static musl libraries coreprobe links: libbpf, libelf, libdw, zlib, libdeflate and (for the TLS key
 # derivation) a minimal Mbed TLS libmbedcrypto — all from pinned Debian source packages fetched
 # with `apt-get source`. No third-party code lives in this repository: this script is the recipe.
 #
@@ -14,7 +14,7 @@
 #          wrapper aarch64-linux-musl-gcc around gcc-aarch64-linux-gnu; give it its own OUTDIR).
 #   OUTDIR/include  musl-visible headers: kernel UAPI (linux/ asm/ asm-generic/), zlib, libelf,
 #                   libdw (elfutils/), libbpf (bpf/), mbedtls/
-#   OUTDIR/lib      libbpf.a libelf.a libdw.a libz.a libmbedcrypto.a
+#   OUTDIR/lib      libbpf.a libelf.a libdw.a libz.a libdeflate.a libmbedcrypto.a
 # Sources are cached in $COREPROBE_CACHE/src (default ~/.cache/coreprobe/src) and fetched once.
 set -eu
 
@@ -23,6 +23,7 @@ LIBBPF=libbpf=1.5.0-3              # trixie
 ELFUTILS=elfutils=0.188-2.1        # bookworm
 ZLIB=zlib=1:1.2.13.dfsg-1          # bookworm
 MBEDTLS=mbedtls=2.28.3-1           # bookworm
+LIBDEFLATE=libdeflate=1.14-1       # bookworm
 
 OUT=${1:?usage: $0 OUTDIR [musl|glibc|glibc-san] [x86_64|arm64]}
 MODE=${2:-musl}
@@ -92,6 +93,15 @@ CFLAGS_DEP="-O2 -fPIC -ffunction-sections -fdata-sections $SAN"
 unpack "$ZLIB" "$BUILD/zlib"
 (cd "$BUILD/zlib" && CC=$CC AR=$AR RANLIB=$RANLIB CFLAGS="$CFLAGS_DEP" ./configure --static --prefix="$OUT" >/dev/null &&
 	make -s -j"$JOBS" libz.a >/dev/null && make -s install >/dev/null)
+
+# libdeflate: the DWARF encoder inflates a debug file's compressed .debug_info/.debug_abbrev/
+# .debug_str with it (src/btf/dwimage.c): about 2.5x faster than zlib's inflate on Debian's
+# debug files, and that inflate is most of the start-up encode. Only the library is built.
+unpack "$LIBDEFLATE" "$BUILD/libdeflate"
+make -s -C "$BUILD/libdeflate" -j"$JOBS" CC=$CC AR=$AR CFLAGS="$CFLAGS_DEP" libdeflate.a >"$BUILD/libdeflate.log" 2>&1 ||
+	{ tail -n 20 "$BUILD/libdeflate.log" >&2; exit 1; }
+cp "$BUILD/libdeflate/libdeflate.a" "$OUT/lib/"
+cp "$BUILD/libdeflate/libdeflate.h" "$OUT/include/"
 
 # libelf: elfutils' configure probes for argp/fts/obstack, which musl lacks; libelf itself uses
 # none of them, so tell configure they are present and build only libelf.a. Its __thread probe

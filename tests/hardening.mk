@@ -13,7 +13,7 @@ SAN_CC := clang
 # -fno-sanitize-recover: undefined behaviour stops the program (a finding, a failed test)
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 GLIBC_CFLAGS := -O1 -gdwarf-4 $(WARN) -Wno-unknown-warning-option -D_GNU_SOURCE -I. -I$(BUILD)
-GLIBC_LIBS := -lbpf -ldw -lelf -lz -lmbedcrypto
+GLIBC_LIBS := -lbpf -ldw -lelf -ldeflate -lz -lmbedcrypto
 FUZZERS := store btfmerge btfmerge_all elf notes osrelease text trace dwarf
 FUZZ_RUNS ?= 1000000
 

@@ -176,8 +176,8 @@ static void which_dwarf_figures(const struct dwarf_file *df)
 	struct btf *b = NULL;
 
 	if (load_object_btfs(objs, locals) == 0 && dwarf_btf_for_objects(df, locals, cp_n_objects, &b, &st) == 0)
-		printf("  encode %u BTF types from %u definitions, %u units indexed, %.1f ms (for all embedded tools)\n",
-		       st.types, st.roots, st.units, st.ms);
+		printf("  encode %u BTF types from %u definitions, %u units indexed, %.1f ms (%.1f ms CPU) (for all embedded tools)\n",
+		       st.types, st.roots, st.units, st.ms, st.cpu_ms);
 	else
 		printf("  encode refused: %s\n", cp_errmsg());
 	cp_error_clear();

@@ -25,6 +25,8 @@
 
 #include "src/btf/btfmerge.h"
 #include "src/btf/dwarf.h"
+#include "src/btf/dwimage.h"
+#include "src/btf/dwskim.h"
 #include "src/common.h"
 
 /* ---------------------------------------------------------------- open + alt file */
@@ -33,7 +35,9 @@ struct dw_handle {
 	int fd, alt_fd;
 	Elf *elf, *alt_elf;
 	Dwarf *dw, *alt;
+	struct dw_image img, alt_img;	/* what libdw reads, when not the files themselves */
 	bool big_endian;
+	bool reference;		/* COREPROBE_DWARF_REFERENCE: libdw reads the files, walks, looks up */
 };
 
 static void dw_close(struct dw_handle *h)
@@ -50,6 +54,8 @@ static void dw_close(struct dw_handle *h)
 		close(h->fd);
 	if (h->alt_fd >= 0)
 		close(h->alt_fd);
+	dw_image_free(&h->img);
+	dw_image_free(&h->alt_img);
 	memset(h, 0, sizeof(*h));
 	h->fd = h->alt_fd = -1;
 }
@@ -78,13 +84,36 @@ static int check_decompressed(Elf *elf, const char *path)
 	return 0;
 }
 
-static int open_dwarf_file(const char *path, int *fd, Elf **elf, Dwarf **dw)
+/* libdw reads the file's type sections from an in-memory image (dwimage.c: only those are
+ * inflated), else the file itself. *big_endian: the file's byte order. */
+static int open_dwarf_file(const char *path, int *fd, Elf **elf, struct dw_image *img, Dwarf **dw,
+			   bool *big_endian)
 {
+	GElf_Ehdr eh;
+	int r;
+
 	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return cp_error(CP_EUSAGE, "%s: cannot open: %s", path, strerror(errno));
 	elf_version(EV_CURRENT);
 	if (!(*elf = elf_begin(*fd, ELF_C_READ_MMAP, NULL)))
 		return cp_error(CP_EUSAGE, "%s: not a readable ELF (%s)", path, elf_errmsg(-1));
+	if (big_endian)
+		*big_endian = gelf_getehdr(*elf, &eh) && eh.e_ident[EI_DATA] == ELFDATA2MSB;
+	/* COREPROBE_DWARF_REFERENCE=1 (tests only): libdw reads the file, walks every unit and looks
+	 * up every attribute itself, the reference the image, the skim and the one-pass attribute
+	 * reads are compared with (tests/integration/dwarfsame.sh) */
+	r = getenv("COREPROBE_DWARF_REFERENCE") ? DW_IMAGE_NONE : dw_image_load(*elf, path, img);
+	if (r > 0)
+		return r;
+	if (r == 0) {		/* the image is self-contained: the file is done with */
+		elf_end(*elf);
+		*elf = NULL;
+		close(*fd);
+		*fd = -1;
+		if (!(*dw = dwarf_begin_elf(img->elf, DWARF_C_READ, NULL)))
+			return cp_error(CP_EUSAGE, "%s: no usable DWARF (%s)", path, dwarf_errmsg(-1));
+		return 0;
+	}
 	if (check_decompressed(*elf, path))
 		return cp_errcode();
 	if (!(*dw = dwarf_begin_elf(*elf, DWARF_C_READ, NULL)))
@@ -94,17 +123,16 @@ static int open_dwarf_file(const char *path, int *fd, Elf **elf, Dwarf **dw)
 
 static int dw_open(const struct dwarf_file *df, struct dw_handle *h)
 {
-	GElf_Ehdr eh;
 	int err;
 
 	memset(h, 0, sizeof(*h));
 	h->fd = h->alt_fd = -1;
-	if ((err = open_dwarf_file(df->path, &h->fd, &h->elf, &h->dw)))
+	h->reference = getenv("COREPROBE_DWARF_REFERENCE") != NULL;
+	if ((err = open_dwarf_file(df->path, &h->fd, &h->elf, &h->img, &h->dw, &h->big_endian)))
 		goto fail;
-	h->big_endian = gelf_getehdr(h->elf, &eh) && eh.e_ident[EI_DATA] == ELFDATA2MSB;
 	if (df->alt_path[0]) {
 		/* set before any DIE is read: libdw's own lookup would use host absolute paths */
-		if ((err = open_dwarf_file(df->alt_path, &h->alt_fd, &h->alt_elf, &h->alt)))
+		if ((err = open_dwarf_file(df->alt_path, &h->alt_fd, &h->alt_elf, &h->alt_img, &h->alt, NULL)))
 			goto fail;
 		dwarf_setalt(h->dw, h->alt);
 	}
@@ -139,17 +167,26 @@ struct name_index {
 	size_t nslot;		/* power of two */
 };
 
-static int index_find(const struct name_index *x, const char *name)
+static uint64_t name_hash(const char *name)
+{
+	return hash_bytes(name, strlen(name), 0xcbf29ce484222325ULL);
+}
+
+static int index_find_hashed(const struct name_index *x, const char *name, uint64_t h)
 {
 	if (!x->nslot)
 		return -1;
-	for (size_t i = hash_bytes(name, strlen(name), 0xcbf29ce484222325ULL) & (x->nslot - 1);;
-	     i = (i + 1) & (x->nslot - 1)) {
+	for (size_t i = h & (x->nslot - 1);; i = (i + 1) & (x->nslot - 1)) {
 		if (!x->slot[i])
 			return -1;
 		if (!strcmp(x->defs[x->slot[i] - 1].name, name))
 			return x->slot[i] - 1;
 	}
+}
+
+static int index_find(const struct name_index *x, const char *name)
+{
+	return x->nslot ? index_find_hashed(x, name, name_hash(name)) : -1;
 }
 
 static int index_rehash(struct name_index *x)
@@ -179,7 +216,8 @@ static int index_rehash(struct name_index *x)
 
 static int index_add(struct name_index *x, const char *name, const Dwarf_Die *die, unsigned *heads)
 {
-	int head = index_find(x, name), d;
+	uint64_t h = name_hash(name);
+	int head = index_find_hashed(x, name, h), d;
 
 	if (x->n == x->cap) {
 		int cap = x->cap ? x->cap * 2 : 1024;
@@ -199,7 +237,7 @@ static int index_add(struct name_index *x, const char *name, const Dwarf_Die *di
 	}
 	if ((*heads + 1) * 2 > x->nslot && index_rehash(x))
 		return -ENOMEM;
-	for (size_t i = hash_bytes(name, strlen(name), 0xcbf29ce484222325ULL) & (x->nslot - 1);;
+	for (size_t i = h & (x->nslot - 1);;
 	     i = (i + 1) & (x->nslot - 1))
 		if (!x->slot[i]) {
 			x->slot[i] = d + 1;
@@ -283,6 +321,11 @@ struct enc {
 	struct name_index *roots_named;	/* object mode: names the object uses (as a set) */
 	const char *root;	/* for messages: the root type being encoded */
 	unsigned units;
+	struct pre_attrs {	/* one DIE's attributes, read in one pass (attr_get) */
+		const void *addr;	/* the DIE's; NULL: none */
+		int n;
+		Dwarf_Attribute a[16];
+	} pre;
 	/* all-types mode (dwarf_btf_encode_all): a refused type becomes a placeholder id instead of
 	 * failing the encode; the roots that reach one are left out of a second pass */
 	bool tolerant;
@@ -294,6 +337,65 @@ struct enc {
 	size_t n_rootv, cap_rootv;
 	struct id_map skip;	/* root DIEs the second pass leaves out */
 };
+
+/* A member's eight attribute lookups were eight walks of its attributes in libdw (dwarf_attr
+ * and dwarf_hasattr each decode from the first), most of the time an encode takes: pre_read
+ * reads them all in one dwarf_getattrs pass, keeping the first of each name as dwarf_attr finds
+ * it, and attr_get/attr_has answer from that for that DIE (from libdw for any other, or if the
+ * pass did not complete). */
+static int pre_cb(Dwarf_Attribute *a, void *arg)
+{
+	struct pre_attrs *p = arg;
+
+	for (int i = 0; i < p->n; i++)
+		if (p->a[i].code == a->code)
+			return DWARF_CB_OK;
+	if (p->n == (int)ARRAY_SIZE(p->a)) {
+		p->n = -1;
+		return DWARF_CB_ABORT;
+	}
+	p->a[p->n++] = *a;
+	return DWARF_CB_OK;
+}
+
+static void pre_read(struct enc *e, Dwarf_Die *die)
+{
+	e->pre.addr = NULL;
+	e->pre.n = 0;
+	if (!e->h.reference && dwarf_getattrs(die, pre_cb, &e->pre, 0) == 1 && e->pre.n >= 0)
+		e->pre.addr = die->addr;
+}
+
+static Dwarf_Attribute *attr_get(struct enc *e, Dwarf_Die *die, unsigned at, Dwarf_Attribute *buf)
+{
+	if (!e->pre.addr || e->pre.addr != die->addr)
+		return dwarf_attr(die, at, buf);
+	for (int i = 0; i < e->pre.n; i++)
+		if (e->pre.a[i].code == at) {
+			*buf = e->pre.a[i];
+			return buf;
+		}
+	return NULL;
+}
+
+static bool attr_has(struct enc *e, Dwarf_Die *die, unsigned at)
+{
+	Dwarf_Attribute a;
+
+	if (!e->pre.addr || e->pre.addr != die->addr)
+		return dwarf_hasattr(die, at);
+	return attr_get(e, die, at, &a) != NULL;
+}
+
+/* dwarf_diename: DW_AT_name, else through DW_AT_abstract_origin/specification (libdw's) */
+static const char *name_of(struct enc *e, Dwarf_Die *die)
+{
+	Dwarf_Attribute a;
+
+	if (e->pre.addr && e->pre.addr == die->addr && attr_get(e, die, DW_AT_name, &a))
+		return dwarf_formstring(&a);
+	return dwarf_diename(die);
+}
 
 static const char *tag_name(int tag)
 {
@@ -515,7 +617,7 @@ static int type_of(struct enc *e, Dwarf_Die *die, bool shallow, uint32_t *id)
 	Dwarf_Die t;
 
 	*id = 0;
-	if (!dwarf_attr(die, DW_AT_type, &a))
+	if (!attr_get(e, die, DW_AT_type, &a))
 		return 0;			/* void */
 	if (!dwarf_formref_die(&a, &t))
 		return dwarf_broken(e, "type reference");
@@ -526,7 +628,7 @@ static int udata(struct enc *e, Dwarf_Die *die, int at, Dwarf_Word *v, bool *pre
 {
 	Dwarf_Attribute a;
 
-	*present = dwarf_attr(die, at, &a) != NULL;
+	*present = attr_get(e, die, at, &a) != NULL;
 	if (!*present)
 		return 0;
 	if (dwarf_formudata(&a, v))
@@ -563,7 +665,7 @@ static int member_location(struct enc *e, Dwarf_Die *m, Dwarf_Word *off, bool *p
 	unsigned form;
 
 	*off = 0;
-	*present = dwarf_attr(m, DW_AT_data_member_location, &a) != NULL;
+	*present = attr_get(e, m, DW_AT_data_member_location, &a) != NULL;
 	if (!*present)
 		return 0;
 	form = dwarf_whatform(&a);
@@ -595,7 +697,7 @@ static int type_size(struct enc *e, Dwarf_Die *die, Dwarf_Word *size)
 	Dwarf_Attribute a;
 	Dwarf_Die t;
 
-	if (!dwarf_attr(die, DW_AT_type, &a) || !dwarf_formref_die(&a, &t) || dwarf_aggregate_size(&t, size))
+	if (!attr_get(e, die, DW_AT_type, &a) || !dwarf_formref_die(&a, &t) || dwarf_aggregate_size(&t, size))
 		return refuse(e, die, "bitfield storage unit size unknown");
 	return 0;
 }
@@ -628,14 +730,15 @@ static int add_composite(struct enc *e, Dwarf_Die *s, int tag, const char *name,
 		default:
 			continue;	/* nested type definitions, methods: no storage */
 		}
+		pre_read(e, &m);
 		/* C++ static data members are declarations: no storage in the object */
-		if (dwarf_hasattr(&m, DW_AT_declaration) || dwarf_hasattr(&m, DW_AT_external))
+		if (attr_has(e, &m, DW_AT_declaration) || attr_has(e, &m, DW_AT_external))
 			continue;
 		if ((err = type_of(e, &m, false, &type)) || (err = member_location(e, &m, &loc, &has_loc)) ||
 		    (err = udata(e, &m, DW_AT_bit_size, &bits, &has_bits)) ||
 		    (err = udata(e, &m, DW_AT_data_bit_offset, &dbo, &has_dbo)))
 			goto out;
-		has_bo = dwarf_hasattr(&m, DW_AT_bit_offset);
+		has_bo = attr_has(e, &m, DW_AT_bit_offset);
 		bit_off = loc * 8;
 		if (has_dbo) {
 			bit_off = dbo + (has_loc ? loc * 8 : 0);
@@ -649,7 +752,7 @@ static int add_composite(struct enc *e, Dwarf_Die *s, int tag, const char *name,
 				err = refuse(e, &m, "DW_AT_bit_offset without DW_AT_bit_size");
 				goto out;
 			}
-			if (dwarf_formsdata(dwarf_attr(&m, DW_AT_bit_offset, &a), &sbo)) {
+			if (dwarf_formsdata(attr_get(e, &m, DW_AT_bit_offset, &a), &sbo)) {
 				err = dwarf_broken(e, "bit offset");
 				goto out;
 			}
@@ -698,7 +801,7 @@ static int add_composite(struct enc *e, Dwarf_Die *s, int tag, const char *name,
 			mem = nm;
 			cap = c;
 		}
-		mem[n].name = dwarf_diename(&m);
+		mem[n].name = name_of(e, &m);
 		mem[n].type = type;
 		mem[n].bit_off = bit_off;
 		mem[n].bits = has_bits ? bits : 0;
@@ -1135,35 +1238,110 @@ static bool is_type_tag(int tag)
 	}
 }
 
+static int index_unit_libdw(struct enc *e, Dwarf_Die *cudie)
+{
+	Dwarf_Die c;
+	int r;
+
+	if ((r = dwarf_child(cudie, &c)) < 0)
+		return dwarf_broken(e, "unit");
+	for (; r == 0; r = dwarf_siblingof(&c, &c)) {
+		const char *n;
+
+		if (!is_type_tag(dwarf_tag(&c)) || dwarf_hasattr(&c, DW_AT_declaration) ||
+		    !(n = dwarf_diename(&c)))
+			continue;
+		if (index_add(&e->defs, n, &c, &e->heads))
+			return cp_error(CP_ERUNTIME, "out of memory");
+	}
+	if (r < 0)
+		return dwarf_broken(e, "unit");
+	return 0;
+}
+
+struct skim {
+	const struct dw_image *img;
+	Dwarf_Off cursor[2];	/* the next unit's offset in .debug_info, .debug_types */
+	struct skim_cache *cache;
+	struct skim_die *d;
+	size_t n, cap;
+};
+
+static bool in_sect(const struct dw_sect *s, const void *p)
+{
+	return s->p && (const unsigned char *)p >= s->p && (const unsigned char *)p < s->p + s->n;
+}
+
+#define SKIM_DECLINED (-1)
+
+/* The unit's definitions by dwskim.c (the same ones index_unit_libdw finds, faster);
+ * SKIM_DECLINED: walk it with libdw. */
+static int index_unit_skim(struct enc *e, Dwarf *dw, struct skim *k, Dwarf_CU *cu, Dwarf_Die *cudie)
+{
+	bool types = in_sect(&k->img->types, cudie->addr);
+	const struct dw_sect *sec = types ? &k->img->types : &k->img->info;
+	Dwarf_Off next, toff, at = k->cursor[types];
+	Dwarf_Off abbrev_off, die_off = (const unsigned char *)cudie->addr - sec->p;
+	Dwarf_Half version;
+	uint8_t asz, osz;
+	uint64_t sig;
+	size_t hsize;
+	Dwarf_Die cd;
+
+	if (!in_sect(sec, cudie->addr) ||
+	    dwarf_next_unit(dw, at, &next, &hsize, NULL, NULL, NULL, NULL, types ? &sig : NULL, types ? &toff : NULL) ||
+	    !dwarf_cu_die(cu, &cd, &version, &abbrev_off, &asz, &osz, NULL, NULL))
+		return SKIM_DECLINED;
+	k->cursor[types] = next;
+	if (at + hsize != die_off || next <= at)
+		return SKIM_DECLINED;	/* not the unit libdw gave: its own walk */
+
+	struct skim_unit u = { .start = sec->p + at, .end = sec->p + (next < sec->n ? next : sec->n),
+			       .cudie = cudie->addr, .abbrev = &k->img->abbrev, .str = &k->img->str,
+			       .line_str = &k->img->line_str, .abbrev_off = abbrev_off, .version = version,
+			       .offset_size = osz, .addr_size = asz };
+
+	k->n = 0;
+	if (dw_skim_unit(&k->cache, &u, is_type_tag, &k->d, &k->n, &k->cap))
+		return SKIM_DECLINED;
+	for (size_t i = 0; i < k->n; i++) {
+		/* as dwarf_child/dwarf_siblingof make a DIE: its address and unit */
+		Dwarf_Die c = { .addr = (void *)k->d[i].addr, .cu = cudie->cu };
+		const char *n = k->d[i].name ? k->d[i].name : dwarf_diename(&c);
+
+		if (n && index_add(&e->defs, n, &c, &e->heads))
+			return cp_error(CP_ERUNTIME, "out of memory");
+	}
+	return 0;
+}
+
 /* Every named type definition at the top of every unit (partial and type units included, the
  * alt file's too): declarations are resolved through it. */
-static int index_dwarf(struct enc *e, Dwarf *dw)
+static int index_dwarf(struct enc *e, Dwarf *dw, const struct dw_image *img)
 {
+	struct skim k = { .img = img };
 	Dwarf_CU *cu = NULL;
-	Dwarf_Die cudie, c;
+	Dwarf_Die cudie;
 	Dwarf_Half ver;
 	uint8_t ut;
-	int r;
+	int r, err = 0;
 
 	while ((r = dwarf_get_units(dw, cu, &cu, &ver, &ut, &cudie, NULL)) == 0) {
 		e->units++;
-		if ((r = dwarf_child(&cudie, &c)) < 0)
-			return dwarf_broken(e, "unit");
-		for (; r == 0; r = dwarf_siblingof(&c, &c)) {
-			const char *n;
-
-			if (!is_type_tag(dwarf_tag(&c)) || dwarf_hasattr(&c, DW_AT_declaration) ||
-			    !(n = dwarf_diename(&c)))
-				continue;
-			if (index_add(&e->defs, n, &c, &e->heads))
-				return cp_error(CP_ERUNTIME, "out of memory");
+		if (img->elf && (err = index_unit_skim(e, dw, &k, cu, &cudie)) != SKIM_DECLINED) {
+			if (err)
+				goto out;
+			continue;
 		}
-		if (r < 0)
-			return dwarf_broken(e, "unit");
+		if ((err = index_unit_libdw(e, &cudie)))
+			goto out;
 	}
 	if (r < 0)
-		return dwarf_broken(e, "units");
-	return 0;
+		err = dwarf_broken(e, "units");
+out:
+	dw_skim_free(k.cache);
+	free(k.d);
+	return err;
 }
 
 static int encode_root(struct enc *e, Dwarf_Die *d, unsigned *roots)
@@ -1218,6 +1396,14 @@ static double now_ms(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double cpu_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);	/* encodes may run side by side */
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
@@ -1397,7 +1583,7 @@ static int encode(const struct dwarf_file *df, const char *const *names, int n, 
 {
 	struct enc e = { .path = df->path, .next_id = 1, .minimal = object_names != NULL,
 			 .roots_named = object_names, .tolerant = !names && ref };
-	double t0 = now_ms();
+	double t0 = now_ms(), c0 = cpu_now_ms();
 	unsigned roots = 0;
 	int err;
 
@@ -1408,7 +1594,7 @@ static int encode(const struct dwarf_file *df, const char *const *names, int n, 
 		err = cp_error(CP_ERUNTIME, "out of memory");
 		goto out;
 	}
-	if ((err = index_dwarf(&e, e.h.dw)) || (e.h.alt && (err = index_dwarf(&e, e.h.alt))))
+	if ((err = index_dwarf(&e, e.h.dw, &e.h.img)) || (e.h.alt && (err = index_dwarf(&e, e.h.alt, &e.h.alt_img))))
 		goto out;
 	if (!names) {
 		if ((err = encode_all_units(&e, e.h.dw, &roots)) ||
@@ -1444,6 +1630,7 @@ static int encode(const struct dwarf_file *df, const char *const *names, int n, 
 		st->types = btf__type_cnt(e.btf) - 1;
 		st->units = e.units;
 		st->ms = now_ms() - t0;
+		st->cpu_ms = cpu_now_ms() - c0;
 	}
 	*out = e.btf;
 	e.btf = NULL;
@@ -1665,27 +1852,32 @@ static int find_alt(struct dwarf_file *df, const struct dwarf_search *s)
 	unsigned char want_id[BUILD_ID_MAX];
 	char hex[2 * BUILD_ID_MAX + 1], tried[2048] = "";
 	ssize_t idlen;
-	int fd, nroots, err;
-	Elf *elf;
-	Dwarf *dw;
+	int nroots, err;
 
 	df->alt_path[0] = 0;
-	if ((fd = open(df->path, O_RDONLY | O_CLOEXEC)) < 0)
-		return cp_error(CP_EUSAGE, "%s: cannot open: %s", df->path, strerror(errno));
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	dw = elf ? dwarf_begin_elf(elf, DWARF_C_READ, NULL) : NULL;
-	idlen = dw ? dwelf_dwarf_gnu_debugaltlink(dw, &name, &id) : 0;
-	if (idlen > 0 && idlen <= BUILD_ID_MAX) {
-		memcpy(want_id, id, idlen);
-		hex_encode(want_id, idlen, hex);
-		name = strdup(name);
+	/* .gnu_debugaltlink: the alt file's path, NUL, its build-id (what libdwelf's
+	 * dwelf_dwarf_gnu_debugaltlink returns). Read raw: dwarf_begin_elf just to get this section
+	 * would inflate every compressed DWARF section of the file. */
+	void *link = NULL;
+	size_t linklen = 0;
+
+	idlen = 0;
+	name = NULL;
+	if (elf_read_section(df->path, ".gnu_debugaltlink", &link, &linklen) == 0 && linklen) {
+		const char *nul = memchr(link, 0, linklen);
+
+		idlen = nul ? (ssize_t)(linklen - (nul - (const char *)link + 1)) : -1;
+		if (idlen > 0 && idlen <= BUILD_ID_MAX) {
+			id = nul + 1;
+			memcpy(want_id, id, idlen);
+			hex_encode(want_id, idlen, hex);
+			name = strdup(link);
+		} else if (idlen == 0) {
+			idlen = -1;
+		}
 	}
-	if (dw)
-		dwarf_end(dw);
-	if (elf)
-		elf_end(elf);
-	close(fd);
+	cp_error_clear();
+	free(link);
 	if (idlen == 0)
 		return 0;	/* not dwz'd */
 	if (idlen < 0 || idlen > BUILD_ID_MAX || !name)

@@ -72,6 +72,8 @@ struct dwarf_stats {
 	unsigned types;		/* BTF types out (after dedup) */
 	unsigned units;		/* units (CUs, partial, type units) indexed, alt file's included */
 	double ms;		/* open + index + encode + dedup */
+	double cpu_ms;		/* the CPU time of that (the thread's: wall time on a busy machine
+				 * counts other processes too) */
 };
 
 /*

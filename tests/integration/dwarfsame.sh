@@ -1,0 +1,90 @@
+#!/bin/bash
+# The fast DWARF reading (src/btf/dwimage.c: only the type sections, inflated by libdeflate, in an
+# in-memory image; src/btf/dwskim.c: the name index from a skim of each unit; one attribute pass
+# per member) gives byte for byte the BTF of the reference reading — libdw over the whole file,
+# libdw's own walk of every unit, one dwarf_attr per attribute (COREPROBE_DWARF_REFERENCE=1, the
+# encoder as it was before) — on real DWARF: glibc's debug file (libc6-dbg), the demo builds (own
+# .debug_info, split and compressed, after dwz -m), gcc DWARF 2/4/5 with type units, clang DWARF 5
+# (strx names), the OpenSSL 3.0.20 -g rebuild when the cache has it; and the CO-RE relocations
+# of a trace through a debug file are the same.
+. "$(dirname "$0")/../lib.sh"
+
+for tool in objcopy dwz clang gcc; do
+	command -v $tool >/dev/null || { notok "$tool missing: run scripts/setup.sh"; exit 1; }
+done
+
+# same NAME CP-ARGS...: `coreprobe CP-ARGS -o OUT` both ways, the outputs byte-identical
+same() {
+	local name=$1 fa=$TMP/fast.btf fr=$TMP/ref.btf ra rr
+	shift
+	rm -f "$fa" "$fr"
+	"$CP" "$@" -o "$fa" >"$TMP/fast.log" 2>&1
+	ra=$?
+	COREPROBE_DWARF_REFERENCE=1 "$CP" "$@" -o "$fr" >"$TMP/ref.log" 2>&1
+	rr=$?
+	if [ $ra != 0 ] || [ $rr != 0 ]; then
+		notok "$name: exit $ra (fast) / $rr (reference): $(head -c 300 "$TMP/fast.log") / $(head -c 300 "$TMP/ref.log")"
+	elif cmp -s "$fa" "$fr" && [ -s "$fa" ]; then
+		ok "$name: the same $(wc -c <"$fa") bytes of BTF both ways ($(grep -o '[0-9]* BTF types' "$TMP/fast.log"))"
+	else
+		notok "$name: the BTF differs: $(cmp "$fa" "$fr" 2>&1 | head -c 200)"
+	fi
+}
+
+LIBC=$(readlink -f /lib/x86_64-linux-gnu/libc.so.6)
+if [ -f "/usr/lib/debug/.build-id/$(readelf -n "$LIBC" | awk '/Build ID:/ {print substr($3, 1, 2) "/" substr($3, 3)}').debug" ]; then
+	same "libc6-dbg, every type" btf dwarf "$LIBC"
+	same "libc6-dbg, _IO_FILE malloc_state link_map" btf dwarf "$LIBC" _IO_FILE malloc_state link_map
+else
+	notok "libc6-dbg is not installed for $LIBC: run scripts/setup.sh"
+fi
+
+for v in 1 2 3; do
+	same "demo_v$v, its own .debug_info" btf dwarf "$T/demo_v$v.debug"
+	objcopy --only-keep-debug --compress-debug-sections "$T/demo_v$v.debug" "$TMP/v$v.debug"
+	same "demo_v$v, split and compressed (--debug-file)" --debug-file "$TMP/v$v.debug" btf dwarf "$T/demo_v$v.debug"
+done
+
+# dwz: the three builds' debug files share an alt file (partial units, alt strings and refs)
+mkdir -p "$TMP/dwz"
+for v in 1 2 3; do objcopy --only-keep-debug "$T/demo_v$v.debug" "$TMP/dwz/v$v.debug"; done
+(cd "$TMP/dwz" && dwz -m "$TMP/dwz/common.debug" v1.debug v2.debug v3.debug)
+if [ -f "$TMP/dwz/common.debug" ]; then
+	same "demo_v3 after dwz -m, with its alt file" --debug-file "$TMP/dwz/v3.debug" btf dwarf "$T/demo_v3.debug"
+else
+	notok "dwz -m made no alt file (the test would prove nothing)"
+fi
+
+# compilers and DWARF versions: dwarfshapes.c (bitfields, _Atomic, arrays, enum64, ...) and
+# dwarfshapes2.c (the definition of a struct the first unit only declares)
+for c in "gcc -gdwarf-2 -gstrict-dwarf" "gcc -gdwarf-4 -fdebug-types-section" "gcc -gdwarf-5" "clang -gdwarf-5"; do
+	o=$TMP/shapes-$(printf %s "$c" | tr -c 'a-z0-9' _)
+	if $c -O0 -Wl,--build-id "$ROOT/tests/targets/dwarfshapes.c" "$ROOT/tests/targets/dwarfshapes2.c" -o "$o" 2>"$o.err"; then
+		same "$c: every type" btf dwarf "$o"
+	else
+		notok "$c: dwarfshapes.c does not build: $(head -c 200 "$o.err")"
+	fi
+done
+readelf -S "$TMP/shapes-gcc__gdwarf_4__fdebug_types_section" 2>/dev/null | grep -q '\.debug_types' &&
+	ok "the DWARF 4 build has type units (.debug_types): the skim's second section is tested" ||
+	notok "gcc -fdebug-types-section made no .debug_types (the test would prove less)"
+
+# OpenSSL 3.0.20 (btfs/app/openssl/build.sh's -g rebuild), if the cache has it: the largest input
+OSSL=${COREPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coreprobe}/openssl-build/3.0.20/openssl-3.0.20/build_shared
+if [ -f "$OSSL/libcrypto.so.3" ]; then
+	for l in libssl libcrypto; do
+		objcopy --only-keep-debug --compress-debug-sections "$OSSL/$l.so.3" "$TMP/$l.debug"
+		same "OpenSSL 3.0.20 $l debug file, every type" --debug-file "$TMP/$l.debug" btf dwarf "$OSSL/$l.so.3"
+	done
+	same "OpenSSL 3.0.20 libssl, ssl_st" --debug-file "$TMP/libssl.debug" btf dwarf "$OSSL/libssl.so.3" ssl_st
+else
+	echo "# no OpenSSL 3.0.20 rebuild in the cache (btfs/app/openssl/build.sh): its rows skipped"
+fi
+
+# object mode (start-up encode): structs' CO-RE relocations through demo_v3's debug file
+relos() { "$CP" -v --debug-file "$TMP/v3.debug" structs -d 1 "$TMP/demo_v3" 2>&1 | grep -o "relo #[0-9]*: patched insn .*" | sort; }
+strip -o "$TMP/demo_v3" "$T/demo_v3.debug"
+a=$(relos)
+b=$(COREPROBE_DWARF_REFERENCE=1 relos)
+[ -n "$a" ] && [ "$a" = "$b" ] && ok "structs on demo_v3 through its debug file: the same $(echo "$a" | wc -l) CO-RE relocations both ways" ||
+	notok "structs relocations differ: fast [$a] reference [$b]"
