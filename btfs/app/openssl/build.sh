@@ -175,13 +175,14 @@ fetch_source() {
 }
 
 # fetch_deb PACKAGE VERSION: prints the path of the .deb in $CACHE/debs (downloading it once).
+# Fails when the archive lists the package but does not serve it (404: arm64's libssl1.1
+# 1.1.1w-0+deb11u8): there is then no Debian binary whose build-id could key a blob.
 fetch_deb() {
 	f=$CACHE/debs/${1}_${2#*:}_$DEBARCH.deb
 	if [ ! -f "$f" ]; then
-		(cd "$CACHE/debs" && apt-get download -qq "$1:$DEBARCH=$2" >/dev/null 2>&1) ||
-			die "apt-get download $1=$2 failed (run scripts/setup.sh; check apt-cache madison $1)"
+		(cd "$CACHE/debs" && apt-get download -qq "$1:$DEBARCH=$2" >/dev/null 2>&1) || return 1
 	fi
-	[ -f "$f" ] || die "$f missing after download"
+	[ -f "$f" ] || return 1
 	echo "$f"
 }
 
@@ -312,7 +313,17 @@ while read -r binpkg binver suite srcname srcown <&3; do
 	srcs=$(candidates "$srcown" | tr '\n' ' ')
 	srcver=$(fetch_source "$srcs") || die "no source package for $binpkg $binver (tried: $srcs)"
 	upstream=${srcver#*:}; upstream=${upstream%-*}
-	deb=$(fetch_deb "$binpkg" "$binver")
+	if ! deb=$(fetch_deb "$binpkg" "$binver"); then
+		say "$binpkg:$DEBARCH $binver is listed but apt-get download fails: no blob (noted in MANIFEST)"
+		{
+			echo
+			echo "[$label]"
+			echo "suite: $suite"
+			echo "binary: $binpkg:$DEBARCH $binver: listed by apt, but the archive does not serve the .deb"
+			echo "  (apt-get download fails): no Debian binary, so no build-id to key a blob by. Not built."
+		} >>"$MANIFEST_TMP"
+		continue
+	fi
 
 	# Debian's libraries (one directory per binary package version).
 	D=$WORK/deb-${binpkg}_$label
