@@ -147,15 +147,15 @@ fetch_deb() { # PACKAGE VERSION
 # btfs/app/openssl/build.sh): equal sets in two builds of one source mean the fields these
 # accessors touch sit at the same offsets. A lea with an index register is arithmetic (gcc 12
 # computes x*9+3 in gnutls_kx_get as lea 0x3(%rax,%rax,8) where bullseye's gcc 10 did not),
-# not a field: left out. arm64: the [xN, #imm] / [xN] operands (not sp), as in the OpenSSL one.
+# not a field: left out. arm64: the [xN, #imm] / [xN] operands (not sp, not adrp page
+# addresses: btfs/app/disp-arm64.awk), as in the OpenSSL one.
 disp_set() {
 	set -- "$1" "$2" $(readelf -W --dyn-syms "$1" | awk -v f="$2" '{ sub("@.*", "", $8) } $8 == f && $4 == "FUNC" && $7 != "UND" { print $2, $3; exit }')
 	[ $# = 4 ] || { echo "absent"; return; }
 	start=$((0x$3)); stop=$((start + $4))
 	if [ "$ARCH" = arm64 ]; then
 		$OBJDUMP -d --no-show-raw-insn --start-address=$start --stop-address=$stop "$1" |
-			grep -o -E '\[x[0-9]+(, #-?[0-9]+)?\]' | sed -E 's/^\[x[0-9]+(, #)?//; s/\]$//' |
-			sed 's/^$/0/' | sort -un | tr '\n' ' ' | sed 's/ $//'
+			awk -f "$REPO/btfs/app/disp-arm64.awk" | sort -un | tr '\n' ' ' | sed 's/ $//'
 		return
 	fi
 	objdump -d --no-show-raw-insn --start-address=$start --stop-address=$stop "$1" |

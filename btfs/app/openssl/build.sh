@@ -189,15 +189,15 @@ fetch_deb() {
 # disp_set LIB FUNC: sorted memory-operand displacements off registers in FUNC's code.
 # The accessors read struct fields at fixed offsets, so equal sets in two builds of the same
 # source mean the fields those accessors touch sit at the same offsets.
-# x86-64: disp(%reg) operands (not %rsp/%rip); arm64: [xN, #imm] / [xN] operands (not sp).
+# x86-64: disp(%reg) operands (not %rsp/%rip); arm64: [xN, #imm] / [xN] operands (not sp, not
+# adrp page addresses: btfs/app/disp-arm64.awk).
 disp_set() {
 	set -- "$1" "$2" $(readelf -W --dyn-syms "$1" | awk -v f="$2" '{ sub("@.*", "", $8) } $8 == f && $4 == "FUNC" && $7 != "UND" { print $2, $3; exit }')
 	[ $# = 4 ] || { echo "absent"; return; }
 	start=$((0x$3)); stop=$((start + $4))
 	if [ "$ARCH" = arm64 ]; then
 		$OBJDUMP -d --no-show-raw-insn --start-address=$start --stop-address=$stop "$1" |
-			grep -o -E '\[x[0-9]+(, #-?[0-9]+)?\]' | sed -E 's/^\[x[0-9]+(, #)?//; s/\]$//' |
-			sed 's/^$/0/' | sort -un | tr '\n' ' ' | sed 's/ $//'
+			awk -f "$REPO/btfs/app/disp-arm64.awk" | sort -un | tr '\n' ' ' | sed 's/ $//'
 		return
 	fi
 	objdump -d --no-show-raw-insn --start-address=$start --stop-address=$stop "$1" |
