@@ -45,7 +45,7 @@ done
 # LDSO: the loader's file name; RUNNER: what runs the architecture's programs here.
 case $ARCH in
 x86_64|amd64) ARCH=x86_64 MULTIARCH=x86_64-linux-gnu LDSO=ld-linux-x86-64.so.2 HOST_LDSO=/lib64/ld-linux-x86-64.so.2
-	DEBARCH=amd64 RUNNER= APPBTF=$REPO/btfs/app ;;
+	DEBARCH=amd64 RUNNER='' APPBTF=$REPO/btfs/app ;;
 arm64|aarch64) ARCH=arm64 MULTIARCH=aarch64-linux-gnu LDSO=ld-linux-aarch64.so.1 HOST_LDSO=/lib/ld-linux-aarch64.so.1
 	DEBARCH=arm64 RUNNER=qemu-aarch64-static APPBTF=$REPO/btfs/app-arm64 OUT=$CACHE/openssl-arm64 TLS=0
 	command -v qemu-aarch64-static >/dev/null || die "qemu-aarch64-static missing (apt-get install qemu-user-static)"
