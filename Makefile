@@ -221,8 +221,9 @@ else
 # a build-host tool: made (with its own deps) by the host configuration
 $(HOST_MKSTORE): embed/mkstore.c $(CORE_SRC) libbpf/build.sh
 	$(MAKE) ARCH=x86_64 $@
-# not the build host's kernel; app BTF: btfs/app-arm64 (Debian's arm64 OpenSSL builds, made by
-# ARCH=arm64 btfs/app/openssl/build-arm64.sh) and the aarch64 demo targets
+# not the build host's kernel; app BTF: btfs/app-arm64 (Debian's arm64 OpenSSL and GnuTLS builds,
+# made by btfs/app/openssl/build.sh --arch arm64 and btfs/app/gnutls/build.sh --arch arm64) and
+# the aarch64 demo targets
 STORE_KERNELS := $(BTF_ARCHIVE)
 STORE_HOST :=
 STORE_KERNEL_DEPS :=

@@ -103,7 +103,9 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	dpkg --add-architecture arm64 && changed=1 || die "dpkg --add-architecture arm64 failed"
 fi
 
-# Packages, grouped by what needs them.
+# Packages, grouped by what needs them. The :arm64 -dev packages are for the arm64 cross rebuilds
+# of OpenSSL 3.5 (zlib, zstd) and GnuTLS (btfs/app/openssl/build.sh --arch arm64,
+# btfs/app/gnutls/build.sh --arch arm64).
 PKGS="
 make gcc libc6-dev clang llvm musl-tools dpkg-dev file binutils xz-utils lz4 zstd
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross musl-dev:arm64 qemu-user-static qemu-system-arm
@@ -118,6 +120,9 @@ gnutls-bin curl wget git python3
 libelf-dev libzstd-dev zlib1g-dev
 debhelper dh-autoreconf autopoint gettext bison gperf chrpath nettle-dev libgmp-dev libp11-kit-dev
 libtasn1-6-dev libidn2-dev libunistring-dev libunbound-dev libbrotli-dev
+g++-aarch64-linux-gnu linux-libc-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 nettle-dev:arm64
+libgmp-dev:arm64 libp11-kit-dev:arm64 libtasn1-6-dev:arm64 libidn2-dev:arm64 libunistring-dev:arm64
+libunbound-dev:arm64 libbrotli-dev:arm64
 bpftrace libbpf-tools bpfcc-tools
 libc6-dbg dwz debhelper
 "

@@ -84,3 +84,19 @@ if [ "$nb" -gt 0 ] && [ -z "$bad" ] && [ "$na" = "$nb" ]; then
 else
 	notok "arm64 OpenSSL blobs: $na embedded, $nb in the MANIFEST, missing:$bad"
 fi
+
+# the arm64 GnuTLS blobs: the Debian arm64 build-ids btfs/app-arm64/gnutls/MANIFEST records
+M=$ROOT/btfs/app-arm64/gnutls/MANIFEST
+if [ -f "$M" ]; then
+	bad= nb=0
+	for id in $(sed -n 's/^debian build-id: *//p' "$M"); do
+		nb=$((nb + 1))
+		grep -q "\"kind\":\"app\",\"key\":\"libgnutls\",.*\"build_id\":\"$id\"" "$TMP/a64.json" || bad="$bad $id"
+	done
+	na=$(grep -c '"key":"libgnutls"' "$TMP/a64.json")
+	if [ "$nb" -gt 0 ] && [ -z "$bad" ] && [ "$na" = "$nb" ]; then
+		ok "coreprobe-aarch64 carries the $nb arm64 GnuTLS blob(s) of btfs/app-arm64 (Debian's arm64 build-ids), no x86_64 one"
+	else
+		notok "arm64 GnuTLS blobs: $na embedded, $nb in the MANIFEST, missing:$bad"
+	fi
+fi

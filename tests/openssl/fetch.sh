@@ -3,7 +3,14 @@
 # has BTF for (btfs/app/openssl/build.sh), unpacked into private roots. Nothing is built and
 # nothing is installed into the system.
 #
-# usage: tests/openssl/fetch.sh [--no-tls]
+# usage: tests/openssl/fetch.sh [--arch arm64] [--no-tls]
+#
+# --arch arm64: Debian's arm64 builds for the arm64 test VMs (tests/vm/cases/70-sslsniff.sh),
+# under $CACHE/openssl-arm64/<version>/, blobs looked up in btfs/app-arm64. Their `run` wrapper
+# names the VM's loader (/lib/ld-linux-aarch64.so.1, the bookworm glibc of
+# tests/vm/arm64-debs.list) or the root's own; here, on x86_64, the roots are checked through
+# qemu-aarch64-static (the loader's --list, `openssl version`); no TLS sessions (the VMs run
+# them).
 #
 # For each version it writes, under $CACHE/openssl/<version>/:
 #   root/   the extracted packages (libraries, /usr/bin/openssl, and for suites newer than the
@@ -21,15 +28,30 @@
 # shellcheck disable=SC2012,SC2086
 set -eu
 
+die() { echo "fetch.sh: $*" >&2; exit 1; }
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 CACHE=${COREPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coreprobe}
 DEBS=$CACHE/debs
 OUT=$CACHE/openssl
-TLS=1
-[ "${1:-}" = --no-tls ] && TLS=0
-MULTIARCH=x86_64-linux-gnu
-HOST_LDSO=/lib64/ld-linux-x86-64.so.2
+TLS=1 ARCH=x86_64
+while [ $# -gt 0 ]; do
+	case $1 in
+	--no-tls) TLS=0; shift ;;
+	--arch) [ $# -ge 2 ] || { echo "fetch.sh: --arch needs x86_64 or arm64" >&2; exit 2; }; ARCH=$2; shift 2 ;;
+	*) echo "usage: fetch.sh [--arch x86_64|arm64] [--no-tls]" >&2; exit 2 ;;
+	esac
+done
+# LDSO: the loader's file name; RUNNER: what runs the architecture's programs here.
+case $ARCH in
+x86_64|amd64) ARCH=x86_64 MULTIARCH=x86_64-linux-gnu LDSO=ld-linux-x86-64.so.2 HOST_LDSO=/lib64/ld-linux-x86-64.so.2
+	DEBARCH=amd64 RUNNER='' APPBTF=$REPO/btfs/app ;;
+arm64|aarch64) ARCH=arm64 MULTIARCH=aarch64-linux-gnu LDSO=ld-linux-aarch64.so.1 HOST_LDSO=/lib/ld-linux-aarch64.so.1
+	DEBARCH=arm64 RUNNER=qemu-aarch64-static APPBTF=$REPO/btfs/app-arm64 OUT=$CACHE/openssl-arm64 TLS=0
+	command -v qemu-aarch64-static >/dev/null || die "qemu-aarch64-static missing (apt-get install qemu-user-static)"
+	[ -e "$HOST_LDSO" ] || die "$HOST_LDSO missing: Debian's libc6:arm64 (scripts/setup.sh installs it) stands in for the VM's" ;;
+*) echo "fetch.sh: --arch $ARCH: x86_64 or arm64" >&2; exit 2 ;;
+esac
 
 # VERSION LOADER PACKAGE=VERSION...   (LOADER: host = the host's ld.so and libc; root = the
 # loader and libc extracted into the root). Versions pinned to what the archive serves; the
@@ -48,8 +70,14 @@ VERSIONS="
 3.5.9 root openssl=3.5.9-1~deb13u1 libssl3t64=3.5.9-1~deb13u1 openssl-provider-legacy=3.5.9-1~deb13u1 libc6=2.41-12+deb13u5 libgcc-s1=14.2.0-19 libzstd1=1.5.7+dfsg-1 zlib1g=1:1.3.dfsg+really1.3.1-1+deb13u1
 3.5.7 root openssl=3.5.7-1~deb13u3 libssl3t64=3.5.7-1~deb13u3 openssl-provider-legacy=3.5.7-1~deb13u3 libc6=2.41-12+deb13u5 libgcc-s1=14.2.0-19 libzstd1=1.5.7+dfsg-1 zlib1g=1:1.3.dfsg+really1.3.1-1+deb13u1
 "
+# arm64: the builds btfs/app-arm64 has blobs for and the VMs do not carry as their system
+# OpenSSL (that is 3.0.20, tests/vm/arm64-debs.list). "host" is the VM's bookworm glibc.
+# (1.1.1w-0+deb11u8's arm64 libssl1.1 is listed but not served: 404.)
+[ "$ARCH" = arm64 ] && VERSIONS="
+1.1.1w host openssl=1.1.1w-0+deb11u1 libssl1.1=1.1.1w-0+deb11u1
+3.5.9 root openssl=3.5.9-1~deb13u1 libssl3t64=3.5.9-1~deb13u1 openssl-provider-legacy=3.5.9-1~deb13u1 libc6=2.41-12+deb13u5 libgcc-s1=14.2.0-19 libzstd1=1.5.7+dfsg-1 zlib1g=1:1.3.dfsg+really1.3.1-1+deb13u1
+"
 
-die() { echo "fetch.sh: $*" >&2; exit 1; }
 say() { echo "fetch.sh: $*" >&2; }
 build_id() { readelf -n "$1" 2>/dev/null | awk '/Build ID:/ { print $3; exit }'; }
 
@@ -57,11 +85,11 @@ build_id() { readelf -n "$1" 2>/dev/null | awk '/Build ID:/ { print $3; exit }';
 # an epoch "E:" as "E%3a" in the file name).
 deb_path() {
 	pkg=${1%%=*}; ver=$(echo "${1#*=}" | sed "s/:/%3a/")
-	f=$(ls "$DEBS/${pkg}_${ver}_"*.deb 2>/dev/null | head -n 1 || true)
+	f=$(ls "$DEBS/${pkg}_${ver}_$DEBARCH.deb" "$DEBS/${pkg}_${ver}_all.deb" 2>/dev/null | head -n 1 || true)
 	if [ -z "$f" ]; then
-		(cd "$DEBS" && apt-get download -qq "$1" >/dev/null 2>&1) ||
-			die "apt-get download $1 failed: run scripts/setup.sh, or check 'apt-cache madison $pkg'"
-		f=$(ls "$DEBS/${pkg}_${ver}_"*.deb 2>/dev/null | head -n 1 || true)
+		(cd "$DEBS" && apt-get download -qq "$pkg:$DEBARCH=${1#*=}" >/dev/null 2>&1) ||
+			die "apt-get download $pkg:$DEBARCH=${1#*=} failed: run scripts/setup.sh, or check 'apt-cache madison $pkg:$DEBARCH'"
+		f=$(ls "$DEBS/${pkg}_${ver}_$DEBARCH.deb" "$DEBS/${pkg}_${ver}_all.deb" 2>/dev/null | head -n 1 || true)
 		[ -n "$f" ] || die "$1 downloaded but not found in $DEBS"
 	fi
 	echo "$f"
@@ -71,9 +99,9 @@ deb_path() {
 write_run() {
 	dir=$1; root=$1/root
 	if [ "$2" = root ]; then
-		ldso=$root/usr/lib/$MULTIARCH/ld-linux-x86-64.so.2
-		[ -e "$ldso" ] || ldso=$root/lib/$MULTIARCH/ld-linux-x86-64.so.2
-		[ -e "$ldso" ] || die "$root: no ld-linux-x86-64.so.2"
+		ldso=$root/usr/lib/$MULTIARCH/$LDSO
+		[ -e "$ldso" ] || ldso=$root/lib/$MULTIARCH/$LDSO
+		[ -e "$ldso" ] || die "$root: no $LDSO"
 	else
 		ldso=$HOST_LDSO
 	fi
@@ -149,7 +177,7 @@ echo "$VERSIONS" | while read -r version loader pkgs; do
 
 	# ldd equivalent: where the loader resolves each library of root's openssl binary.
 	ldso=$(ldso_of "$dir"); lp=$(libpath_of "$dir")
-	"$ldso" --inhibit-cache --library-path "$lp" --list "$root/usr/bin/openssl" >"$dir/ldd.txt" 2>&1 ||
+	$RUNNER "$ldso" --inhibit-cache --library-path "$lp" --list "$root/usr/bin/openssl" >"$dir/ldd.txt" 2>&1 ||
 		die "$version: the loader cannot resolve $root/usr/bin/openssl (see $dir/ldd.txt)"
 	grep -q 'not found' "$dir/ldd.txt" && die "$version: missing libraries (see $dir/ldd.txt)"
 	for lib in libssl libcrypto; do
@@ -158,7 +186,12 @@ echo "$VERSIONS" | while read -r version loader pkgs; do
 	if [ "$loader" = root ] && grep '=>' "$dir/ldd.txt" | grep -v -q "=> $root/"; then
 		die "$version: a library is taken from outside $root (see $dir/ldd.txt)"
 	fi
-	v=$("$dir/run" openssl version) || die "$version: '$dir/run openssl version' failed"
+	if [ -n "$RUNNER" ]; then
+		v=$($RUNNER "$ldso" --inhibit-cache --library-path "$lp" "$root/usr/bin/openssl" version) ||
+			die "$version: '$RUNNER $ldso ... openssl version' failed"
+	else
+		v=$("$dir/run" openssl version) || die "$version: '$dir/run openssl version' failed"
+	fi
 	case $v in "OpenSSL ${version%%-*}"*) ;; *) die "$version: 'run openssl version' printed '$v'" ;; esac
 	say "$version: $v"
 	sed 's/^/    /' "$dir/ldd.txt" >&2
@@ -166,15 +199,15 @@ echo "$VERSIONS" | while read -r version loader pkgs; do
 	ssl=$(ls "$root/usr/lib/$MULTIARCH"/libssl.so.* | head -n 1)
 	crypto=$(ls "$root/usr/lib/$MULTIARCH"/libcrypto.so.* | head -n 1)
 	sid=$(build_id "$ssl"); cid=$(build_id "$crypto")
-	sblob=no; [ -f "$REPO/btfs/app/libssl/$sid.btf.xz" ] && sblob=yes
-	cblob=no; [ -f "$REPO/btfs/app/libcrypto/$cid.btf.xz" ] && cblob=yes
+	sblob=no; [ -f "$APPBTF/libssl/$sid.btf.xz" ] && sblob=yes
+	cblob=no; [ -f "$APPBTF/libcrypto/$cid.btf.xz" ] && cblob=yes
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$version" "$ssl" "$sid" "$sblob" "$crypto" "$cid" "$cblob" >>"$TABLE"
 done
 
 # ---------------------------------------------------------------------------------------------
 # The throwaway certificate every TLS test uses (these sessions, tests/integration/sslsniff.sh,
 # the VM cases): made even with --no-tls, which is how the tests call this script.
-certdir=$OUT/cert
+certdir=$CACHE/openssl/cert
 if [ ! -f "$certdir/cert.pem" ]; then
 	mkdir -p "$certdir.tmp"
 	openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -subj /CN=localhost \
@@ -247,12 +280,12 @@ if [ "$TLS" = 1 ]; then
 fi
 
 echo
-printf '%-8s %-84s %-40s %s\n' version "libssl in root" "build-id" "btfs/app/libssl blob"
+printf '%-8s %-84s %-40s %s\n' version "libssl in root" "build-id" "${APPBTF#"$REPO"/}/libssl blob"
 while IFS="$(printf '\t')" read -r v ssl sid sblob crypto cid cblob; do
 	printf '%-8s %-84s %-40s %s\n' "$v" "$ssl" "$sid" "$sblob"
 done <"$TABLE"
 echo
-printf '%-8s %-84s %-40s %s\n' version "libcrypto in root" "build-id" "btfs/app/libcrypto blob"
+printf '%-8s %-84s %-40s %s\n' version "libcrypto in root" "build-id" "${APPBTF#"$REPO"/}/libcrypto blob"
 while IFS="$(printf '\t')" read -r v ssl sid sblob crypto cid cblob; do
 	printf '%-8s %-84s %-40s %s\n' "$v" "$crypto" "$cid" "$cblob"
 done <"$TABLE"

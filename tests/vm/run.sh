@@ -169,6 +169,12 @@ done
 # Fixtures of the OpenSSL cases (Debian's own OpenSSL builds, unpacked into the cache).
 sh "$ROOT/tests/openssl/fetch.sh" --no-tls >"$OUT/openssl-fetch.log" 2>&1 ||
 	{ tail -n 5 "$OUT/openssl-fetch.log" >&2; die "tests/openssl/fetch.sh failed (build/vm/openssl-fetch.log)"; }
+# arm64: Debian's arm64 1.1.1w and 3.5.9 in private roots ($CACHE/openssl-arm64, copied into the
+# arm64 initramfs at the same path; the VM's system OpenSSL is arm64-debs.list's 3.0.20).
+if [[ $ARCHES == *" arm64 "* ]]; then
+	sh "$ROOT/tests/openssl/fetch.sh" --arch arm64 --no-tls >"$OUT/openssl-fetch-arm64.log" 2>&1 ||
+		{ tail -n 5 "$OUT/openssl-fetch-arm64.log" >&2; die "tests/openssl/fetch.sh --arch arm64 failed (build/vm/openssl-fetch-arm64.log)"; }
+fi
 declare -A A_BUSYBOX
 A_BUSYBOX[x86_64]=$(command -v busybox) || die "no busybox (apt-get install busybox-static)"
 file -L "${A_BUSYBOX[x86_64]}" | grep -q 'statically linked' || die "${A_BUSYBOX[x86_64]} is not static (busybox-static)"
@@ -348,8 +354,11 @@ build_initrd() {
 		done < <(extra_dirs)
 	else
 		inputs+=("$tgt/nettraffic" "$tgt/demo_v3.dbg" "$tgt/tracetarget_l1.btfsec" "$OUT/arm64-root/.stamp")
-		# the throwaway certificate of the sslsniff case (tests/openssl/fetch.sh)
-		[ -d "$CACHE/openssl/cert" ] && dirsig+=$(find "$CACHE/openssl/cert" -printf '%p %s %T@\n' | sha256sum)
+		# the throwaway certificate of the sslsniff case and the arm64 OpenSSL roots
+		# (tests/openssl/fetch.sh [--arch arm64])
+		for src in "$CACHE/openssl/cert" "$CACHE"/openssl-arm64/*/; do
+			[ -d "$src" ] && dirsig+=$(find "$src" -printf '%p %s %T@\n' | sha256sum)
+		done
 	fi
 	stamp=$({ echo "$name $krel $emb $arch $dirsig"; cat "${inputs[@]}"; } | sha256sum | cut -c1-32)
 	[ "$(cat "$od/.stamp" 2>/dev/null)" = "$stamp" ] && [ -s "$od/initrd.gz" ] && return 0
@@ -383,6 +392,11 @@ build_initrd() {
 		if [ -d "$CACHE/openssl/cert" ]; then
 			mkdir -p "$stage/$CACHE/openssl" && cp -a "$CACHE/openssl/cert" "$stage/$CACHE/openssl/" || return 1
 		fi
+		for src in "$CACHE"/openssl-arm64/*/; do
+			[ -x "$src/run" ] || continue
+			mkdir -p "$stage/$CACHE/openssl-arm64" && cp -a "${src%/}" "$stage/$CACHE/openssl-arm64/" || return 1
+			rm -rf "$stage/${src%/}/root/usr/share/doc" "$stage/${src%/}/root/usr/share/man" "$stage/${src%/}/root/usr/share/locale"
+		done
 	fi
 	cp "$VM/init.sh" "$stage/init" && chmod 755 "$stage/init" || return 1
 	cp "$VM/lib.sh" "$stage/vm/" && cp "$VM"/cases/*.sh "$stage/vm/cases/" || return 1

@@ -2,7 +2,13 @@
 # Application BTF for Debian's GnuTLS builds, keyed by the GNU build-id of the libgnutls.so.30
 # that Debian ships.
 #
-# usage: btfs/app/gnutls/build.sh [LABEL...]   (default: all versions below; idempotent)
+# usage: btfs/app/gnutls/build.sh [--arch x86_64|arm64] [LABEL...]
+#        (default: x86_64, or $ARCH; all versions below; idempotent)
+# arm64: cross-compiled under "dpkg-architecture -aarm64" (debhelper passes --host, configure
+#   finds aarch64-linux-gnu-gcc; pkg-config reads the arm64 .pc files of the :arm64 -dev
+#   packages scripts/setup.sh installs), keyed by the build-id of Debian's arm64 library; blobs
+#   in btfs/app-arm64/libgnutls/ and MANIFEST in btfs/app-arm64/gnutls/, which coreprobe-aarch64
+#   embeds. The accessor check then reads arm64 code ([xN, #imm] operands).
 #
 # For each version in VERSIONS:
 #  1. fetches the source package (apt-get source) into $CACHE/src and libgnutls30
@@ -36,9 +42,24 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SELF=$HERE/$(basename "$0")
 REPO=$(cd "$HERE/../../.." && pwd)
 CACHE=${COREPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coreprobe}
-WORK=${GNUTLS_BUILD_WORK:-$CACHE/gnutls-build}
 JOBS=$(nproc 2>/dev/null || echo 2)
 [ "$JOBS" -gt 2 ] && JOBS=2
+ARCH=${ARCH:-x86_64}
+if [ "${1:-}" = --arch ]; then
+	[ $# -ge 2 ] || { echo "build.sh: --arch needs x86_64 or arm64" >&2; exit 2; }
+	ARCH=$2; shift 2
+fi
+# Per architecture: Debian's name, the multiarch directory, the work tree, where blobs and
+# MANIFEST go, the objdump that reads its code, and the wrapper a cross build runs under.
+case $ARCH in
+x86_64|amd64) ARCH=x86_64 DEBARCH=amd64 MULTIARCH=x86_64-linux-gnu WORK=$CACHE/gnutls-build
+	OUTAPP=$REPO/btfs/app MDIR=$HERE OBJDUMP=objdump CROSS= ;;
+arm64|aarch64) ARCH=arm64 DEBARCH=arm64 MULTIARCH=aarch64-linux-gnu WORK=$CACHE/gnutls-build-arm64
+	OUTAPP=$REPO/btfs/app-arm64 MDIR=$REPO/btfs/app-arm64/gnutls OBJDUMP=aarch64-linux-gnu-objdump
+	CROSS="dpkg-architecture -a$DEBARCH -c env PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig" ;;
+*) echo "build.sh: ARCH=$ARCH: x86_64 or arm64" >&2; exit 2 ;;
+esac
+WORK=${GNUTLS_BUILD_WORK:-$WORK}
 
 # LABEL SUITE SOURCE-VERSION BINARY-PACKAGE BINARY-VERSION (trixie's package is the 64-bit
 # time_t rename, libgnutls30t64)
@@ -94,6 +115,15 @@ fi
 # ---------------------------------------------------------------------------------------------
 CP=${COREPROBE:-$REPO/coreprobe}
 [ -x "$CP" ] || die "$CP missing: build the host coreprobe first (make coreprobe) or set COREPROBE"
+# The encoder reads ELF files of its own machine only: arm64 goes through the aarch64 build
+# under qemu-user.
+ENC="$CP"
+if [ "$ARCH" = arm64 ]; then
+	CP_A64=${COREPROBE_ARM64:-$REPO/coreprobe-aarch64}
+	[ -x "$CP_A64" ] || die "$CP_A64 missing: build it first (make coreprobe-aarch64) or set COREPROBE_ARM64"
+	command -v qemu-aarch64-static >/dev/null || die "qemu-aarch64-static missing (apt-get install qemu-user-static)"
+	ENC="qemu-aarch64-static $CP_A64"
+fi
 command -v bpftool >/dev/null || die "bpftool missing"
 command -v dh >/dev/null || die "debhelper missing (apt-get install debhelper dh-autoreconf)"
 mkdir -p "$CACHE/src" "$CACHE/debs" "$WORK"
@@ -127,8 +157,8 @@ fetch_source() {
 	echo "$CACHE/src/noasc/$(basename "$dsc")"
 }
 fetch_deb() { # PACKAGE VERSION
-	f=$CACHE/debs/$1_$2_amd64.deb
-	[ -f "$f" ] || (cd "$CACHE/debs" && apt-get download -qq "$1=$2") >/dev/null 2>&1 ||
+	f=$CACHE/debs/$1_$2_$DEBARCH.deb
+	[ -f "$f" ] || (cd "$CACHE/debs" && apt-get download -qq "$1:$DEBARCH=$2") >/dev/null 2>&1 ||
 		die "apt-get download $1=$2 failed (check apt-cache madison $1)"
 	echo "$f"
 }
@@ -137,11 +167,17 @@ fetch_deb() { # PACKAGE VERSION
 # btfs/app/openssl/build.sh): equal sets in two builds of one source mean the fields these
 # accessors touch sit at the same offsets. A lea with an index register is arithmetic (gcc 12
 # computes x*9+3 in gnutls_kx_get as lea 0x3(%rax,%rax,8) where bullseye's gcc 10 did not),
-# not a field: left out.
+# not a field: left out. arm64: the [xN, #imm] / [xN] operands (not sp, not adrp page
+# addresses: btfs/app/disp-arm64.awk), as in the OpenSSL one.
 disp_set() {
 	set -- "$1" "$2" $(readelf -W --dyn-syms "$1" | awk -v f="$2" '{ sub("@.*", "", $8) } $8 == f && $4 == "FUNC" && $7 != "UND" { print $2, $3; exit }')
 	[ $# = 4 ] || { echo "absent"; return; }
 	start=$((0x$3)); stop=$((start + $4))
+	if [ "$ARCH" = arm64 ]; then
+		$OBJDUMP -d --no-show-raw-insn --start-address=$start --stop-address=$stop "$1" |
+			awk -f "$REPO/btfs/app/disp-arm64.awk" | sort -un | tr '\n' ' ' | sed 's/ $//'
+		return
+	fi
 	objdump -d --no-show-raw-insn --start-address=$start --stop-address=$stop "$1" |
 		grep -v -E '\snop[wl]?\s' | grep -v -E '\slea\s.*\(%r[a-z0-9]*,%r' | grep -o -E '(-?0x[0-9a-f]+)?\(%r[a-z0-9]+' | grep -v -E '%r(sp|ip)' | sed 's/(%.*//' |
 		sed 's/^$/0x0/' | sort -u | tr '\n' ' ' | sed 's/ $//'
@@ -191,10 +227,15 @@ install_blob() {
 only="$*"
 MANIFEST_TMP=$WORK/MANIFEST.tmp
 {
-	echo "# Application BTF for Debian GnuTLS: written by btfs/app/gnutls/build.sh, do not edit."
-	echo "# Blobs: btfs/app/libgnutls/<build-id of Debian's libgnutls.so.30>.btf.xz (raw BTF of every"
-	echo "# type in the rebuilt library's DWARF from \`coreprobe btf dwarf\` (docs/dwarf.md), xz -9; the"
-	echo "# embedding step minimizes it against the BPF objects)."
+	if [ "$ARCH" = x86_64 ]; then
+		echo "# Application BTF for Debian GnuTLS: written by btfs/app/gnutls/build.sh, do not edit."
+	else
+		echo "# Application BTF for Debian GnuTLS ($ARCH): written by btfs/app/gnutls/build.sh --arch $ARCH, do not edit."
+		echo "# Cross-compiled here: $(aarch64-linux-gnu-gcc --version | head -n 1); Debian built natively on arm64."
+	fi
+	echo "# Blobs: ${OUTAPP#"$REPO"/}/libgnutls/<build-id of Debian's libgnutls.so.30>.btf.xz (raw BTF of every"
+	echo "# type in the rebuilt library's DWARF from \`coreprobe btf dwarf\` (docs/dwarf.md; for arm64 the"
+	echo "# aarch64 build under qemu-user), xz -9; the embedding step minimizes it against the BPF objects)."
 	echo "# Rebuilt on: Debian $(cat /etc/debian_version), $(gcc --version | head -n 1), $(ld --version | head -n 1),"
 	echo "# dpkg-dev $(dpkg-query -W -f '${Version}' dpkg-dev), debhelper $(dpkg-query -W -f '${Version}' debhelper), $("$CP" -V | sed "s/:.*//")."
 	echo "# Cross-check (btfs/app/crosscheck.sh, before the switch from pahole): the CO-RE relocations"
@@ -214,7 +255,7 @@ echo "$VERSIONS" | while read -r label suite srcver binpkg binver; do
 	if [ "$(cat "$B/deb.stamp" 2>/dev/null)" != "$binver" ]; then
 		rm -rf "$B/deb"; dpkg-deb -x "$deb" "$B/deb"; echo "$binver" >"$B/deb.stamp"
 	fi
-	dlib=$(ls "$B"/deb/usr/lib/x86_64-linux-gnu/libgnutls.so.30.* | head -n 1)
+	dlib=$(ls "$B"/deb/usr/lib/$MULTIARCH/libgnutls.so.30.* | head -n 1)
 	[ -f "$dlib" ] || die "$deb: libgnutls.so.30 not found"
 	did=$(build_id "$dlib")
 
@@ -236,13 +277,13 @@ echo "$VERSIONS" | while read -r label suite srcver binpkg binver; do
 			while [ ! -e "$d" ]; do made="$d $made"; d=$(dirname "$d"); done
 			mkdir -p "$debpath"
 			rc=0
-			JOBS=$JOBS unshare -m sh -c 'mount --bind "$1" "$2" && cd "$2" && exec sh "$3" --inner "$4"' \
+			JOBS=$JOBS $CROSS unshare -m sh -c 'mount --bind "$1" "$2" && cd "$2" && exec sh "$3" --inner "$4"' \
 				sh "$S" "$debpath" "$SELF" "$B" >"$B/build.log" 2>&1 || rc=$?
 			for d in $(printf "%s\n" $made | sort -r); do rmdir "$d" 2>/dev/null || true; done
 			[ $rc = 0 ] || die "build of gnutls28 $srcver failed (see $B/build.log)"
 		else
 			say "no root/unshare: building in $S (the DWARF will name that path)"
-			(cd "$S" && JOBS=$JOBS sh "$SELF" --inner "$B") >"$B/build.log" 2>&1 ||
+			(cd "$S" && JOBS=$JOBS $CROSS sh "$SELF" --inner "$B") >"$B/build.log" 2>&1 ||
 				die "build of gnutls28 $srcver failed (see $B/build.log)"
 		fi
 		echo $(( $(date +%s) - t0 )) >"$B/build.seconds"
@@ -254,11 +295,11 @@ echo "$VERSIONS" | while read -r label suite srcver binpkg binver; do
 	raw=$B/libgnutls.dwarf.btf	# (libgnutls.btf: pahole's, from before the switch)
 	if [ ! -f "$raw" ] || [ "$olib" -nt "$raw" ] || [ "$CP" -nt "$raw" ]; then
 		say "coreprobe btf dwarf $(basename "$olib")"
-		"$CP" btf dwarf "$olib" -o "$raw" >"$B/btf.dwarf.log" 2>&1 || die "coreprobe btf dwarf failed: $(cat "$B/btf.dwarf.log")"
+		$ENC btf dwarf "$olib" -o "$raw" >"$B/btf.dwarf.log" 2>&1 || die "coreprobe btf dwarf failed: $(cat "$B/btf.dwarf.log")"
 		! grep -q refused "$B/btf.dwarf.log" || die "coreprobe btf dwarf refused types: $(cat "$B/btf.dwarf.log")"
 	fi
 	n=$(count_struct "$raw" gnutls_session_int); [ "$n" = 1 ] || die "$raw: $n STRUCT 'gnutls_session_int' (want 1)"
-	blob=$REPO/btfs/app/libgnutls/$did.btf.xz
+	blob=$OUTAPP/libgnutls/$did.btf.xz
 	install_blob "$raw" "$blob"
 	accessor_check "$dlib" "$olib" "$ACCESSORS" >"$B/accessors.txt"
 	nsame=$(grep -c ': same' "$B/accessors.txt" || true); ndiff=$(grep -c ': DIFF' "$B/accessors.txt" || true)
@@ -278,7 +319,7 @@ echo "$VERSIONS" | while read -r label suite srcver binpkg binver; do
 		echo "btf dwarf: $(sed 's/^[^:]*: //; s/ in [^ ]* (/ (/; s/, [0-9.]* ms$//' "$B/btf.dwarf.log")"
 		echo "cross-check: $(crosscheck_line "gnutls-$label: sslsniff")"
 		echo "offsets in this build's BTF: $(field_offsets "$raw")(the TLS 1.3 secrets 64 bytes each)"
-		echo "btf: raw $(fsize "$raw") bytes, xz $(fsize "$blob") bytes -> btfs/app/libgnutls/$did.btf.xz"
+		echo "btf: raw $(fsize "$raw") bytes, xz $(fsize "$blob") bytes -> ${OUTAPP#"$REPO"/}/libgnutls/$did.btf.xz"
 		echo "exported symbols (debian vs rebuild): $(sym_cmp "$dlib" "$olib")"
 		echo "accessor displacement check (debian vs rebuild): $nsame same, $ndiff different"
 		cat "$B/accessors.txt"
@@ -289,5 +330,6 @@ done
 echo "$VERSIONS" | while read -r label _; do
 	if [ -n "$label" ] && [ -f "$WORK/$label/manifest.txt" ]; then cat "$WORK/$label/manifest.txt" >>"$MANIFEST_TMP"; fi
 done
-mv "$MANIFEST_TMP" "$HERE/MANIFEST"
-say "done: $HERE/MANIFEST"
+mkdir -p "$MDIR"
+mv "$MANIFEST_TMP" "$MDIR/MANIFEST"
+say "done: $MDIR/MANIFEST"

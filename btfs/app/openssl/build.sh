@@ -2,12 +2,20 @@
 # Application BTF for Debian's OpenSSL builds, keyed by the GNU build-id of the libssl and
 # libcrypto that Debian ships.
 #
-# usage: btfs/app/openssl/build.sh            (every served build; idempotent)
+# usage: btfs/app/openssl/build.sh [--arch x86_64|arm64] [--only VERSION[,VERSION...]]
+#        (ARCH=arm64 in the environment is the same as --arch arm64; default x86_64)
 #
 # The builds are not a hand list: btfs/app/served.sh asks apt which versions of PACKAGES the
-# configured suites serve (scripts/setup.sh configures bullseye, bookworm, trixie and their
-# -updates/-security/-backports). OPENSSL_SERVED=FILE and OPENSSL_SOURCES=FILE replay a saved
-# answer of "served.sh $PACKAGES" and "served.sh --sources openssl" instead.
+# configured suites serve for that architecture (scripts/setup.sh configures bullseye, bookworm,
+# trixie and their -updates/-security/-backports, and the arm64 foreign architecture).
+# OPENSSL_SERVED=FILE and OPENSSL_SOURCES=FILE replay a saved answer of "served.sh --arch A
+# $PACKAGES" and "served.sh --sources openssl" instead. --only builds just the listed binary
+# versions (e.g. 3.5.9-1~deb13u1); MANIFEST then names the served builds left out.
+# x86_64: native builds; blobs in btfs/app/, MANIFEST and LAYOUT next to this script.
+# arm64: cross-compiled with gcc-aarch64-linux-gnu under "dpkg-architecture -aarm64" (the rules'
+#   DEB_HOST_ARCH is arm64, Configure gets CROSS_COMPILE=aarch64-linux-gnu-), keyed by the
+#   build-ids of Debian's arm64 libraries; blobs, MANIFEST and LAYOUT in btfs/app-arm64/, which
+#   coreprobe-aarch64 embeds. The accessor check reads arm64 code ([xN, #imm] operands).
 # For each served binary package version:
 #  1. fetches the source package (apt-get source) into $CACHE/src and the binary library
 #     package (apt-get download) into $CACHE/debs, once. The source is the one the binary names;
@@ -41,7 +49,27 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SELF=$HERE/$(basename "$0")
 REPO=$(cd "$HERE/../../.." && pwd)
 CACHE=${COREPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coreprobe}
-WORK=${OPENSSL_BUILD_WORK:-$CACHE/openssl-build}
+ARCH=${ARCH:-x86_64}
+ONLY=""
+while [ $# -gt 0 ] && [ "$1" != --inner ]; do
+	case $1 in
+	--arch) [ $# -ge 2 ] || { echo "build.sh: --arch needs x86_64 or arm64" >&2; exit 2; }; ARCH=$2; shift 2 ;;
+	--only) [ $# -ge 2 ] || { echo "build.sh: --only needs VERSION[,VERSION...]" >&2; exit 2; }; ONLY=$(echo "$2" | tr ',' ' '); shift 2 ;;
+	*) echo "usage: build.sh [--arch x86_64|arm64] [--only VERSION[,VERSION...]]" >&2; exit 2 ;;
+	esac
+done
+# Per architecture: Debian's name, the multiarch directory, the work tree, where blobs go, the
+# binutils that read its objects, and the wrapper a cross build runs under.
+case $ARCH in
+x86_64|amd64) ARCH=x86_64 DEBARCH=amd64 MULTIARCH=x86_64-linux-gnu DEFWORK=$CACHE/openssl-build
+	OUTAPP=$REPO/btfs/app MDIR=$HERE OBJCOPY=objcopy STRIP=strip OBJDUMP=objdump CROSS= ;;
+arm64|aarch64) ARCH=arm64 DEBARCH=arm64 MULTIARCH=aarch64-linux-gnu DEFWORK=$CACHE/openssl-build-arm64
+	OUTAPP=$REPO/btfs/app-arm64 MDIR=$REPO/btfs/app-arm64/openssl OBJCOPY=aarch64-linux-gnu-objcopy
+	STRIP=aarch64-linux-gnu-strip OBJDUMP=aarch64-linux-gnu-objdump
+	CROSS="dpkg-architecture -a$DEBARCH -c env CROSS_COMPILE=aarch64-linux-gnu-" ;;
+*) echo "build.sh: ARCH=$ARCH: x86_64 or arm64" >&2; exit 2 ;;
+esac
+WORK=${OPENSSL_BUILD_WORK:-$DEFWORK}
 # The binary packages holding libssl/libcrypto, per Debian release. GnuTLS (libgnutls30,
 # libgnutls30t64) is listed the same way by btfs/app/gnutls/build.sh through served.sh.
 PACKAGES="libssl1.1 libssl3 libssl3t64"
@@ -93,8 +121,23 @@ fi
 # ---------------------------------------------------------------------------------------------
 CP=${COREPROBE:-$REPO/coreprobe}
 [ -x "$CP" ] || die "$CP missing: build the host coreprobe first (make coreprobe) or set COREPROBE"
+# The encoder reads ELF files of its own machine only: arm64 libraries go through the aarch64
+# build under qemu-user. XC_SUFFIX: how btfs/app/crosscheck.sh names that architecture's builds.
+ENC="$CP"
+XC_SUFFIX=
+if [ "$ARCH" = arm64 ]; then
+	CP_A64=${COREPROBE_ARM64:-$REPO/coreprobe-aarch64}
+	[ -x "$CP_A64" ] || die "$CP_A64 missing: build it first (make coreprobe-aarch64) or set COREPROBE_ARM64"
+	ENC="qemu-aarch64-static $CP_A64"
+	XC_SUFFIX=" (arm64)"
+fi
 command -v bpftool >/dev/null || die "bpftool missing"
 command -v dpkg-source >/dev/null || die "dpkg-source missing (apt-get install dpkg-dev)"
+if [ "$ARCH" = arm64 ]; then
+	command -v aarch64-linux-gnu-gcc >/dev/null || die "aarch64-linux-gnu-gcc missing (apt-get install gcc-aarch64-linux-gnu)"
+	dpkg --print-foreign-architectures | grep -qx arm64 || die "arm64 is not a dpkg architecture here (run scripts/setup.sh)"
+	command -v qemu-aarch64-static >/dev/null || die "qemu-aarch64-static missing (apt-get install qemu-user-static)"
+fi
 mkdir -p "$CACHE/src" "$CACHE/debs" "$WORK"
 
 
@@ -144,23 +187,31 @@ fetch_source() {
 }
 
 # fetch_deb PACKAGE VERSION: prints the path of the .deb in $CACHE/debs (downloading it once).
+# Fails when the archive lists the package but does not serve it (404: arm64's libssl1.1
+# 1.1.1w-0+deb11u8): there is then no Debian binary whose build-id could key a blob.
 fetch_deb() {
-	f=$CACHE/debs/${1}_${2#*:}_amd64.deb
+	f=$CACHE/debs/${1}_${2#*:}_$DEBARCH.deb
 	if [ ! -f "$f" ]; then
-		(cd "$CACHE/debs" && apt-get download -qq "$1=$2" >/dev/null 2>&1) ||
-			die "apt-get download $1=$2 failed (run scripts/setup.sh; check apt-cache madison $1)"
+		(cd "$CACHE/debs" && apt-get download -qq "$1:$DEBARCH=$2" >/dev/null 2>&1) || return 1
 	fi
-	[ -f "$f" ] || die "$f missing after download"
+	[ -f "$f" ] || return 1
 	echo "$f"
 }
 
 # disp_set LIB FUNC: sorted memory-operand displacements off registers in FUNC's code.
 # The accessors read struct fields at fixed offsets, so equal sets in two builds of the same
 # source mean the fields those accessors touch sit at the same offsets.
+# x86-64: disp(%reg) operands (not %rsp/%rip); arm64: [xN, #imm] / [xN] operands (not sp, not
+# adrp page addresses: btfs/app/disp-arm64.awk).
 disp_set() {
 	set -- "$1" "$2" $(readelf -W --dyn-syms "$1" | awk -v f="$2" '{ sub("@.*", "", $8) } $8 == f && $4 == "FUNC" && $7 != "UND" { print $2, $3; exit }')
 	[ $# = 4 ] || { echo "absent"; return; }
 	start=$((0x$3)); stop=$((start + $4))
+	if [ "$ARCH" = arm64 ]; then
+		$OBJDUMP -d --no-show-raw-insn --start-address=$start --stop-address=$stop "$1" |
+			awk -f "$REPO/btfs/app/disp-arm64.awk" | sort -un | tr '\n' ' ' | sed 's/ $//'
+		return
+	fi
 	objdump -d --no-show-raw-insn --start-address=$start --stop-address=$stop "$1" |
 		grep -v -E '\snop[wl]?\s' | grep -o -E '(-?0x[0-9a-f]+)?\(%r[a-z0-9]+' | grep -v -E '%r(sp|ip)' | sed 's/(%.*//' |
 		sed 's/^$/0x0/' | sort -u | tr '\n' ' ' | sed 's/ $//'
@@ -197,7 +248,7 @@ accessor_check() {
 # btf_of LIB OUTBTF LOG: every type of LIB's DWARF, by coreprobe's encoder. A type it refuses
 # (one line each in LOG) fails the build: a blob must not silently lack a type.
 btf_of() {
-	"$CP" btf dwarf "$1" -o "$2" >"$3" 2>&1 || die "coreprobe btf dwarf failed on $1: $(cat "$3")"
+	$ENC btf dwarf "$1" -o "$2" >"$3" 2>&1 || die "coreprobe btf dwarf failed on $1: $(cat "$3")"
 	! grep -q 'refused' "$3" || die "coreprobe btf dwarf refused types of $1: $(cat "$3")"
 }
 # crosscheck_line NAME: the line of $CROSSCHECK (btfs/app/crosscheck.sh's output) for NAME
@@ -214,6 +265,7 @@ void_typedefs() {
 }
 typedef_target() { bpftool btf dump file "$1" | awk -v n="'$2'" '$2 == "TYPEDEF" && $3 == n { sub("type_id=", "", $4); print $4; exit }'; }
 fsize() { wc -c <"$1" | tr -d ' '; }
+text_size() { echo $(( 0x$(readelf -SW "$1" | awk '{ sub(/^ *\[ *[0-9]+\] */, "") } $1 == ".text" { print $5; exit }') )); }
 
 # install_blob RAW DEST: xz -9 RAW into DEST unless DEST already holds exactly that.
 install_blob() {
@@ -229,9 +281,19 @@ if [ -n "${OPENSSL_SERVED:-}" ]; then
 	cp "$OPENSSL_SERVED" "$SERVED_LIST.tmp"
 else
 	# shellcheck disable=SC2086
-	sh "$HERE/../served.sh" $PACKAGES >"$SERVED_LIST.tmp" || die "cannot list the served builds (see above)"
+	sh "$HERE/../served.sh" --arch "$DEBARCH" $PACKAGES >"$SERVED_LIST.tmp" || die "cannot list the served builds (see above)"
 fi
 mv "$SERVED_LIST.tmp" "$SERVED_LIST"
+# --only: the listed binary versions, each of which must be served.
+LEFT_OUT=""
+if [ -n "$ONLY" ]; then
+	for v in $ONLY; do
+		awk -v v="$v" '$2 == v { f = 1 } END { exit !f }' "$SERVED_LIST" || die "--only $v: not a served $ARCH build (served: $(awk '{ printf "%s ", $2 }' "$SERVED_LIST"))"
+	done
+	LEFT_OUT=$(awk -v only=" $ONLY " '!index(only, " " $2 " ") { printf "%s%s %s", sep, $1, $2; sep = ", " }' "$SERVED_LIST")
+	awk -v only=" $ONLY " 'index(only, " " $2 " ")' "$SERVED_LIST" >"$SERVED_LIST.only"
+	mv "$SERVED_LIST.only" "$SERVED_LIST"
+fi
 if [ -n "${OPENSSL_SOURCES:-}" ]; then
 	cp "$OPENSSL_SOURCES" "$SOURCES.tmp"
 else
@@ -243,10 +305,15 @@ say "served builds: $(awk '{ printf "%s%s %s (%s)", sep, $1, $2, $3; sep = ", " 
 MANIFEST_TMP=$WORK/MANIFEST.tmp
 LAYOUT_TMP=$WORK/LAYOUT.tmp
 {
-	echo "# Application BTF for Debian OpenSSL: written by btfs/app/openssl/build.sh, do not edit."
-	echo "# Blobs: btfs/app/libssl/<libssl build-id>.btf.xz, btfs/app/libcrypto/<libcrypto build-id>.btf.xz"
+	if [ "$ARCH" = x86_64 ]; then
+		echo "# Application BTF for Debian OpenSSL: written by btfs/app/openssl/build.sh, do not edit."
+	else
+		echo "# Application BTF for Debian OpenSSL ($ARCH): written by btfs/app/openssl/build.sh --arch $ARCH, do not edit."
+	fi
+	echo "# Blobs: ${OUTAPP#"$REPO"/}/libssl/<libssl build-id>.btf.xz, ${OUTAPP#"$REPO"/}/libcrypto/<libcrypto build-id>.btf.xz"
 	echo "# (build-ids of the libraries in Debian's binary packages; raw BTF of every type in the rebuilt"
-	echo "# libraries' DWARF from \`coreprobe btf dwarf\` (docs/dwarf.md), xz -9)."
+	echo "# libraries' DWARF from \`coreprobe btf dwarf\` (docs/dwarf.md; for arm64 the aarch64 build under"
+	echo "# qemu-user, since coreprobe reads ELF files of its own machine only), xz -9)."
 	echo "# Rebuilt on: Debian $(cat /etc/debian_version), $(gcc --version | head -n 1), $(ld --version | head -n 1),"
 	echo "# dpkg-dev $(dpkg-query -W -f '${Version}' dpkg-dev), $("$CP" -V | sed "s/:.*//"), $(bpftool version 2>/dev/null | head -n 1)."
 	echo "# Cross-check (btfs/app/crosscheck.sh, before the switch from pahole): the CO-RE relocations"
@@ -254,6 +321,7 @@ LAYOUT_TMP=$WORK/LAYOUT.tmp
 	echo "# DWARF (after the atomic->volatile rewrite pahole needed): every relocation line, type ids aside."
 	echo "# Layout check: for versions whose rebuild is not bit-identical, the field displacements used"
 	echo "# by small exported accessors are compared between Debian's binary and the rebuild (objdump)."
+	[ -z "$LEFT_OUT" ] || echo "# Served but not built in this run (no blob): $LEFT_OUT."
 } >"$MANIFEST_TMP"
 : >"$LAYOUT_TMP"
 
@@ -265,17 +333,27 @@ while read -r binpkg binver suite srcname srcown <&3; do
 	srcs=$(candidates "$srcown" | tr '\n' ' ')
 	srcver=$(fetch_source "$srcs") || die "no source package for $binpkg $binver (tried: $srcs)"
 	upstream=${srcver#*:}; upstream=${upstream%-*}
-	deb=$(fetch_deb "$binpkg" "$binver")
+	if ! deb=$(fetch_deb "$binpkg" "$binver"); then
+		say "$binpkg:$DEBARCH $binver is listed but apt-get download fails: no blob (noted in MANIFEST)"
+		{
+			echo
+			echo "[$label]"
+			echo "suite: $suite"
+			echo "binary: $binpkg:$DEBARCH $binver: listed by apt, but the archive does not serve the .deb"
+			echo "  (apt-get download fails): no Debian binary, so no build-id to key a blob by. Not built."
+		} >>"$MANIFEST_TMP"
+		continue
+	fi
 
 	# Debian's libraries (one directory per binary package version).
 	D=$WORK/deb-${binpkg}_$label
 	if [ "$(cat "$D/deb.stamp" 2>/dev/null)" != "$binver" ]; then
 		rm -rf "$D"; mkdir -p "$D"; dpkg-deb -x "$deb" "$D/deb"; echo "$binver" >"$D/deb.stamp"
 	fi
-	dssl=$(ls "$D"/deb/usr/lib/x86_64-linux-gnu/libssl.so.* 2>/dev/null | head -n 1)
+	dssl=$(ls "$D"/deb/usr/lib/$MULTIARCH/libssl.so.* 2>/dev/null | head -n 1)
 	[ -n "$dssl" ] || die "$deb: no libssl.so.* in it"
 	sover=${dssl##*/libssl.so.}
-	dcrypto=$D/deb/usr/lib/x86_64-linux-gnu/libcrypto.so.$sover
+	dcrypto=$D/deb/usr/lib/$MULTIARCH/libcrypto.so.$sover
 	[ -f "$dssl" ] && [ -f "$dcrypto" ] || die "$deb: libssl/libcrypto not found"
 	dssl_id=$(build_id "$dssl"); dcrypto_id=$(build_id "$dcrypto")
 
@@ -312,7 +390,7 @@ while read -r binpkg binver suite srcname srcown <&3; do
 			busy=$debpath/.build-sh-busy.$$
 			: >"$busy"
 			rc=0
-			JOBS=$JOBS unshare -m sh -c 'mount --bind "$1" "$2" && cd "$2" && exec sh "$3" --inner "$4"' \
+			JOBS=$JOBS $CROSS unshare -m sh -c 'mount --bind "$1" "$2" && cd "$2" && exec sh "$3" --inner "$4"' \
 				sh "$S" "$debpath" "$SELF" "$B" >"$B/build.log" 2>&1 || rc=$?
 			rm -f "$busy"
 			# Deepest first: reverse lexical order puts a path after its parents.
@@ -322,7 +400,7 @@ while read -r binpkg binver suite srcname srcown <&3; do
 			[ $rc = 0 ] || die "build of openssl $srcver failed (see $B/build.log)"
 		else
 			say "no root/unshare: building in $S (libcrypto's embedded flags will name that path)"
-			(cd "$S" && JOBS=$JOBS sh "$SELF" --inner "$B") >"$B/build.log" 2>&1 ||
+			(cd "$S" && JOBS=$JOBS $CROSS sh "$SELF" --inner "$B") >"$B/build.log" 2>&1 ||
 				die "build of openssl $srcver failed (see $B/build.log)"
 		fi
 		echo $(( $(date +%s) - t0 )) >"$B/build.seconds"
@@ -340,9 +418,9 @@ while read -r binpkg binver suite srcname srcown <&3; do
 		if [ "$1" != "$2" ]; then echo "no (different build-id)"; return; fi
 		dbg=$D/strip/${2#??}.debug
 		mkdir -p "$D/strip"
-		objcopy --only-keep-debug --compress-debug-sections "$3" "$dbg"
-		strip --remove-section=.comment --remove-section=.note --strip-unneeded -o "$D/strip/lib" "$3"
-		objcopy --add-gnu-debuglink="$dbg" "$D/strip/lib"
+		$OBJCOPY --only-keep-debug --compress-debug-sections "$3" "$dbg"
+		$STRIP --remove-section=.comment --remove-section=.note --strip-unneeded -o "$D/strip/lib" "$3"
+		$OBJCOPY --add-gnu-debuglink="$dbg" "$D/strip/lib"
 		if cmp -s "$D/strip/lib" "$4"; then
 			echo "yes: same build-id, and the dh_strip-style stripped copy is byte-identical to Debian's file"
 		else
@@ -384,8 +462,8 @@ while read -r binpkg binver suite srcname srcown <&3; do
 	case $label in 3.5*)
 		n=$(count_struct "$rawssl" ssl_connection_st); [ "$n" = 1 ] || die "$rawssl: $n STRUCT 'ssl_connection_st'" ;;
 	esac
-	install_blob "$rawssl" "$REPO/btfs/app/libssl/$dssl_id.btf.xz"
-	install_blob "$rawcrypto" "$REPO/btfs/app/libcrypto/$dcrypto_id.btf.xz"
+	install_blob "$rawssl" "$OUTAPP/libssl/$dssl_id.btf.xz"
+	install_blob "$rawcrypto" "$OUTAPP/libcrypto/$dcrypto_id.btf.xz"
 
 	# Layout checks and report.
 	accessor_check "$dssl" "$ossl" "$SSL_ACCESSORS" >"$D/accessors.txt"
@@ -404,7 +482,15 @@ while read -r binpkg binver suite srcname srcown <&3; do
 			echo "  archive lists source $srcown but does not serve its files. Field offsets the accessors"
 			echo "  below read are compared between Debian's $binver binary and this rebuild."
 		fi
-		case $srcver/$eq_ssl in "$srcown"/no*)
+		case $ARCH/$srcver/$eq_ssl in arm64/*/no*)
+			echo "note: not bit-identical: cross-compiled here with gcc-aarch64-linux-gnu ($(aarch64-linux-gnu-gcc --version | head -n 1)),"
+			echo "  bookworm's dpkg-buildflags; Debian built it natively on arm64 in $suite (compiler lines"
+			echo "  below). Same Configure and build path (build lines below); .text differs: libssl"
+			echo "  $(text_size "$dssl") (Debian) vs $(text_size "$ossl") (rebuild), libcrypto $(text_size "$dcrypto") vs $(text_size "$ocrypto")"
+			echo "  bytes. A same-build-id rebuild needs a native arm64 $suite toolchain (a qemu-user chroot),"
+			echo "  not attempted. Evidence for the layout: same configuration, same exported symbols, the"
+			echo "  accessor displacement check below, and the VM rows' key log equal to OpenSSL's own." ;;
+		x86_64/"$srcown"/no*)
 			echo "note: not bit-identical: rebuilt with bookworm's toolchain and dpkg-buildflags, Debian built"
 			echo "  this for $suite (see the compiler lines: flags differ only where dpkg-buildflags/gcc of the"
 			echo "  suites differ). A same-build-id rebuild needs a $suite toolchain (chroot), not attempted."
@@ -424,9 +510,9 @@ while read -r binpkg binver suite srcname srcown <&3; do
 		echo "btf dwarf libssl: $(sed 's/^[^:]*: //; s/ in [^ ]* (/ (/; s/, [0-9.]* ms$//' "$B/btf/libssl.dwarf.log")"
 		echo "btf dwarf libcrypto: $(sed 's/^[^:]*: //; s/ in [^ ]* (/ (/; s/, [0-9.]* ms$//' "$B/btf/libcrypto.dwarf.log")"
 		echo "btf check: libssl $(count_struct "$rawssl" ssl_st) STRUCT 'ssl_st', $(void_typedefs "$rawssl"); libcrypto $(count_struct "$rawcrypto" bio_st) STRUCT 'bio_st', $(void_typedefs "$rawcrypto")"
-		echo "cross-check: $(crosscheck_line "openssl-${srcver#*:}: sslsniff")"
-		echo "btf libssl: raw $(fsize "$rawssl") bytes, xz $(fsize "$REPO/btfs/app/libssl/$dssl_id.btf.xz") bytes -> btfs/app/libssl/$dssl_id.btf.xz"
-		echo "btf libcrypto: raw $(fsize "$rawcrypto") bytes, xz $(fsize "$REPO/btfs/app/libcrypto/$dcrypto_id.btf.xz") bytes -> btfs/app/libcrypto/$dcrypto_id.btf.xz"
+		echo "cross-check: $(crosscheck_line "openssl-${srcver#*:}$XC_SUFFIX: sslsniff")"
+		echo "btf libssl: raw $(fsize "$rawssl") bytes, xz $(fsize "$OUTAPP/libssl/$dssl_id.btf.xz") bytes -> ${OUTAPP#"$REPO"/}/libssl/$dssl_id.btf.xz"
+		echo "btf libcrypto: raw $(fsize "$rawcrypto") bytes, xz $(fsize "$OUTAPP/libcrypto/$dcrypto_id.btf.xz") bytes -> ${OUTAPP#"$REPO"/}/libcrypto/$dcrypto_id.btf.xz"
 		echo "exported symbols libssl (debian vs rebuild): $(sym_cmp "$dssl" "$ossl")"
 		echo "exported symbols libcrypto (debian vs rebuild): $(sym_cmp "$dcrypto" "$ocrypto")"
 		echo "accessor displacement check (debian vs rebuild): $nsame same, $ndiff different"
@@ -434,6 +520,7 @@ while read -r binpkg binver suite srcname srcown <&3; do
 	} >>"$MANIFEST_TMP"
 done 3<"$SERVED_LIST"
 
-mv "$MANIFEST_TMP" "$HERE/MANIFEST"
-mv "$LAYOUT_TMP" "$HERE/LAYOUT"
-say "done: $HERE/MANIFEST, $HERE/LAYOUT"
+mkdir -p "$MDIR"
+mv "$MANIFEST_TMP" "$MDIR/MANIFEST"
+mv "$LAYOUT_TMP" "$MDIR/LAYOUT"
+say "done: $MDIR/MANIFEST, $MDIR/LAYOUT"

@@ -15,16 +15,18 @@ PORT=24400
 
 # x86_64: Debian's builds of each version, in private roots (tests/openssl/fetch.sh), run through
 # their `run` wrapper. arm64: Debian's arm64 3.0.20 (openssl, libssl3 of tests/vm/arm64-debs.list)
-# is the system OpenSSL of the VM; coreprobe-aarch64 carries BTF for that build only
-# (btfs/app-arm64, docs/arm64.md), so the other versions are SKIP there.
+# is the system OpenSSL of the VM; Debian's arm64 1.1.1w and 3.5.9 are private roots
+# ($CACHE/openssl-arm64, tests/openssl/fetch.sh --arch arm64); coreprobe-aarch64 carries their
+# BTF (btfs/app-arm64, docs/arm64.md).
 if [ "${VMARCH:-x86_64}" = arm64 ]; then
-	result sslsniff 1.1.1w-tls1_2 SKIP "arm64: no arm64 OpenSSL 1.1.1w blob embedded (docs/arm64.md)"
-	result sslsniff 3.5.9-tls1_3 SKIP "arm64: no arm64 OpenSSL 3.5.9 blob embedded (docs/arm64.md)"
+	O=$CACHE/openssl-arm64
 	result sslsniff 3.0.22-foreign-tls1_3 SKIP "arm64: the no-blob 3.0.22-foreign fixture is x86_64 only"
 fi
 ssl_lib() {	# VERSION: the libssl of that version here
-	if [ "${VMARCH:-x86_64}" = arm64 ]; then
+	if [ "${VMARCH:-x86_64}" = arm64 ] && [ "$1" = 3.0.20 ]; then
 		ls /usr/lib/aarch64-linux-gnu/libssl.so.* 2>/dev/null | head -n 1
+	elif [ "${VMARCH:-x86_64}" = arm64 ]; then
+		ls "$O/$1"/root/usr/lib/aarch64-linux-gnu/libssl.so.* 2>/dev/null | head -n 1
 	else
 		ls "$O/$1"/root/usr/lib/x86_64-linux-gnu/libssl.so.* 2>/dev/null | head -n 1
 	fi
@@ -34,7 +36,7 @@ ssl_lib() {	# VERSION: the libssl of that version here
 ssl_run() {
 	_sv=$1
 	shift
-	if [ "${VMARCH:-x86_64}" = arm64 ]; then
+	if [ "${VMARCH:-x86_64}" = arm64 ] && [ "$_sv" = 3.0.20 ]; then
 		_sp=$1
 		shift
 		exec "/usr/bin/$_sp" "$@"
@@ -73,7 +75,7 @@ ssl_case() {
 		return
 	fi
 	(echo "server $_c"; sleep 8) | ssl_run "$_v" openssl s_server -accept "127.0.0.1:$PORT" \
-		-cert "$O/cert/cert.pem" -key "$O/cert/key.pem" "-$_p" -naccept 1 -keylogfile "$_truth" \
+		-cert "$CACHE/openssl/cert/cert.pem" -key "$CACHE/openssl/cert/key.pem" "-$_p" -naccept 1 -keylogfile "$_truth" \
 		>"$WORK/srv-$_c.out" 2>&1 &
 	_spid=$!
 	_n=0	# until it listens
@@ -123,7 +125,9 @@ ssl_case() {
 }
 
 if [ "${VMARCH:-x86_64}" = arm64 ]; then
+	ssl_case 1.1.1w tls1_2
 	ssl_case 3.0.20 tls1_3
+	ssl_case 3.5.9 tls1_3
 else
 	ssl_case 1.1.1w tls1_2
 	ssl_case 3.0.20 tls1_3
