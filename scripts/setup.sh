@@ -103,9 +103,10 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	dpkg --add-architecture arm64 && changed=1 || die "dpkg --add-architecture arm64 failed"
 fi
 
-# Packages, grouped by what needs them. The :arm64 -dev packages are for the arm64 cross rebuilds
-# of OpenSSL 3.5 (zlib, zstd) and GnuTLS (btfs/app/openssl/build.sh --arch arm64,
-# btfs/app/gnutls/build.sh --arch arm64).
+# Packages, grouped by what needs them. The :arm64 -dev packages that only the arm64 BTF
+# rebuilds need are installed by those recipes (btfs/app/arm64-deps.sh), not here: a multiarch
+# -dev package must have its amd64 twin's exact version, and apt would rather remove the amd64
+# toolchain than say so (seen here: libc6-dev, clang and build-essential went).
 PKGS="
 make gcc libc6-dev clang llvm musl-tools dpkg-dev file binutils xz-utils lz4 zstd
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross musl-dev:arm64 qemu-user-static qemu-system-arm
@@ -120,9 +121,6 @@ gnutls-bin curl wget git python3
 libelf-dev libzstd-dev zlib1g-dev
 debhelper dh-autoreconf autopoint gettext bison gperf chrpath nettle-dev libgmp-dev libp11-kit-dev
 libtasn1-6-dev libidn2-dev libunistring-dev libunbound-dev libbrotli-dev
-g++-aarch64-linux-gnu linux-libc-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 nettle-dev:arm64
-libgmp-dev:arm64 libp11-kit-dev:arm64 libtasn1-6-dev:arm64 libidn2-dev:arm64 libunistring-dev:arm64
-libunbound-dev:arm64 libbrotli-dev:arm64
 bpftrace libbpf-tools bpfcc-tools
 libc6-dbg dwz debhelper
 "
@@ -134,8 +132,9 @@ if [ "$changed" = 1 ] || [ ! -e "$STAMP" ]; then
 	# wireshark-common asks whether non-root users may capture; the answer does not matter here.
 	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 	echo "setup: installing packages" >&2
+	# --no-remove: set-up never takes a package away from the machine; a conflict fails here.
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $PKGS >"$CACHE/setup.log" 2>&1 ||
+	apt-get install -y -qq --no-install-recommends --no-remove $PKGS >"$CACHE/setup.log" 2>&1 ||
 		die "apt-get install failed (see $CACHE/setup.log)"
 	touch "$STAMP"
 fi

@@ -123,6 +123,7 @@ if [ "$ARCH" = arm64 ]; then
 	[ -x "$CP_A64" ] || die "$CP_A64 missing: build it first (make coreprobe-aarch64) or set COREPROBE_ARM64"
 	command -v qemu-aarch64-static >/dev/null || die "qemu-aarch64-static missing (apt-get install qemu-user-static)"
 	ENC="qemu-aarch64-static $CP_A64"
+	sh "$REPO/btfs/app/arm64-deps.sh" || die "the arm64 -dev packages could not be installed (btfs/app/arm64-deps.sh, above)"
 fi
 command -v bpftool >/dev/null || die "bpftool missing"
 command -v dh >/dev/null || die "debhelper missing (apt-get install debhelper dh-autoreconf)"

@@ -137,6 +137,7 @@ if [ "$ARCH" = arm64 ]; then
 	command -v aarch64-linux-gnu-gcc >/dev/null || die "aarch64-linux-gnu-gcc missing (apt-get install gcc-aarch64-linux-gnu)"
 	dpkg --print-foreign-architectures | grep -qx arm64 || die "arm64 is not a dpkg architecture here (run scripts/setup.sh)"
 	command -v qemu-aarch64-static >/dev/null || die "qemu-aarch64-static missing (apt-get install qemu-user-static)"
+	sh "$REPO/btfs/app/arm64-deps.sh" || die "the arm64 -dev packages could not be installed (btfs/app/arm64-deps.sh, above)"
 fi
 mkdir -p "$CACHE/src" "$CACHE/debs" "$WORK"
 
