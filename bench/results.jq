@@ -65,6 +65,10 @@ def r3: if . == null then null else (. * 1000 | round) / 1000 end;
 			{key: .key, value: (((.value.target_cpu_ms.median - $gt.per_call.untraced.target_cpu_ms.median
 				+ (.value.cpu_after_attach_ms.median // 0)) * 1000 / $gnutls_calls) | r3)}]
 			| from_entries),
+		# the target's part alone: uprobe traps and BPF programs, without the tracer's reader
+		added_target_cpu_us_per_call: ([$gt.per_call | to_entries[] | select(.key != "untraced" and .value.target_cpu_ms != null) |
+			{key: .key, value: (((.value.target_cpu_ms.median - $gt.per_call.untraced.target_cpu_ms.median) * 1000 / $gnutls_calls) | r3)}]
+			| from_entries),
 		events: $gt.per_call.sslsniff.events_total, lost: $gt.per_call.sslsniff.lost_total,
 		runs: $gt.per_call.sslsniff.runs,
 		loss: [($gt.loss // [])[] | . as $st | ($st.runs.sslsniff // {}) as $t | {
