@@ -69,6 +69,7 @@ def r3: if . == null then null else (. * 1000 | round) / 1000 end;
 		added_target_cpu_us_per_call: ([$gt.per_call | to_entries[] | select(.key != "untraced" and .value.target_cpu_ms != null) |
 			{key: .key, value: (((.value.target_cpu_ms.median - $gt.per_call.untraced.target_cpu_ms.median) * 1000 / $gnutls_calls) | r3)}]
 			| from_entries),
+		foreign_probes: $gt.foreign_probes,
 		events: $gt.per_call.sslsniff.events_total, lost: $gt.per_call.sslsniff.lost_total,
 		runs: $gt.per_call.sslsniff.runs,
 		loss: [($gt.loss // [])[] | . as $st | ($st.runs.sslsniff // {}) as $t | {

@@ -75,6 +75,8 @@ if ($r.gnutls.added_us_per_call // null) == null then "(not run)" else (
 ($r.gnutls.added_cpu_us_per_call as $c | $r.gnutls.added_target_cpu_us_per_call as $t |
 "CPU: sslsniff / counter on entry + return \(rat($c.sslsniff; $c.count_entry_return) | n(3))× (in the target alone \(rat($t.sslsniff; $t.count_entry_return) | n(3))×), / counter on the same four calls \(rat($c.sslsniff; $c.count_sslsniff_probes) | n(3))×, / counter on entry only \(rat($c.sslsniff; $c.count_entry) | n(3))×; events \($r.gnutls.events), lost \($r.gnutls.lost)."),
 "",
+(if ($r.gnutls.foreign_probes // 0) > 0 then "**Not clean:** \($r.gnutls.foreign_probes) uprobes of other tracers were on libgnutls when these ran (`bpftool perf`)." else empty end),
+"",
 "| 1 KiB records, 2 pairs: offered/s per pair | untraced ms | traced ms | events/s | lost per run |",
 "|---|---|---|---|---|",
 ($r.gnutls.loss[] | "| \(if .rate_per_pair == 0 then "max" else .rate_per_pair end) | \(.untraced_ms | n(0)) | \(.traced_ms | n(0)) | \(.events_per_s | n(0)) | \(.lost_per_run | n(0)) |")
