@@ -2,7 +2,7 @@
 # musl ones link the same libbpf as coreprobe, so they compare like with like; tlspair links the
 # system's libssl (the build coreprobe sslsniff has a blob for); the harness is plain glibc.
 BENCH := $(BUILD)/bench
-BENCH_BINS := $(BENCH)/harness $(BENCH)/loader $(BENCH)/tlspair $(BENCH)/btfparse $(BENCH)/pick
+BENCH_BINS := $(BENCH)/harness $(BENCH)/loader $(BENCH)/tlspair $(BENCH)/gnutlspair $(BENCH)/btfparse $(BENCH)/pick
 BENCH_DEPS := coreprobe $(BUILD)/coreprobe-nohost $(BUILD)/targets/demo_v1 $(BUILD)/targets/demo_v1.debug $(BUILD)/btf/demo_v1.btf \
 	$(BUILD)/btf/demo_v1.funcs.btf $(BUILD)/bpf/structs.bpf.o $(BENCH_BINS)
 
@@ -40,6 +40,11 @@ $(BENCH)/pick: bench/pick.c $(CORE_OBJS) $(DEPS)/.done
 $(BENCH)/tlspair: bench/tlspair.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	gcc -O2 -Wall $< -o $@ -lssl -lcrypto
+
+# the GnuTLS twin of tlspair, on the system's libgnutls30 (coreprobe embeds its build's BTF)
+$(BENCH)/gnutlspair: bench/gnutlspair.c | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	gcc -O2 -Wall $< -o $@ -lgnutls
 
 # make bench-archive (opt-in): every x86_64 Debian kernel image of the configured suites — the
 # first run downloads ~100 packages (~7 GB, cached in $(CACHE)/debs) — minimized against all

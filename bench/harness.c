@@ -6,7 +6,12 @@
  *   hwm_kb      VmHWM of the tracer read right after the marker (peak RSS up to attach)
  *   maxrss_kb   ru_maxrss from wait4 (peak RSS over the whole run)
  *   cpu_ms      user + system CPU of the tracer over the whole run
+ *   cpu_after_attach_ms  the part of cpu_ms after the marker (/proc/PID/stat at the marker,
+ *               clock-tick resolution): the tracer's CPU while the target runs, without start-up
  *   target_ms   with --target: wall time of one run of the target while the tracer is attached
+ *   target_cpu_ms  with --target: user + system CPU of that run of the target and of its
+ *               waited-for children (wait4): BPF programs and uprobe traps run in the
+ *               target's context, so this counts them without the other load of the machine
  *   events/lost the tracer's {"summary":{"events":N,"lost":M}} line on stdout, if it prints one
  *
  * Every round runs each variant once, in a fresh random order (fixed seed: reproducible), so
@@ -44,7 +49,7 @@ extern char **environ;
 #define MAX_ARGS 64
 
 struct sample {
-	double attach_ms, target_ms, cpu_ms;
+	double attach_ms, target_ms, cpu_ms, target_cpu_ms, cpu_after_attach_ms, cpu_at_attach_ms;
 	long hwm_kb, maxrss_kb;
 	long long events, lost;
 	bool has_events;
@@ -92,6 +97,29 @@ static long status_kb(pid_t pid, const char *field)
 	return v;
 }
 
+/* utime + stime of a live process (all its threads), in ms; -1 if unreadable */
+static double proc_cpu_ms(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strrchr(buf, ')');	/* comm may hold spaces; fields 3.. follow it */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return -1;
+	return (ut + st) * 1e3 / sysconf(_SC_CLK_TCK);
+}
+
 /* The last {"summary":{"events":N,"lost":M}} in the tail of the tracer's stdout. */
 static bool parse_summary(int fd, long long *events, long long *lost)
 {
@@ -115,9 +143,10 @@ static bool parse_summary(int fd, long long *events, long long *lost)
 	return true;
 }
 
-static int run_target(double *ms)
+static int run_target(double *ms, double *cpu_ms)
 {
 	posix_spawn_file_actions_t fa;
+	struct rusage ru;
 	pid_t pid;
 	int st;
 	double t0;
@@ -129,8 +158,10 @@ static int run_target(double *ms)
 		perror(target[0]);
 		return -1;
 	}
-	waitpid(pid, &st, 0);
+	wait4(pid, &st, 0, &ru);
 	*ms = now_ms() - t0;
+	*cpu_ms = ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3 +
+		  ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3;
 	posix_spawn_file_actions_destroy(&fa);
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
@@ -162,7 +193,7 @@ static void run_one(struct variant *v)
 
 	usleep(settle_ms * 1000);
 	if (v->none) {
-		if (run_target(&smp.target_ms)) {
+		if (run_target(&smp.target_ms, &smp.target_cpu_ms)) {
 			fail(v, "%s", "target failed");
 			return;
 		}
@@ -214,6 +245,7 @@ static void run_one(struct variant *v)
 		if (strstr(errbuf, marker)) {
 			smp.attach_ms = now_ms() - t0;
 			smp.hwm_kb = status_kb(pid, "VmHWM");
+			smp.cpu_at_attach_ms = proc_cpu_ms(pid);
 			seen = true;
 		}
 		if (errlen > sizeof(errbuf) / 2 && !seen) {	/* keep the tail */
@@ -221,7 +253,7 @@ static void run_one(struct variant *v)
 			errlen = 1024;
 		}
 	}
-	if (seen && target[0] && run_target(&smp.target_ms)) {
+	if (seen && target[0] && run_target(&smp.target_ms, &smp.target_cpu_ms)) {
 		kill(pid, SIGINT);
 		seen = false;
 		snprintf(errbuf, sizeof(errbuf), "target failed while traced");
@@ -261,6 +293,7 @@ static void run_one(struct variant *v)
 	smp.maxrss_kb = ru.ru_maxrss;
 	smp.cpu_ms = ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3 +
 		     ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3;
+	smp.cpu_after_attach_ms = smp.cpu_at_attach_ms >= 0 ? smp.cpu_ms - smp.cpu_at_attach_ms : 0;
 	smp.has_events = parse_summary(outfd, &smp.events, &smp.lost);
 	close(outfd);
 	if (!seen) {
@@ -311,9 +344,12 @@ static void write_json(FILE *f)
 				stat_json(f, v, "hwm_kb", offsetof(struct sample, hwm_kb), true);
 				stat_json(f, v, "maxrss_kb", offsetof(struct sample, maxrss_kb), true);
 				stat_json(f, v, "cpu_ms", offsetof(struct sample, cpu_ms), false);
+				stat_json(f, v, "cpu_after_attach_ms", offsetof(struct sample, cpu_after_attach_ms), false);
 			}
-			if (target[0])
+			if (target[0]) {
 				stat_json(f, v, "target_ms", offsetof(struct sample, target_ms), false);
+				stat_json(f, v, "target_cpu_ms", offsetof(struct sample, target_cpu_ms), false);
+			}
 			for (int j = 0; j < v->n_ok; j++) {
 				if (!v->s[j].has_events)
 					continue;

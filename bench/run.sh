@@ -9,7 +9,8 @@
 #   BENCH_CALLS       add_test calls per per-event run (default 1000000)
 #   BENCH_SSL_RUNS    runs per sslsniff load step (default 5)
 #   BENCH_SSLFD_RUNS  runs per sslfd variant (default 10)
-#   BENCH_ONLY        space-separated subset of: startup events sslsniff sslfd procwatch micro profile dwarf
+#   BENCH_GNUTLS_RUNS runs per GnuTLS per-call variant and per GnuTLS loss step (default 10)
+#   BENCH_ONLY        space-separated subset of: startup events sslsniff sslfd gnutls procwatch micro profile dwarf
 #                     (default: all)
 #
 # The machine is shared and noisy (2 cores, other builds, qemu): every group runs its variants
@@ -23,7 +24,8 @@ EVENT_RUNS=${BENCH_EVENT_RUNS:-20}
 CALLS=${BENCH_CALLS:-1000000}
 SSL_RUNS=${BENCH_SSL_RUNS:-5}
 SSLFD_RUNS=${BENCH_SSLFD_RUNS:-10}
-ONLY=${BENCH_ONLY:-startup events sslsniff sslfd procwatch micro profile dwarf}
+GNUTLS_RUNS=${BENCH_GNUTLS_RUNS:-10}
+ONLY=${BENCH_ONLY:-startup events sslsniff sslfd gnutls procwatch micro profile dwarf}
 OUT=build/bench
 H=$OUT/harness
 T=$PWD/build/targets/demo_v1
@@ -50,6 +52,7 @@ echo '{}' >$OUT/startup.json
 echo '{}' >$OUT/events.json
 echo '[]' >$OUT/sslsniff.json
 echo '{}' >$OUT/sslfd.json
+echo '{}' >$OUT/gnutls.json
 echo '{}' >$OUT/micro.json
 echo '{}' >$OUT/profile.json
 
@@ -113,6 +116,53 @@ if want sslfd; then
 		nofd= ./coreprobe -j sslsniff --no-fd-syscalls
 fi
 
+# ---- 4e. GnuTLS (bench/gnutlspair, the system's libgnutls30): (1) per-call cost: one pair,
+# GNUTLS_WRITES 64-byte gnutls_record_send calls as fast as it can (each read by one
+# gnutls_record_recv), untraced / a bare uprobe counter on the two calls (bpftrace count():
+# entry only, and entry + return, the probes a plaintext tracer needs: a receive's bytes exist
+# only at its return), and on entry + return of the four record calls sslsniff probes (send,
+# send2, recv, recv_seq: gnutls_record_send tail-calls send2, so one send traps twice on entry)
+# / coreprobe sslsniff; (2) loss: 1 KiB records, 2 pairs, the offered
+# rates of the sslsniff steps above ----
+GNUTLS_WRITES=20000
+GNUTLS_LIB=/lib/x86_64-linux-gnu/libgnutls.so.30
+if want gnutls; then
+	echo "bench: gnutls, $GNUTLS_RUNS runs per variant and step" >&2
+	[ -e $GNUTLS_LIB ] || die "no $GNUTLS_LIB (libgnutls30)"
+	# A private copy of the library (same bytes, same build-id, so the same blob), which the
+	# pair loads through LD_LIBRARY_PATH: uprobes belong to the file, and other tracers on the
+	# system's libgnutls (other engineers' sslsniff runs) would trap in every variant,
+	# "untraced" included. The tracers are pointed at the copy.
+	mkdir -p $OUT/gnutls-lib
+	cp "$(readlink -f $GNUTLS_LIB)" $OUT/gnutls-lib/libgnutls.so.30
+	G=$PWD/$OUT/gnutls-lib/libgnutls.so.30
+	GP="env LD_LIBRARY_PATH=$PWD/$OUT/gnutls-lib $OUT/gnutlspair"
+	$GP 1 0 64 1 >/dev/null || die "gnutlspair does not run on the copy of $GNUTLS_LIB"
+	# Other tracers' uprobes on any libgnutls now (none of this bench's are running): a
+	# system-wide sslsniff of someone else traps in every variant, "untraced" included
+	FOREIGN=$(bpftool perf 2>/dev/null | grep -c 'libgnutls' || true)
+	[ "$FOREIGN" = 0 ] || echo "bench: warning: $FOREIGN uprobes of other tracers on libgnutls (bpftool perf): the GnuTLS figures are not clean" >&2
+	$H -n "$GNUTLS_RUNS" -w 1 -o $OUT/gnutls-call.json --target $GP $GNUTLS_WRITES 0 64 1 --- \
+		untraced= - \
+		count_entry@stdout= bpftrace -B line -e "BEGIN { printf(\"Tracing\\n\"); } uprobe:$G:gnutls_record_send { @s = count(); } uprobe:$G:gnutls_record_recv { @r = count(); }" \
+		count_entry_return@stdout= bpftrace -B line -e "BEGIN { printf(\"Tracing\\n\"); } uprobe:$G:gnutls_record_send { @s = count(); } uprobe:$G:gnutls_record_recv { @r = count(); } uretprobe:$G:gnutls_record_send { @sr = count(); } uretprobe:$G:gnutls_record_recv { @rr = count(); }" \
+		count_sslsniff_probes@stdout= bpftrace -B line -e "BEGIN { printf(\"Tracing\\n\"); } uprobe:$G:gnutls_record_send,uprobe:$G:gnutls_record_send2,uprobe:$G:gnutls_record_recv,uprobe:$G:gnutls_record_recv_seq { @e = count(); } uretprobe:$G:gnutls_record_send,uretprobe:$G:gnutls_record_send2,uretprobe:$G:gnutls_record_recv,uretprobe:$G:gnutls_record_recv_seq { @r = count(); }" \
+		sslsniff= ./coreprobe -j sslsniff --lib $G
+	steps=
+	for rate in 1000 2000 4000 8000 16000 0; do
+		writes=$rate
+		[ "$rate" = 0 ] && writes=20000
+		$H -n "$GNUTLS_RUNS" -w 0 -o $OUT/gnutls-step.json --target $GP "$writes" "$rate" 1024 2 --- \
+			untraced= - \
+			sslsniff= ./coreprobe -j sslsniff --lib $G
+		steps="$steps$(jq -c --argjson r "$rate" --argjson w "$writes" \
+			'{rate_per_pair: $r, writes_per_pair: $w, pairs: 2, runs: .}' $OUT/gnutls-step.json)"$'\n'
+	done
+	printf '%s' "$steps" | jq -s --slurpfile call $OUT/gnutls-call.json --argjson foreign "$FOREIGN" \
+		'{per_call: $call[0], loss: ., foreign_probes: $foreign}' >$OUT/gnutls.json
+	rm -f $OUT/gnutls-step.json $OUT/gnutls-call.json
+fi
+
 # ---- 4d. sslsniff: exec of a new process -> its libssl covered (bench/procwatch.sh, its own
 # JSON: build/bench/procwatch.json) ----
 if want procwatch; then
@@ -164,7 +214,7 @@ fi
 
 LOAD_AFTER=$(loadavg)
 CMD="make bench"
-for v in BENCH_RUNS BENCH_EVENT_RUNS BENCH_CALLS BENCH_SSL_RUNS BENCH_SSLFD_RUNS BENCH_ONLY; do
+for v in BENCH_RUNS BENCH_EVENT_RUNS BENCH_CALLS BENCH_SSL_RUNS BENCH_SSLFD_RUNS BENCH_GNUTLS_RUNS BENCH_ONLY; do
 	if [ -n "${!v:-}" ]; then CMD="$v=\"${!v}\" $CMD"; fi
 done
 ARCHIVE=$OUT/archive.json
@@ -181,6 +231,7 @@ jq -n \
 	--slurpfile startup $OUT/startup.json --slurpfile events $OUT/events.json \
 	--slurpfile ssl $OUT/sslsniff.json --slurpfile micro $OUT/micro.json \
 	--slurpfile sslfd $OUT/sslfd.json --argjson sslfd_calls "$SSLFD_WRITES" \
+	--slurpfile gnutls $OUT/gnutls.json --argjson gnutls_calls "$GNUTLS_WRITES" \
 	--slurpfile profile $OUT/profile.json \
 	--slurpfile archive "$( [ -s $ARCHIVE ] && echo $ARCHIVE || echo $OUT/archive-none.json)" \
 	-f bench/results.jq >$OUT/results.json

@@ -18,6 +18,7 @@ def lbl: {
 	trace8: "traced by `coreprobe -j trace`, 8 expressions (2 whole structs)",
 	floor: "traced by the floor (bench/floor.bpf.c, plain reads, same event size)"
 }[.] // .;
+def rat(a; b): if a == null or b == null or b == 0 then null else a / b end;
 def yes: if . == null then "–" elif . then "**met**" else "**missed**" end;
 
 . as $r |
@@ -63,6 +64,23 @@ if ($r.sslsniff | length) == 0 then "(not run)" else (
 ) end,
 if ($r.sslsniff | length) == 0 then empty else
 "Highest delivery rate with zero loss: \($r.sslsniff_zero_loss_events_per_s | n(0)) events/s. sslsniff start-up in these runs: \([$r.sslsniff[].attach_ms | select(. != null)] | if length > 0 then (sort | .[length / 2 | floor] | n(1)) else "–" end) ms, peak RSS \([$r.sslsniff[].hwm_kb | select(. != null)] | if length > 0 then (sort | .[length / 2 | floor] | n(0)) else "–" end) KB." end,
+"",
+"### GnuTLS — bench/gnutlspair (system libgnutls30), \($r.gnutls.runs // "–") runs per variant",
+"",
+if ($r.gnutls.added_us_per_call // null) == null then "(not run)" else (
+"| per gnutls_record_send + gnutls_record_recv pair (64 B, \($r.gnutls.calls) per run) | added CPU µs (target + tracer after attach) | of which in the target (traps, BPF) | added wall µs |",
+"|---|---|---|---|",
+($r.gnutls.added_cpu_us_per_call | to_entries[] | "| \(.key) | \(.value | n(3)) | \($r.gnutls.added_target_cpu_us_per_call[.key] | n(3)) | \($r.gnutls.added_us_per_call[.key] | n(3)) |"),
+"",
+($r.gnutls.added_cpu_us_per_call as $c | $r.gnutls.added_target_cpu_us_per_call as $t |
+"CPU: sslsniff / counter on entry + return \(rat($c.sslsniff; $c.count_entry_return) | n(3))× (in the target alone \(rat($t.sslsniff; $t.count_entry_return) | n(3))×), / counter on the same four calls \(rat($c.sslsniff; $c.count_sslsniff_probes) | n(3))×, / counter on entry only \(rat($c.sslsniff; $c.count_entry) | n(3))×; events \($r.gnutls.events), lost \($r.gnutls.lost)."),
+"",
+(if ($r.gnutls.foreign_probes // 0) > 0 then "**Not clean:** \($r.gnutls.foreign_probes) uprobes of other tracers were on libgnutls when these ran (`bpftool perf`)." else empty end),
+"",
+"| 1 KiB records, 2 pairs: offered/s per pair | untraced ms | traced ms | events/s | lost per run |",
+"|---|---|---|---|---|",
+($r.gnutls.loss[] | "| \(if .rate_per_pair == 0 then "max" else .rate_per_pair end) | \(.untraced_ms | n(0)) | \(.traced_ms | n(0)) | \(.events_per_s | n(0)) | \(.lost_per_run | n(0)) |")
+) end,
 "",
 "### Where exec→attached goes (profile: strace -T, 10 runs; callgrind, 1 run)",
 "",

@@ -115,7 +115,7 @@ cpio busybox-static qemu-system-x86
 tshark openssl perl
 iproute2 ipset libcap2-bin util-linux procps kmod
 valgrind libclang-rt-14-dev
-libssl-dev jq strace
+libssl-dev libgnutls28-dev jq strace
 man-db groff-base
 gnutls-bin curl wget git python3
 libelf-dev libzstd-dev zlib1g-dev
