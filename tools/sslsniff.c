@@ -26,6 +26,7 @@
 #include "src/runtime/procwatch.h"
 #include "src/runtime/tlskeys.h"
 #include "src/runtime/tracer.h"
+#include "src/runtime/uprobe.h"
 #include "tools/tools.h"
 
 #include "bpf/sslsniff.h"
@@ -661,6 +662,7 @@ static int load_gtls_build(struct sslsniff *S, int b, int i)
 		err = cp_bpf_error(err, "sharing the event maps");
 		goto fail;
 	}
+	cp_uprobe_prepare_object(gb->skel->obj);
 	err = sslsniff_bpf__load(gb->skel);
 	cp_load_done(&gb->load);
 	if (err) {
@@ -762,6 +764,7 @@ open_obj:
 		if (err)
 			return cp_bpf_error(err, "sharing the event maps");
 	}
+	cp_uprobe_prepare_object(in->skel->obj);
 	err = sslsniff_bpf__load(in->skel);
 	cp_load_done(&in->load);
 	if (err)
@@ -828,29 +831,27 @@ static int attach_one_gtls(struct sslsniff *S, struct gtls_lib *g)
 	struct stat st;
 
 	for (size_t p = 0; p < ARRAY_SIZE(gtls_probes); p++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = gtls_probes[p].func, .retprobe = gtls_probes[p].ret);
 		struct bpf_link *link;
 
 		if (elf_has_function(file, gtls_probes[p].func) != 1) {	/* e.g. no send2 before 3.6.x */
 			cp_error_clear();
 			continue;
 		}
-		link = bpf_program__attach_uprobe_opts(gtls_probes[p].prog(S->inst[0].skel), S->pid ? S->pid : -1,
-						       file, 0, &o);
+		link = cp_uprobe_attach(gtls_probes[p].prog(S->inst[0].skel), S->pid ? S->pid : -1, file,
+					gtls_probes[p].func, gtls_probes[p].ret);
 		if (!link)
 			return cp_bpf_error(errno, "attaching uprobes to GnuTLS");
 		S->gtls_links[S->n_gtls_links++] = link;
 	}
 	for (size_t p = 0; p < ARRAY_SIZE(gtls_key_probes) && g->build >= 0; p++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = gtls_key_probes[p].func, .retprobe = gtls_key_probes[p].ret);
 		struct bpf_link *link;
 
 		if (elf_has_function(file, gtls_key_probes[p].func) != 1) {
 			cp_error_clear();
 			continue;
 		}
-		link = bpf_program__attach_uprobe_opts(gtls_key_probes[p].prog(gbuild_skel(S, g->build)), S->pid ? S->pid : -1,
-						       file, 0, &o);
+		link = cp_uprobe_attach(gtls_key_probes[p].prog(gbuild_skel(S, g->build)), S->pid ? S->pid : -1, file,
+					gtls_key_probes[p].func, gtls_key_probes[p].ret);
 		if (!link)
 			return cp_bpf_error(errno, "attaching the GnuTLS key uprobes");
 		S->gtls_links[S->n_gtls_links++] = link;
@@ -880,14 +881,13 @@ static int attach_lib(struct sslsniff *S, struct instance *in, struct ssl_lib *l
 	struct stat st;
 
 	for (size_t p = 0; p < ARRAY_SIZE(probes); p++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = probes[p].func, .retprobe = probes[p].ret);
 		struct bpf_link *link;
 
 		if (elf_has_function(file, probes[p].func) != 1) {	/* e.g. no _ex in old builds */
 			cp_error_clear();
 			continue;
 		}
-		link = bpf_program__attach_uprobe_opts(probes[p].prog(in->skel), S->pid ? S->pid : -1, file, 0, &o);
+		link = cp_uprobe_attach(probes[p].prog(in->skel), S->pid ? S->pid : -1, file, probes[p].func, probes[p].ret);
 		if (!link)
 			return cp_bpf_error(errno, "attaching uprobes to OpenSSL");
 		in->links[in->n_links++] = link;

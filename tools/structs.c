@@ -15,6 +15,7 @@
 #include "src/common.h"
 #include "src/btf/elfinfo.h"
 #include "src/runtime/tracer.h"
+#include "src/runtime/uprobe.h"
 #include "tools/tools.h"
 
 #include "bpf/structs.h"
@@ -108,7 +109,6 @@ static int check_same_file(const char *path, const struct elf_info *ei)
 int do_structs(int argc, char **argv)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
-	LIBBPF_OPTS(bpf_uprobe_opts, uprobe_opts, .func_name = SYMBOL);
 	struct structs_env se = { 0 };
 	struct structs_bpf *skel = NULL;
 	struct cp_events events = { 0 };
@@ -154,13 +154,14 @@ int do_structs(int argc, char **argv)
 	}
 	if ((err = cp_load_prepare(&run, &load, skel->obj)))
 		goto out;
+	cp_uprobe_prepare_object(skel->obj);
 	err = structs_bpf__load(skel);
 	cp_load_done(&load);
 	if (err) {
 		err = cp_bpf_error(err, "loading the BPF program (CO-RE relocation against the merged BTF)");
 		goto out;
 	}
-	link = bpf_program__attach_uprobe_opts(skel->progs.add_test, se.pid ? se.pid : -1, target, 0, &uprobe_opts);
+	link = cp_uprobe_attach(skel->progs.add_test, se.pid ? se.pid : -1, target, SYMBOL, false);
 	if (!link) {
 		err = cp_bpf_error(errno, "attaching the uprobe to " SYMBOL);
 		goto out;

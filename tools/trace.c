@@ -20,6 +20,7 @@
 #include "src/common.h"
 #include "src/runtime/attach.h"
 #include "src/runtime/tracer.h"
+#include "src/runtime/uprobe.h"
 #include "src/trace/expr.h"
 #include "src/trace/value.h"
 #include "tools/tools.h"
@@ -327,8 +328,7 @@ static struct bpf_link *attach(struct trace_bpf *skel, const struct trace_env *t
 		LIBBPF_OPTS(bpf_kprobe_opts, ko);
 		return bpf_program__attach_kprobe_opts(skel->progs.trace_probe, te->func, &ko);
 	}
-	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = te->func, .retprobe = te->at_return);
-	return bpf_program__attach_uprobe_opts(skel->progs.trace_probe, te->pid ? te->pid : -1, target, 0, &uo);
+	return cp_uprobe_attach(skel->progs.trace_probe, te->pid ? te->pid : -1, target, te->func, te->at_return);
 }
 
 int do_trace(int argc, char **argv)
@@ -414,6 +414,8 @@ int do_trace(int argc, char **argv)
 	skel->rodata->filter_tgid = te.pid;
 	if ((err = cp_load_prepare(&run, &load, skel->obj)))
 		goto out;
+	if (!te.kernel)
+		cp_uprobe_prepare_program(skel->progs.trace_probe);
 	err = trace_bpf__load(skel);
 	cp_load_done(&load);
 	if (err) {
