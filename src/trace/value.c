@@ -106,9 +106,21 @@ static void dump_printf(void *ctx, const char *fmt, va_list args)
 	vfprintf(ctx, fmt, args);
 }
 
+/* An integer, enum or bitfield value; *name: the enumerator it equals, if it is one. */
+static __u64 value_int(const struct btf *btf, const struct btf_type *t, const struct trace_value *v,
+		       const __u8 *data, const char **name)
+{
+	__u64 x = v->kind == TV_BITFIELD ? load_bits(data, v->bit_shift, v->bit_size, v->is_signed) :
+					   load_int(data, v->size, v->is_signed);
+
+	*name = t && (btf_is_enum(t) || btf_is_enum64(t)) ? enum_name(btf, t, x) : NULL;
+	return x;
+}
+
 void tv_print_text(FILE *f, const struct btf *btf, const struct trace_value *v, const __u8 *data)
 {
 	const struct btf_type *t = btf__type_by_id(btf, v->resolved_id);
+	const char *name;
 	__u64 x;
 
 	switch (v->kind) {
@@ -121,17 +133,8 @@ void tv_print_text(FILE *f, const struct btf *btf, const struct trace_value *v, 
 	case TV_INT:
 	case TV_ENUM:
 	case TV_BITFIELD:
-		x = v->kind == TV_BITFIELD ? load_bits(data, v->bit_shift, v->bit_size, v->is_signed) :
-					     load_int(data, v->size, v->is_signed);
-		if (t && (btf_is_enum(t) || btf_is_enum64(t))) {
-			const char *n = enum_name(btf, t, x);
-
-			if (n) {
-				fputs(n, f);
-				return;
-			}
-		}
-		print_num(f, x, v->is_signed);
+		x = value_int(btf, t, v, data, &name);
+		name ? (void)fputs(name, f) : print_num(f, x, v->is_signed);
 		return;
 	case TV_AGGR: {
 		LIBBPF_OPTS(btf_dump_type_data_opts, o, .compact = true, .emit_zeroes = true);
@@ -270,6 +273,7 @@ static void json_aggr(FILE *f, const struct btf *btf, __u32 id, const __u8 *data
 void tv_print_json(FILE *f, const struct btf *btf, const struct trace_value *v, const __u8 *data)
 {
 	const struct btf_type *t = btf__type_by_id(btf, v->resolved_id);
+	const char *name;
 	__u64 x;
 
 	switch (v->kind) {
@@ -282,17 +286,8 @@ void tv_print_json(FILE *f, const struct btf *btf, const struct trace_value *v, 
 	case TV_INT:
 	case TV_ENUM:
 	case TV_BITFIELD:
-		x = v->kind == TV_BITFIELD ? load_bits(data, v->bit_shift, v->bit_size, v->is_signed) :
-					     load_int(data, v->size, v->is_signed);
-		if (t && (btf_is_enum(t) || btf_is_enum64(t))) {
-			const char *n = enum_name(btf, t, x);
-
-			if (n) {
-				json_str(f, n);
-				return;
-			}
-		}
-		print_num(f, x, v->is_signed);
+		x = value_int(btf, t, v, data, &name);
+		name ? json_str(f, name) : print_num(f, x, v->is_signed);
 		return;
 	case TV_AGGR:
 		json_aggr(f, btf, v->resolved_id, data, v->size, 0);
