@@ -80,7 +80,7 @@ BTF_SRC := $(addprefix src/btf/,elfinfo.c hostinfo.c blobstore.c btfmerge.c btfp
 RUNTIME_SRC := $(addprefix src/runtime/,tracer.c tlskeys.c outfile.c attach.c tchook.c netutil.c hist.c userdb.c uprobe.c)
 # `coreprobe trace`'s expression parser, plan builder and value printer (pure: fuzzed alone)
 TRACE_SRC := $(addprefix src/trace/,expr.c value.c)
-CORE_SRC := src/common.c $(BTF_SRC) $(RUNTIME_SRC) $(TRACE_SRC)
+CORE_SRC := src/common.c src/linebuf.c $(BTF_SRC) $(RUNTIME_SRC) $(TRACE_SRC)
 # Runtime components with a BPF object of their own (bpf/<name>.bpf.c + bpf/<name>.h, no
 # tools/ file): loaded by the tools that use them. Their sources need the skeleton, so they
 # link with the tools, not into CORE_SRC (mkstore and the unit tests build without skeletons).

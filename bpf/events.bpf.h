@@ -43,6 +43,19 @@ struct {
 
 const volatile bool cp_use_ringbuf = true;
 
+/* The reader is woken once a batch is queued (an eighth of the ring); a quieter stream is
+ * picked up by its poll timeout (100 ms, cp_events_loop in src/runtime/tracer.c), and every
+ * exit drains the ring. Why: by default the kernel wakes a caught-up reader for every record,
+ * and a reader woken per event spent more CPU on the wake-up, the epoll call and a write per
+ * event than on the event itself (perf of sslsniff in the GnuTLS per-call bench). */
+#define CP_WAKEUP_BYTES (CP_RINGBUF_SIZE / 8)
+
+static __always_inline __u64 cp_wakeup_flag(void)
+{
+	return bpf_ringbuf_query(&events_rb, BPF_RB_AVAIL_DATA) >= CP_WAKEUP_BYTES ?
+	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void cp_event_count_drop(void)
 {
 	__u32 zero = 0;
@@ -69,7 +82,7 @@ static __always_inline void *cp_event_reserve(__u32 size)
 static __always_inline void cp_event_submit(void *ctx, void *e, __u32 size)
 {
 	if (cp_use_ringbuf)
-		bpf_ringbuf_submit(e, 0);
+		bpf_ringbuf_submit(e, cp_wakeup_flag());
 	else if (bpf_perf_event_output(ctx, &events_pb, BPF_F_CURRENT_CPU, e, size) < 0)
 		cp_event_count_drop();
 }
@@ -88,7 +101,7 @@ static __always_inline void cp_event_output(void *ctx, void *e, __u64 size)
 	long err;
 
 	if (cp_use_ringbuf)
-		err = bpf_ringbuf_output(&events_rb, e, size, 0);
+		err = bpf_ringbuf_output(&events_rb, e, size, cp_wakeup_flag());
 	else
 		err = bpf_perf_event_output(ctx, &events_pb, BPF_F_CURRENT_CPU, e, size);
 	if (err < 0)

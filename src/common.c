@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "src/common.h"
+#include "src/linebuf.h"
 
 struct cp_env env;
 
@@ -78,29 +79,11 @@ void cp_warn(const char *fmt, ...)
 
 void json_strn(FILE *f, const char *s, size_t n)
 {
-	size_t run = 0;	/* start of the pending run of characters that need no escape */
+	struct linebuf lb;
 
-	/* Runs go out in one fwrite: a tracer writes these per event, and one stdio call per
-	 * character was most of trace's JSON cost. */
-	fputc('"', f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = s[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
-			continue;
-		fwrite(s + run, 1, i - run, f);
-		run = i + 1;
-		switch (c) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default: fprintf(f, "\\u%04x", c);
-		}
-	}
-	fwrite(s + run, 1, n - run, f);
-	fputc('"', f);
+	lb_init(&lb, f);
+	lb_json_strn(&lb, s, n);
+	lb_flush(&lb);
 }
 
 void json_str(FILE *f, const char *s)

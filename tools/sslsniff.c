@@ -26,6 +26,7 @@
 #include "src/runtime/procwatch.h"
 #include "src/runtime/tlskeys.h"
 #include "src/runtime/tracer.h"
+#include "src/linebuf.h"
 #include "src/runtime/uprobe.h"
 #include "tools/tools.h"
 
@@ -825,14 +826,38 @@ static int attach_io(struct sslsniff *S)
 
 /* One GnuTLS library on the first object's programs (no per-build BTF is involved). A mapped
  * library is attached through its kept fd: the very file the process maps. */
+/*
+ * gnutls_record_send is, in every build Debian ships, `return gnutls_record_send2(s, d, n, 0, 0)`
+ * compiled to a tail jump. Probing both made each send trap four times (two entries, two
+ * returns) for one event; the traps are most of sslsniff's cost per call. When the library's
+ * own code proves the jump (src/btf/elfinfo.c: elf_func_tail_calls), only send2 is probed and
+ * a gnutls_record_send is reported as the gnutls_record_send2 it runs. Otherwise both are
+ * probed and the outermost call is reported (gtls_enter in bpf/sslsniff.bpf.c).
+ */
+static bool send_is_thunk(const char *file, const char *shown)
+{
+	int r = elf_func_tail_calls(file, "gnutls_record_send", "gnutls_record_send2");
+
+	if (env.verbose)
+		fprintf(stderr, "coreprobe: %s: %s%s%s\n", shown, r == 1 ?
+			"gnutls_record_send only tail-calls gnutls_record_send2: probed there, reported as gnutls_record_send2" :
+			"gnutls_record_send is not proven a tail call of gnutls_record_send2: both probed",
+			r < 0 ? ": " : "", r < 0 ? cp_errmsg() : "");
+	cp_error_clear();
+	return r == 1;
+}
+
 static int attach_one_gtls(struct sslsniff *S, struct gtls_lib *g)
 {
 	const char *file = *g->file ? g->file : g->path;
+	bool send_thunk = send_is_thunk(file, g->path);
 	struct stat st;
 
 	for (size_t p = 0; p < ARRAY_SIZE(gtls_probes); p++) {
 		struct bpf_link *link;
 
+		if (send_thunk && !strcmp(gtls_probes[p].func, "gnutls_record_send"))
+			continue;
 		if (elf_has_function(file, gtls_probes[p].func) != 1) {	/* e.g. no send2 before 3.6.x */
 			cp_error_clear();
 			continue;
@@ -1115,30 +1140,47 @@ static const char *fd_why_name(const struct sslsniff *S, const struct ssl_data_e
 	}
 }
 
-static void print_text(const uint8_t *d, size_t n)
+/* Text mode: printable bytes as they are, \r and others escaped, a final newline. */
+static void print_text(struct linebuf *lb, const uint8_t *d, size_t n)
 {
+	static const char hexd[] = "0123456789abcdef";
+
 	for (size_t i = 0; i < n; i++) {
-		if (d[i] == '\n' || d[i] == '\t' || (d[i] >= 0x20 && d[i] < 0x7f))
-			putchar(d[i]);
-		else if (d[i] == '\r')
-			fputs("\\r", stdout);
-		else
-			printf("\\x%02x", d[i]);
+		if (d[i] == '\n' || d[i] == '\t' || (d[i] >= 0x20 && d[i] < 0x7f)) {
+			lb_char(lb, d[i]);
+		} else if (d[i] == '\r') {
+			lb_lit(lb, "\\r");
+		} else {
+			lb_lit(lb, "\\x");
+			lb_char(lb, hexd[d[i] >> 4]);
+			lb_char(lb, hexd[d[i] & 15]);
+		}
 	}
 	if (n && d[n - 1] != '\n')
-		putchar('\n');
+		lb_char(lb, '\n');
 }
 
-static void print_hexdump(const uint8_t *d, size_t n)
+static void print_hexdump(struct linebuf *lb, const uint8_t *d, size_t n)
 {
+	static const char hexd[] = "0123456789abcdef";
+
 	for (size_t off = 0; off < n; off += 16) {
-		printf("    %04zx ", off);
-		for (size_t i = 0; i < 16; i++)
-			i + off < n ? printf(" %02x", d[off + i]) : printf("   ");
-		printf("  |");
+		lb_lit(lb, "    ");
+		for (int sh = 12; sh >= 0; sh -= 4)	/* "%04zx": data is at most SSL_DATA_MAX */
+			lb_char(lb, hexd[(off >> sh) & 15]);
+		lb_char(lb, ' ');
+		for (size_t i = 0; i < 16; i++) {
+			if (i + off < n) {
+				lb_char(lb, ' ');
+				lb_hex(lb, d + off + i, 1);
+			} else {
+				lb_lit(lb, "   ");
+			}
+		}
+		lb_lit(lb, "  |");
 		for (size_t i = 0; i < 16 && off + i < n; i++)
-			putchar(d[off + i] >= 0x20 && d[off + i] < 0x7f ? d[off + i] : '.');
-		printf("|\n");
+			lb_char(lb, d[off + i] >= 0x20 && d[off + i] < 0x7f ? d[off + i] : '.');
+		lb_lit(lb, "|\n");
 	}
 }
 
@@ -1151,11 +1193,91 @@ static const char *event_lib(const struct sslsniff *S, const struct ssl_data_eve
 		S->libs[S->inst[e->h.instance].libs[0]].ssl_path : NULL;
 }
 
+static void print_data_json(struct sslsniff *S, struct linebuf *lb, const struct ssl_data_event *e,
+			    size_t cap, bool trunc)
+{
+	const char *lib = event_lib(S, e);
+	char num[LB_NUM_MAX];
+
+	lb_lit(lb, "{\"time\":");
+	lb_mem(lb, num, lb_fmt_secs6(num, (int64_t)(e->h.ts_ns - S->start_ns)));
+	lb_lit(lb, ",\"pid\":");
+	lb_u64(lb, e->h.pid);
+	lb_lit(lb, ",\"tid\":");
+	lb_u64(lb, e->h.tid);
+	lb_lit(lb, ",\"uid\":");
+	lb_u64(lb, e->h.uid);
+	lb_lit(lb, ",\"comm\":");
+	lb_json_strn(lb, e->h.comm, strnlen(e->h.comm, sizeof(e->h.comm)));
+	lb_lit(lb, ",\"func\":\"");
+	lb_str(lb, func_name(e));
+	e->dir == SSL_DIR_WRITE ? lb_lit(lb, "\",\"dir\":\"write\",\"fd\":") : lb_lit(lb, "\",\"dir\":\"read\",\"fd\":");
+	if (fd_source_name(e)) {
+		lb_i64(lb, e->fd);
+		lb_lit(lb, ",\"fd_source\":\"");
+		lb_str(lb, fd_source_name(e));
+		lb_char(lb, '"');
+	} else {
+		lb_lit(lb, "null,\"fd_source\":null,\"fd_unknown\":\"");
+		lb_str(lb, fd_why_name(S, e));
+		lb_char(lb, '"');
+	}
+	lb_lit(lb, ",\"len\":");
+	lb_u64(lb, e->len);
+	lb_lit(lb, ",\"captured\":");
+	lb_u64(lb, cap);
+	trunc ? lb_lit(lb, ",\"truncated\":true") : lb_lit(lb, ",\"truncated\":false");
+	if (is_gnutls(e)) {
+		lb_lit(lb, ",\"library\":\"gnutls\",\"layout\":null");
+	} else {
+		lb_lit(lb, ",\"library\":\"openssl\",\"layout\":\"");
+		lb_str(lb, layout_name(e->h.layout));
+		lb_char(lb, '"');
+	}
+	lb_lit(lb, ",\"lib\":");
+	lib ? lb_json_strn(lb, lib, strlen(lib)) : lb_lit(lb, "null");
+	if (S->hexdump) {
+		lb_lit(lb, ",\"hex\":\"");
+		lb_hex(lb, e->data, cap);
+		lb_lit(lb, "\"}\n");
+	} else {
+		lb_lit(lb, ",\"data\":");
+		lb_json_strn(lb, (const char *)e->data, cap);
+		lb_lit(lb, "}\n");
+	}
+}
+
+/* "fd ?": the fd is not proven for this call (see docs/sslsniff.md); never a guess */
+static void print_data_text(struct sslsniff *S, struct linebuf *lb, const struct ssl_data_event *e,
+			    size_t cap, bool trunc)
+{
+	char num[LB_NUM_MAX];
+	const char *fn = func_name(e);
+
+	lb_padded(lb, num, lb_fmt_secs6(num, (int64_t)(e->h.ts_ns - S->start_ns)), -12);
+	lb_char(lb, ' ');
+	lb_padded(lb, e->h.comm, strnlen(e->h.comm, sizeof(e->h.comm)), -16);
+	lb_char(lb, ' ');
+	lb_padded(lb, num, lb_fmt_u64(num, e->h.pid), -7);
+	lb_char(lb, ' ');
+	lb_padded(lb, num, lb_fmt_u64(num, e->h.tid), -7);
+	lb_lit(lb, " fd ");
+	if (e->fd_source)
+		lb_padded(lb, num, lb_fmt_i64(num, e->fd), -4);
+	else
+		lb_lit(lb, "?   ");
+	lb_char(lb, ' ');
+	lb_padded(lb, fn, strlen(fn), -12);
+	lb_char(lb, ' ');
+	lb_u64(lb, e->len);
+	trunc ? lb_lit(lb, " bytes (truncated)\n") : lb_lit(lb, " bytes\n");
+	S->hexdump ? print_hexdump(lb, e->data, cap) : print_text(lb, e->data, cap);
+}
+
 static void on_data(struct sslsniff *S, const struct ssl_data_event *e, size_t size)
 {
+	static struct linebuf lb;	/* 8 KiB: not on the stack of every event */
 	size_t cap = e->captured;
-	const char *lib = event_lib(S, e);
-	double t = (e->h.ts_ns - S->start_ns) / 1e9;
 	bool trunc;
 
 	if (cap > size - offsetof(struct ssl_data_event, data))
@@ -1163,42 +1285,9 @@ static void on_data(struct sslsniff *S, const struct ssl_data_event *e, size_t s
 	trunc = cap < e->len;
 	if (!cp_event_accept(&S->run))
 		return;
-	if (env.json) {
-		char hex[2 * 64 + 1];
-
-		printf("{\"time\":%.6f,\"pid\":%u,\"tid\":%u,\"uid\":%u,\"comm\":", t, e->h.pid, e->h.tid, e->h.uid);
-		json_strn(stdout, e->h.comm, strnlen(e->h.comm, sizeof(e->h.comm)));
-		printf(",\"func\":\"%s\",\"dir\":\"%s\",\"fd\":", func_name(e), e->dir == SSL_DIR_WRITE ? "write" : "read");
-		if (fd_source_name(e))
-			printf("%d,\"fd_source\":\"%s\"", e->fd, fd_source_name(e));
-		else
-			printf("null,\"fd_source\":null,\"fd_unknown\":\"%s\"", fd_why_name(S, e));
-		printf(",\"len\":%u,\"captured\":%zu,\"truncated\":%s,\"library\":\"%s\",\"layout\":", e->len, cap,
-		       trunc ? "true" : "false", is_gnutls(e) ? "gnutls" : "openssl");
-		is_gnutls(e) ? printf("null") : printf("\"%s\"", layout_name(e->h.layout));
-		printf(",\"lib\":");
-		lib ? json_str(stdout, lib) : (void)printf("null");
-		if (S->hexdump) {
-			printf(",\"hex\":\"");
-			for (size_t off = 0; off < cap; off += 64) {
-				size_t n = cap - off < 64 ? cap - off : 64;
-
-				hex_encode(e->data + off, n, hex);
-				fputs(hex, stdout);
-			}
-			printf("\"}\n");
-		} else {
-			printf(",\"data\":");
-			json_strn(stdout, (const char *)e->data, cap);
-			printf("}\n");
-		}
-		return;
-	}
-	/* "fd ?": the fd is not proven for this call (see docs/sslsniff.md); never a guess */
-	printf("%-12.6f %-16.16s %-7u %-7u fd ", t, e->h.comm, e->h.pid, e->h.tid);
-	e->fd_source ? printf("%-4d", e->fd) : printf("%-4s", "?");
-	printf(" %-12s %u bytes%s\n", func_name(e), e->len, trunc ? " (truncated)" : "");
-	S->hexdump ? print_hexdump(e->data, cap) : print_text(e->data, cap);
+	lb_init(&lb, stdout);
+	env.json ? print_data_json(S, &lb, e, cap, trunc) : print_data_text(S, &lb, e, cap, trunc);
+	lb_flush(&lb);
 }
 
 static int keylog_open(struct keylog *kl, const char *path)

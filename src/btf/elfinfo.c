@@ -426,3 +426,243 @@ fail:
 		elf_end(elf);
 	return err;
 }
+
+/* ---- Is a function only a tail call of another? (elf_func_tail_calls) ----
+ * Why by hand: no dependency of ours decodes machine code. The check is deliberately narrow:
+ * a few instructions that only set registers other than the first three arguments, then one
+ * direct jump to TO itself or to the PLT entry whose GOT slot the dynamic linker binds to TO.
+ * Anything else is "not proven" and the caller keeps its general route. */
+
+static uint32_t le32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* x86-64: rdi, rsi, rdx carry the first three arguments; rsp the return address */
+static bool x86_reg_kept(int reg)
+{
+	return reg != 7 && reg != 6 && reg != 2 && reg != 4;
+}
+
+static int x86_thunk_target(const uint8_t *p, size_t n, uint64_t addr, uint64_t *target)
+{
+	size_t i = 0;
+
+	if (n >= 4 && !memcmp(p, "\xf3\x0f\x1e\xfa", 4))	/* endbr64 */
+		i = 4;
+	for (int k = 0; k < 4 && i < n; k++) {
+		uint8_t rex = (p[i] & 0xf0) == 0x40 ? p[i] : 0;
+		size_t j = i + (rex != 0);
+
+		if (j + 1 < n && (p[j] == 0x31 || p[j] == 0x33) && (p[j + 1] & 0xc0) == 0xc0) {
+			/* xor r, r: zeroes r */
+			int reg = ((p[j + 1] >> 3) & 7) | (rex & 4 ? 8 : 0), rm = (p[j + 1] & 7) | (rex & 1 ? 8 : 0);
+
+			if (reg != rm || !x86_reg_kept(reg))
+				return 0;
+			i = j + 2;
+		} else if (j + 4 < n && (p[j] & 0xf8) == 0xb8 && !(rex & 8)) {
+			/* mov $imm32, r32 */
+			if (!x86_reg_kept((p[j] & 7) | (rex & 1 ? 8 : 0)))
+				return 0;
+			i = j + 5;
+		} else if (rex) {
+			return 0;
+		} else {
+			break;
+		}
+	}
+	if (i + 5 <= n && p[i] == 0xe9) {	/* jmp rel32 */
+		*target = addr + i + 5 + (int64_t)(int32_t)le32(p + i + 1);
+		return 1;
+	}
+	if (i + 2 <= n && p[i] == 0xeb) {	/* jmp rel8 */
+		*target = addr + i + 2 + (int8_t)p[i + 1];
+		return 1;
+	}
+	return 0;
+}
+
+/* arm64: x0..x2 carry the first three arguments */
+static int arm64_thunk_target(const uint8_t *p, size_t n, uint64_t addr, uint64_t *target)
+{
+	size_t i = 0;
+
+	if (n >= 4 && le32(p) == 0xd503245f)	/* bti c */
+		i = 4;
+	for (int k = 0; k < 4 && i + 4 <= n; k++, i += 4) {
+		uint32_t insn = le32(p + i);
+
+		if ((insn & 0x7f800000) != 0x52800000)	/* movz wN/xN, #imm */
+			break;
+		if ((insn & 31) <= 2)
+			return 0;
+	}
+	if (i + 4 <= n && (le32(p + i) & 0xfc000000) == 0x14000000) {	/* b imm26 */
+		int32_t imm = (int32_t)(le32(p + i) << 6) >> 6;
+
+		*target = addr + i + (int64_t)imm * 4;
+		return 1;
+	}
+	return 0;
+}
+
+int elf_thunk_target(int machine, const uint8_t *code, size_t n, uint64_t addr, uint64_t *target)
+{
+	if (machine == EM_X86_64)
+		return x86_thunk_target(code, n, addr, target);
+	if (machine == EM_AARCH64)
+		return arm64_thunk_target(code, n, addr, target);
+	return 0;
+}
+
+int elf_plt_slot(int machine, const uint8_t *p, size_t n, uint64_t addr, uint64_t *slot)
+{
+	size_t i = 0;
+
+	if (machine == EM_X86_64) {
+		if (n >= 4 && !memcmp(p, "\xf3\x0f\x1e\xfa", 4))	/* endbr64 (.plt.sec) */
+			i = 4;
+		if (i < n && p[i] == 0xf2)	/* bnd */
+			i++;
+		if (i + 6 > n || p[i] != 0xff || p[i + 1] != 0x25)	/* jmp *disp32(%rip) */
+			return 0;
+		*slot = addr + i + 6 + (int64_t)(int32_t)le32(p + i + 2);
+		return 1;
+	}
+	if (machine == EM_AARCH64) {
+		uint32_t adrp, ldr;
+		int64_t page;
+
+		if (n >= 4 && le32(p) == 0xd503245f)	/* bti c */
+			i = 4;
+		if (i + 8 > n)
+			return 0;
+		adrp = le32(p + i);
+		ldr = le32(p + i + 4);
+		/* adrp x16, page; ldr x17, [x16, #off] */
+		if ((adrp & 0x9f00001f) != 0x90000010 || (ldr & 0xffc003ff) != 0xf9400211)
+			return 0;
+		page = (int64_t)((uint64_t)(((adrp >> 5) & 0x7ffff) << 2 | ((adrp >> 29) & 3)) << 43) >> 31;
+		*slot = ((addr + i) & ~(uint64_t)0xfff) + page + ((ldr >> 10) & 0xfff) * 8;
+		return 1;
+	}
+	return 0;
+}
+
+/* A defined function symbol's value and size, from .dynsym or .symtab. */
+static bool find_function(Elf *elf, const char *name, GElf_Sym *out)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+		    !sh.sh_entsize || !(d = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			const char *s;
+
+			if (!gelf_getsym(d, i, out))
+				break;
+			if ((GELF_ST_TYPE(out->st_info) != STT_FUNC) || out->st_shndx == SHN_UNDEF)
+				continue;
+			if ((s = elf_strptr(elf, sh.sh_link, out->st_name)) && !strcmp(s, name))
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Up to n bytes at virtual address addr of an executable section, read from the file with
+ * pread: never through libelf's mapping, since a mapping of a file that has uprobes gets the
+ * kernel's breakpoint bytes (int3, brk) at the probed addresses, other tracers' included.
+ * Returns how many bytes were read (0: none), and the section's name.
+ */
+static size_t code_at(Elf *elf, int fd, uint64_t addr, uint8_t *buf, size_t n, const char **sec)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return 0;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		ssize_t got;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS || !(sh.sh_flags & SHF_EXECINSTR) ||
+		    addr < sh.sh_addr || addr >= sh.sh_addr + sh.sh_size)
+			continue;
+		if (n > sh.sh_addr + sh.sh_size - addr)
+			n = sh.sh_addr + sh.sh_size - addr;
+		got = pread(fd, buf, n, sh.sh_offset + (addr - sh.sh_addr));
+		*sec = elf_strptr(elf, shstrndx, sh.sh_name);
+		return got > 0 ? (size_t)got : 0;
+	}
+	return 0;
+}
+
+/* Is the GOT slot at addr bound to symbol NAME by a JUMP_SLOT relocation? */
+static bool slot_binds(Elf *elf, int machine, uint64_t addr, const char *name)
+{
+	unsigned jump_slot = machine == EM_X86_64 ? R_X86_64_JUMP_SLOT : R_AARCH64_JUMP_SLOT;
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh, symsh;
+		Elf_Data *d, *syms;
+		Elf_Scn *symscn;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize ||
+		    !(d = elf_getdata(scn, NULL)) || !(symscn = elf_getscn(elf, sh.sh_link)) ||
+		    !gelf_getshdr(symscn, &symsh) || !(syms = elf_getdata(symscn, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Rela r;
+			GElf_Sym sym;
+			const char *s;
+
+			if (!gelf_getrela(d, i, &r))
+				break;
+			if (r.r_offset != addr || GELF_R_TYPE(r.r_info) != jump_slot)
+				continue;
+			return gelf_getsym(syms, GELF_R_SYM(r.r_info), &sym) &&
+			       (s = elf_strptr(elf, symsh.sh_link, sym.st_name)) && !strcmp(s, name);
+		}
+	}
+	return false;
+}
+
+int elf_func_tail_calls(const char *path, const char *from, const char *to)
+{
+	GElf_Sym f, t;
+	GElf_Ehdr eh;
+	uint8_t code[32];
+	const char *sec = NULL;
+	uint64_t target, slot;
+	size_t n;
+	Elf *elf;
+	int fd = open_path(path), err, proven = 0;
+
+	if (fd < 0)
+		return -cp_errcode();
+	if ((err = open_elf(fd, path, &elf))) {
+		close(fd);
+		return -err;
+	}
+	if (gelf_getehdr(elf, &eh) && find_function(elf, from, &f) && find_function(elf, to, &t) &&
+	    (n = code_at(elf, fd, f.st_value, code, f.st_size < sizeof(code) ? f.st_size : sizeof(code), &sec)) &&
+	    elf_thunk_target(eh.e_machine, code, n, f.st_value, &target)) {
+		if (target == t.st_value)
+			proven = 1;
+		else if ((n = code_at(elf, fd, target, code, 16, &sec)) && sec && !strncmp(sec, ".plt", 4) &&
+			 elf_plt_slot(eh.e_machine, code, n, target, &slot))
+			proven = slot_binds(elf, eh.e_machine, slot, to);
+	}
+	elf_end(elf);
+	close(fd);
+	return proven;
+}

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define BUILD_ID_MAX 64
@@ -31,6 +32,12 @@ int elf_inspect(const char *path, struct elf_info *info);
 int elf_inspect_fd(int fd, const char *path, struct elf_info *info);
 /* Is NAME a defined function in PATH's .symtab or .dynsym? 1 yes, 0 no, <0 error code. */
 int elf_has_function(const char *path, const char *name);
+/* Does function FROM of PATH do nothing but jump to function TO, with its first three
+ * arguments as it got them (a direct jump, or through the PLT slot bound to TO)? 1 proven,
+ * 0 not proven, <0 error code. The decoders are apart for the unit tests. */
+int elf_func_tail_calls(const char *path, const char *from, const char *to);
+int elf_thunk_target(int machine, const uint8_t *code, size_t n, uint64_t addr, uint64_t *target);
+int elf_plt_slot(int machine, const uint8_t *code, size_t n, uint64_t addr, uint64_t *slot);
 /* Copies section NAME of PATH into a malloc'ed buffer (*data, *size). 0, or an exit code;
  * a missing section is -1 with nothing recorded. */
 int elf_read_section(const char *path, const char *name, void **data, size_t *size);

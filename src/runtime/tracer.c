@@ -358,6 +358,10 @@ int cp_events_loop(struct cp_events *ev)
 				timeout = left * 1000 + 1;
 		}
 		n = ev->rb ? ring_buffer__poll(ev->rb, timeout) : perf_buffer__poll(ev->pb, timeout);
+		/* the BPF side wakes the reader only for a batch (cp_wakeup_flag in
+		 * bpf/events.bpf.h): a timeout is when a quiet stream's records are read */
+		if (n == 0 && ev->rb)
+			n = ring_buffer__consume(ev->rb);
 		if (n < 0 && n != -EINTR)
 			return cp_bpf_error(n, "polling events");
 		fflush(stdout);

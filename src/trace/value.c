@@ -12,6 +12,7 @@
 
 #include "src/common.h"
 #include "src/trace/value.h"
+#include "src/linebuf.h"
 
 /* Little-endian bytes (x86_64, arm64) to an integer, sign-extended if signed. */
 static __u64 load_int(const __u8 *d, __u32 size, bool is_signed)
@@ -65,16 +66,9 @@ static const char *enum_name(const struct btf *btf, const struct btf_type *t, __
 /* Decimal by hand, one fwrite: printf's machinery was a large part of the per-event cost. */
 static void print_num(FILE *f, __u64 v, bool is_signed)
 {
-	char buf[24], *p = buf + sizeof(buf);
-	bool neg = is_signed && (int64_t)v < 0;
-	__u64 u = neg ? -v : v;	/* well defined for INT64_MIN too: unsigned negation */
+	char t[LB_NUM_MAX];
 
-	do
-		*--p = '0' + u % 10;
-	while (u /= 10);
-	if (neg)
-		*--p = '-';
-	fwrite(p, 1, buf + sizeof(buf) - p, f);
+	fwrite(t, 1, is_signed ? lb_fmt_i64(t, (int64_t)v) : lb_fmt_u64(t, v), f);
 }
 
 static void print_cstring(FILE *f, const __u8 *d, size_t n, bool truncated)

@@ -220,9 +220,9 @@ early_data() {
 	grep -q "This is a resumed session" "$TMP/ed-cli.out" || notok "early data: the second session was not resumed: $(head -c 300 "$TMP/ed-cli.out")"
 	local sent recv dup
 	sent=$(grep "\"pid\":$cpid,.*\"func\":\"gnutls_record_send_early_data\"" "$out" | grep -cF "\"data\":\"$text\\n\"")
-	dup=$(grep "\"pid\":$cpid,.*\"func\":\"gnutls_record_send\"" "$out" | grep -cF "$text")
+	dup=$(grep "\"pid\":$cpid,.*\"func\":\"gnutls_record_send2\\?\"" "$out" | grep -cF "$text")
 	fd=$(grep "\"pid\":$cpid,.*\"func\":\"gnutls_record_send_early_data\"" "$out" | sed -n 's/.*"fd":\([0-9]*\),"fd_source":"syscall".*/\1/p' | head -n 1)
-	cfd=$(grep "\"pid\":$cpid,.*\"func\":\"gnutls_record_send\"" "$out" | grep -F after-handshake | sed -n 's/.*"fd":\([0-9]*\),.*/\1/p' | head -n 1)
+	cfd=$(grep "\"pid\":$cpid,.*\"func\":\"gnutls_record_send2\\?\"" "$out" | grep -F after-handshake | sed -n 's/.*"fd":\([0-9]*\),.*/\1/p' | head -n 1)
 	if [ "$sent" = 1 ] && [ "$dup" = 0 ] && [ -n "$fd" ] && [ "$fd" = "$cfd" ]; then
 		ok "early data: the client's 0-RTT bytes once, as gnutls_record_send_early_data, fd $fd (its socket, as its later record sends), no second gnutls_record_send of them"
 	else

@@ -18,6 +18,7 @@
 #include "src/btf/btfpick.h"
 #include "src/btf/dwarf.h"
 #include "src/common.h"
+#include "src/linebuf.h"
 #include "src/btf/elfinfo.h"
 #include "src/btf/hostinfo.h"
 #include "src/runtime/tlskeys.h"
@@ -1181,6 +1182,109 @@ static int t_gtls_keylog_lines(void)
 	return 0;
 }
 
+/* The thunk proof that lets sslsniff probe gnutls_record_send2 alone (src/btf/elfinfo.c). */
+static int t_thunk(void)
+{
+	static const uint8_t x86_379[] = { 0x45, 0x31, 0xc0, 0x31, 0xc9, 0xe9, 0x86, 0x9c, 0xff, 0xff };
+	static const uint8_t x86_389[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x45, 0x31, 0xc0, 0x31, 0xc9, 0xe9, 0xe2, 0x8f, 0xff, 0xff };
+	static const uint8_t x86_rdi[] = { 0x31, 0xff, 0xe9, 0, 0, 0, 0 };	/* xor edi, edi: the session */
+	static const uint8_t x86_call[] = { 0x45, 0x31, 0xc0, 0xe8, 0, 0, 0, 0 };	/* a call, not a jump */
+	static const uint8_t a64_379[] = { 0x04, 0x00, 0x80, 0x52, 0x03, 0x00, 0x80, 0xd2, 0xfd, 0xe6, 0xff, 0x17 };
+	static const uint8_t a64_x1[] = { 0x01, 0x00, 0x80, 0x52, 0xfd, 0xe6, 0xff, 0x17 };	/* mov w1: the buffer */
+	static const uint8_t x86_plt[] = { 0xff, 0x25, 0x62, 0xee, 0x1d, 0x00 };
+	static const uint8_t a64_plt[] = { 0x30, 0x10, 0x00, 0xd0, 0x11, 0x46, 0x44, 0xf9 };
+	const char *lib = "/lib/x86_64-linux-gnu/libgnutls.so.30";
+	uint64_t t;
+
+	/* bookworm's 3.7.9 and trixie's 3.8.9 gnutls_record_send (objdump -d) */
+	CHECK(elf_thunk_target(EM_X86_64, x86_379, sizeof(x86_379), 0x3f2d0, &t) == 1 && t == 0x38f60, "3.7.9: %#lx", (unsigned long)t);
+	CHECK(elf_thunk_target(EM_X86_64, x86_389, sizeof(x86_389), 0x41050, &t) == 1 && t == 0x3a040, "3.8.9: %#lx", (unsigned long)t);
+	CHECK(elf_thunk_target(EM_X86_64, x86_rdi, sizeof(x86_rdi), 0, &t) == 0, "a thunk that changes rdi accepted");
+	CHECK(elf_thunk_target(EM_X86_64, x86_call, sizeof(x86_call), 0, &t) == 0, "a call accepted as a tail call");
+	CHECK(elf_thunk_target(EM_X86_64, x86_379, 4, 0x3f2d0, &t) == 0, "a jump past the symbol's size accepted");
+	CHECK(elf_thunk_target(EM_AARCH64, a64_379, sizeof(a64_379), 0x3f354, &t) == 1 && t == 0x38f50, "arm64 3.7.9: %#lx", (unsigned long)t);
+	CHECK(elf_thunk_target(EM_AARCH64, a64_x1, sizeof(a64_x1), 0, &t) == 0, "an arm64 thunk that changes x1 accepted");
+	CHECK(elf_plt_slot(EM_X86_64, x86_plt, sizeof(x86_plt), 0x38f60, &t) == 1 && t == 0x217dc8, "x86 PLT slot %#lx", (unsigned long)t);
+	CHECK(elf_plt_slot(EM_AARCH64, a64_plt, sizeof(a64_plt), 0x38f50, &t) == 1 && t == 0x23e888, "arm64 PLT slot %#lx", (unsigned long)t);
+	if (access(lib, R_OK) == 0 && elf_host_machine() == EM_X86_64) {	/* the installed library, whole */
+		CHECK(elf_func_tail_calls(lib, "gnutls_record_send", "gnutls_record_send2") == 1, "send -> send2 not proven on %s", lib);
+		CHECK(elf_func_tail_calls(lib, "gnutls_record_recv", "gnutls_record_recv_seq") == 0, "recv -> recv_seq proven");
+		CHECK(elf_func_tail_calls(lib, "gnutls_record_send", "gnutls_record_recv") == 0, "send -> recv proven");
+	}
+	return 0;
+}
+
+/* The hand-written line builder against printf, whose output it replaces (src/linebuf.h). */
+static int lb_to_string(char *out, size_t n, void (*fill)(struct linebuf *, const void *), const void *arg)
+{
+	static struct linebuf lb;
+	FILE *f = fmemopen(out, n, "w");
+
+	if (!f)
+		return -1;
+	lb_init(&lb, f);
+	fill(&lb, arg);
+	lb_flush(&lb);
+	fputc(0, f);
+	fclose(f);
+	return 0;
+}
+
+static void fill_json(struct linebuf *lb, const void *arg)
+{
+	const char *s = arg;
+
+	lb_json_strn(lb, s, 7);
+}
+
+static void fill_long(struct linebuf *lb, const void *arg)
+{
+	const char *s = arg;
+
+	for (int i = 0; i < 3; i++)	/* 3 x 10000 bytes: past the buffer, in pieces */
+		lb_str(lb, s);
+	lb_lit(lb, "end");
+}
+
+static int t_linebuf(void)
+{
+	static char big[40000], want[40000];
+	char got[128], ref[128];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	for (int i = 0; i < 20000; i++) {	/* seconds with 6 decimals = printf's %.6f off the halfway points */
+		int64_t ns;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		ns = (int64_t)(x % 4000000000000ull) - (i % 4 == 0 ? 2000000000000ll : 0);
+		if (i < 6)
+			ns = (int64_t[]){ 0, 1, 499, 501, 999999999, -2 }[i];
+		if ((ns < 0 ? -ns : ns) % 1000 == 500)
+			continue;	/* printf rounds the double there: either way is right */
+		got[lb_fmt_secs6(got, ns)] = 0;
+		snprintf(ref, sizeof(ref), "%.6f", ns / 1e9);
+		CHECK(!strcmp(got, ref), "%lld ns: '%s', printf '%s'", (long long)ns, got, ref);
+	}
+	got[lb_fmt_i64(got, INT64_MIN)] = 0;
+	CHECK(!strcmp(got, "-9223372036854775808"), "INT64_MIN: %s", got);
+	got[lb_fmt_u64(got, UINT64_MAX)] = 0;
+	CHECK(!strcmp(got, "18446744073709551615"), "UINT64_MAX: %s", got);
+	CHECK(lb_to_string(got, sizeof(got), fill_json, "a\"\\\n\x01\xff\t") == 0 &&
+	      !strcmp(got, "\"a\\\"\\\\\\n\\u0001\\u00ff\\t\""), "JSON escapes: %s", got);
+	for (size_t i = 0; i < 10000; i++)
+		big[i] = 'a' + i % 26;
+	for (int i = 0; i < 3; i++)
+		memcpy(want + i * 10000, big, 10000);
+	strcpy(want + 30000, "end");
+	{
+		static char out[40000];
+
+		CHECK(lb_to_string(out, sizeof(out), fill_long, big) == 0 && !strcmp(out, want),
+		      "a 30003-byte line through the 8 KiB buffer: %zu bytes", strlen(out));
+	}
+	return 0;
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -1212,6 +1316,8 @@ int main(void)
 	run("DWARF -> BTF of this binary = the compiler's layout (bitfields, _Atomic, [2][3], enum64, flex)", t_dwarf_self);
 	run("DWARF -> BTF for an object: only its names, other pointer targets as FWD", t_dwarf_object);
 	run("GnuTLS key log lines: TLS 1.2, TLS 1.3, early secrets, bad secret lengths", t_gtls_keylog_lines);
+	run("thunk proof: gnutls_record_send only tail-calls send2 (x86-64, arm64, PLT); refusals", t_thunk);
+	run("line builder = printf: %.6f seconds, integers, JSON escapes, lines longer than its buffer", t_linebuf);
 	{
 		char cmd[600];
 
