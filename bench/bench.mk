@@ -37,14 +37,15 @@ $(BENCH)/pick: bench/pick.c $(CORE_OBJS) $(DEPS)/.done
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(CORE_OBJS) $(LDLIBS) -o $@
 
-$(BENCH)/tlspair: bench/tlspair.c | $(SETUP_STAMP)
+# tlspair and gnutlspair share their sockets, fork and timing code: bench/pair.c
+$(BENCH)/tlspair: bench/tlspair.c bench/pair.c bench/pair.h | $(SETUP_STAMP)
 	@mkdir -p $(@D)
-	gcc -O2 -Wall $< -o $@ -lssl -lcrypto
+	gcc -O2 -Wall bench/tlspair.c bench/pair.c -o $@ -lssl -lcrypto
 
 # the GnuTLS twin of tlspair, on the system's libgnutls30 (coreprobe embeds its build's BTF)
-$(BENCH)/gnutlspair: bench/gnutlspair.c | $(SETUP_STAMP)
+$(BENCH)/gnutlspair: bench/gnutlspair.c bench/pair.c bench/pair.h | $(SETUP_STAMP)
 	@mkdir -p $(@D)
-	gcc -O2 -Wall $< -o $@ -lgnutls
+	gcc -O2 -Wall bench/gnutlspair.c bench/pair.c -o $@ -lgnutls
 
 # make bench-archive (opt-in): every x86_64 Debian kernel image of the configured suites — the
 # first run downloads ~100 packages (~7 GB, cached in $(CACHE)/debs) — minimized against all
