@@ -120,7 +120,7 @@ static int run_pair(long writes, double rate, long size)
 	if (!msg)
 		die("malloc", 0);
 	memset(msg, 'x', size);
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (long i = 0; i < writes; i++) {
 		ssize_t n;
 

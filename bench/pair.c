@@ -17,14 +17,6 @@
 
 const char *pair_name = "pair";
 
-double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void fail(const char *what)
 {
 	fprintf(stderr, "%s: %s: %s\n", pair_name, what, strerror(errno));
@@ -81,7 +73,7 @@ void pair_pace(double t0, long i, double rate)
 		return;
 	due = t0 + i / rate;
 	ts = (struct timespec){ (time_t)due, (long)((due - (time_t)due) * 1e9) };
-	if (now_s() < due)
+	if (bench_now_s() < due)
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
@@ -96,7 +88,7 @@ int pair_main(int argc, char **argv, const char *name, int (*run_pair)(long writ
 		fprintf(stderr, "usage: %s WRITES [RATE] [SIZE] [PAIRS]\n", name);
 		return 2;
 	}
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (int p = 0; p < pairs; p++) {
 		pid_t pid = fork();
 
@@ -107,7 +99,7 @@ int pair_main(int argc, char **argv, const char *name, int (*run_pair)(long writ
 	}
 	while (wait(&st) > 0)
 		bad |= !WIFEXITED(st) || WEXITSTATUS(st);
-	t1 = now_s();
+	t1 = bench_now_s();
 	if (bad)
 		return 1;
 	printf("{\"writes\":%ld,\"seconds\":%.6f,\"rate\":%.1f}\n", writes * pairs, t1 - t0,

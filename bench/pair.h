@@ -10,8 +10,7 @@
 
 #include <sys/types.h>
 
-/* seconds on CLOCK_MONOTONIC */
-double now_s(void);
+#include "stats.h"	/* bench_now_s() */
 
 /* the server side of one pair, in the forked child: read EXPECT bytes from the accepted
  * socket FD in records of at most SIZE bytes; 0 when exactly EXPECT arrived */

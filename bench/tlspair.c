@@ -100,7 +100,7 @@ static int run_pair(long writes, double rate, long size)
 		die("SSL_connect");
 	msg = malloc(size);
 	memset(msg, 'x', size);
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (long i = 0; i < writes; i++) {
 		pair_pace(t0, i, rate);
 		if (SSL_write(ssl, msg, size) != size)
