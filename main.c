@@ -104,6 +104,48 @@ int cp_usage_error(const char *cmd, const char *cmd_usage)
 	return cp_error(CP_EUSAGE, "%s: bad usage (see the usage above, or type `coreprobe %.*s -h`)", cmd, top, cmd);
 }
 
+int cp_limit_option(int c, const char *arg, struct cp_run *run)
+{
+	if (c == 'c')
+		return cp_parse_long("-c", arg, 1, 1L << 40, &run->max_events);
+	return cp_parse_double("-d", arg, 0.001, 1e7, &run->duration);
+}
+
+int cp_pid_option(const char *arg, long *pid)
+{
+	return cp_parse_long("-p", arg, 1, 1 << 30, pid);
+}
+
+int cp_tracer_args(int argc, char **argv, const char *cmd, const char *usage, long *pid, struct cp_run *run)
+{
+	static const struct option opts[] = {
+		CP_COMMON_LONGOPTS,
+		{ "pid", required_argument, 0, 'p' },
+		CP_LIMIT_LONGOPTS,
+		{ 0 }
+	};
+	int c, err;
+
+	/* getopt_long permutes: options may follow the operands too */
+	while ((c = getopt_long(argc, argv, CP_COMMON_SHORTOPTS "p:c:d:", opts, NULL)) != -1) {
+		int r = cp_common_option(c, optarg, usage);
+
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
+		switch (c) {
+		case 'p': err = cp_pid_option(optarg, pid); break;
+		case 'c':
+		case 'd': err = cp_limit_option(c, optarg, run); break;
+		default: return cp_usage_error(cmd, usage);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int print_version(void)
 {
 	struct cp_store st;

@@ -14,7 +14,7 @@ $(BUILD)/btf/demo_v1.funcs.btf: $(BUILD)/targets/demo_v1.debug
 
 .PHONY: bench-archive
 
-$(BENCH)/harness: bench/harness.c | $(SETUP_STAMP)
+$(BENCH)/harness: bench/harness.c bench/stats.h | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	gcc -O2 -Wall -Wextra $< -o $@
 
@@ -29,22 +29,23 @@ $(BENCH)/loader: bench/loader.c $(BUILD)/structs.skel.h $(BENCH)/floor.skel.h $(
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -I$(BENCH) $(LDFLAGS) $< -lbpf -lelf -lz -o $@
 
-$(BENCH)/btfparse: bench/btfparse.c $(DEPS)/.done
+$(BENCH)/btfparse: bench/btfparse.c bench/stats.h src/btf/btfrec.h $(DEPS)/.done
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< -lbpf -lelf -lz -o $@
 
-$(BENCH)/pick: bench/pick.c $(CORE_OBJS) $(DEPS)/.done
+$(BENCH)/pick: bench/pick.c bench/stats.h $(CORE_OBJS) $(DEPS)/.done
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(CORE_OBJS) $(LDLIBS) -o $@
 
-$(BENCH)/tlspair: bench/tlspair.c | $(SETUP_STAMP)
+# tlspair and gnutlspair share their sockets, fork and timing code: bench/pair.c
+$(BENCH)/tlspair: bench/tlspair.c bench/pair.c bench/pair.h bench/stats.h | $(SETUP_STAMP)
 	@mkdir -p $(@D)
-	gcc -O2 -Wall $< -o $@ -lssl -lcrypto
+	gcc -O2 -Wall bench/tlspair.c bench/pair.c -o $@ -lssl -lcrypto
 
 # the GnuTLS twin of tlspair, on the system's libgnutls30 (coreprobe embeds its build's BTF)
-$(BENCH)/gnutlspair: bench/gnutlspair.c | $(SETUP_STAMP)
+$(BENCH)/gnutlspair: bench/gnutlspair.c bench/pair.c bench/pair.h bench/stats.h | $(SETUP_STAMP)
 	@mkdir -p $(@D)
-	gcc -O2 -Wall $< -o $@ -lgnutls
+	gcc -O2 -Wall bench/gnutlspair.c bench/pair.c -o $@ -lgnutls
 
 # make bench-archive (opt-in): every x86_64 Debian kernel image of the configured suites — the
 # first run downloads ~100 packages (~7 GB, cached in $(CACHE)/debs) — minimized against all

@@ -25,44 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "src/btf/btfrec.h"
+#include "stats.h"
+
 static double now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *x, int n)
-{
-	qsort(x, n, sizeof(*x), cmp_d);
-	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
-}
-
-static size_t rec_size(const struct btf_type *t)
-{
-	size_t base = sizeof(*t);
-	unsigned vlen = BTF_INFO_VLEN(t->info);
-
-	switch (BTF_INFO_KIND(t->info)) {
-	case BTF_KIND_INT: return base + 4;
-	case BTF_KIND_ARRAY: return base + sizeof(struct btf_array);
-	case BTF_KIND_STRUCT: case BTF_KIND_UNION: return base + vlen * sizeof(struct btf_member);
-	case BTF_KIND_ENUM: return base + vlen * sizeof(struct btf_enum);
-	case BTF_KIND_ENUM64: return base + vlen * sizeof(struct btf_enum64);
-	case BTF_KIND_FUNC_PROTO: return base + vlen * sizeof(struct btf_param);
-	case BTF_KIND_VAR: return base + sizeof(struct btf_var);
-	case BTF_KIND_DATASEC: return base + vlen * sizeof(struct btf_var_secinfo);
-	case BTF_KIND_DECL_TAG: return base + sizeof(struct btf_decl_tag);
-	default: return base;
-	}
+	return bench_now_s() * 1e3;
 }
 
 static size_t file_size(const char *path)
@@ -147,7 +115,7 @@ int main(int argc, char **argv)
 		offs = malloc(size / sizeof(struct btf_type) * sizeof(uint32_t));
 		for (uint32_t o = 0; o < h->type_len; n++) {
 			offs[n] = o;
-			o += rec_size((const void *)(map + h->hdr_len + h->type_off + o));
+			o += type_rec_size((const void *)(map + h->hdr_len + h->type_off + o));
 		}
 		t[4][r] = now_ms() - t0;
 		types = n + (sum & 0);
@@ -155,7 +123,7 @@ int main(int argc, char **argv)
 		munmap(map, size);
 	}
 	printf("{\"file\":\"%s\",\"bytes\":%zu,\"types\":%ld,\"runs\":%d,\"btf__parse_ms\":%.3f,\"read_ms\":%.3f,\"mmap_touch_ms\":%.3f,\"btf__new_mmap_ms\":%.3f,\"index_mmap_ms\":%.3f}\n",
-	       path, size, types, runs, median(t[0], runs), median(t[1], runs), median(t[2], runs),
-	       median(t[3], runs), median(t[4], runs));
+	       path, size, types, runs, bench_median(t[0], runs), bench_median(t[1], runs), bench_median(t[2], runs),
+	       bench_median(t[3], runs), bench_median(t[4], runs));
 	return 0;
 }

@@ -16,31 +16,20 @@
  * each gnutls_record_recv returns one record: one traced call per record on both sides.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "pair.h"
 
 static void die(const char *what, int err)
 {
 	fprintf(stderr, "gnutlspair: %s%s%s\n", what, err ? ": " : "", err ? gnutls_strerror(err) : "");
 	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 #define CHECK(what, call) do { int err_ = (call); if (err_ < 0) die(what, err_); } while (0)
@@ -71,17 +60,17 @@ static gnutls_certificate_credentials_t server_creds(void)
 	return cred;
 }
 
-static int serve(int lfd, long expect, long size)
+static int serve(int fd, long expect, long size)
 {
 	gnutls_certificate_credentials_t cred = server_creds();
 	gnutls_session_t s;
-	int fd = accept(lfd, NULL, NULL), r;
 	char *buf = malloc(size);
 	long total = 0;
 	ssize_t n;
+	int r;
 
-	if (fd < 0 || !buf)
-		die("accept", 0);
+	if (!buf)
+		die("malloc", 0);
 	CHECK("server session", gnutls_init(&s, GNUTLS_SERVER));
 	CHECK("server priorities", gnutls_set_default_priority(s));
 	CHECK("server credentials", gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred));
@@ -98,7 +87,6 @@ static int serve(int lfd, long expect, long size)
 		total += n;
 	}
 	gnutls_deinit(s);
-	close(fd);
 	gnutls_certificate_free_credentials(cred);
 	free(buf);
 	if (total != expect) {
@@ -110,35 +98,20 @@ static int serve(int lfd, long expect, long size)
 
 static int run_pair(long writes, double rate, long size)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
 	gnutls_certificate_credentials_t cred;
 	gnutls_session_t s;
-	int lfd, fd, st, one = 1, r;
+	struct pair p;
 	char *msg;
 	double t0;
-	pid_t server;
+	int r;
 
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 1) ||
-	    getsockname(lfd, (struct sockaddr *)&a, &alen))
-		die("listen", 0);
-	server = fork();
-	if (server == 0)
-		_exit(serve(lfd, writes * size, size));
-	close(lfd);
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)))
-		die("connect", 0);
-	/* each record call is one record sent at once: the traced call rate is the write rate */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	pair_start(&p, serve, writes * size, size);
 	CHECK("client credentials", gnutls_certificate_allocate_credentials(&cred));
 	CHECK("client session", gnutls_init(&s, GNUTLS_CLIENT));
 	CHECK("client priorities", gnutls_set_default_priority(s));
 	CHECK("client credentials", gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred));
 	/* no verification: the certificate is the throwaway one made above */
-	gnutls_transport_set_int(s, fd);
+	gnutls_transport_set_int(s, p.fd);
 	do
 		r = gnutls_handshake(s);
 	while (r < 0 && !gnutls_error_is_fatal(r));
@@ -147,17 +120,11 @@ static int run_pair(long writes, double rate, long size)
 	if (!msg)
 		die("malloc", 0);
 	memset(msg, 'x', size);
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (long i = 0; i < writes; i++) {
 		ssize_t n;
 
-		if (rate > 0) {
-			double due = t0 + i / rate;
-			struct timespec ts = { (time_t)due, (long)((due - (time_t)due) * 1e9) };
-
-			if (now_s() < due)
-				clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-		}
+		pair_pace(t0, i, rate);
 		do
 			n = gnutls_record_send(s, msg, size);
 		while (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED);
@@ -165,12 +132,10 @@ static int run_pair(long writes, double rate, long size)
 			die("gnutls_record_send", n < 0 ? (int)n : 0);
 	}
 	gnutls_bye(s, GNUTLS_SHUT_WR);
-	/* close only after the server has read everything (as tlspair) */
-	shutdown(fd, SHUT_WR);
-	if (waitpid(server, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
-		die("server failed", 0);
+	if (pair_finish(&p))
+		exit(1);
 	gnutls_deinit(s);
-	close(fd);
+	close(p.fd);
 	gnutls_certificate_free_credentials(cred);
 	free(msg);
 	return 0;
@@ -178,29 +143,5 @@ static int run_pair(long writes, double rate, long size)
 
 int main(int argc, char **argv)
 {
-	long writes = argc > 1 ? atol(argv[1]) : 0, size = argc > 3 ? atol(argv[3]) : 1024;
-	double rate = argc > 2 ? atof(argv[2]) : 0, t0, t1;
-	int pairs = argc > 4 ? atoi(argv[4]) : 1, bad = 0, st;
-
-	if (writes <= 0 || size <= 0 || size > 16384 || pairs < 1 || pairs > 64) {
-		fprintf(stderr, "usage: gnutlspair WRITES [RATE] [SIZE] [PAIRS]\n");
-		return 2;
-	}
-	t0 = now_s();
-	for (int p = 0; p < pairs; p++) {
-		pid_t pid = fork();
-
-		if (pid == 0)
-			_exit(run_pair(writes, rate, size));
-		if (pid < 0)
-			die("fork", 0);
-	}
-	while (wait(&st) > 0)
-		bad |= !WIFEXITED(st) || WEXITSTATUS(st);
-	t1 = now_s();
-	if (bad)
-		return 1;
-	printf("{\"writes\":%ld,\"seconds\":%.6f,\"rate\":%.1f}\n", writes * pairs, t1 - t0,
-	       writes * pairs / (t1 - t0));
-	return 0;
+	return pair_main(argc, argv, "gnutlspair", run_pair);
 }

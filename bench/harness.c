@@ -43,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stats.h"
+
 extern char **environ;
 
 #define MAX_VARIANTS 32
@@ -75,10 +77,7 @@ static char outdir[256] = "/dev/shm";
 
 static double now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	return bench_now_s() * 1e3;
 }
 
 static long status_kb(pid_t pid, const char *field)
@@ -304,13 +303,6 @@ static void run_one(struct variant *v)
 	v->s[v->n_ok++] = smp;
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* "key":{"median":M,"min":A,"max":B} over the field at byte offset off of each sample. */
 static void stat_json(FILE *f, const struct variant *v, const char *key, size_t off, bool is_long)
 {
@@ -321,8 +313,7 @@ static void stat_json(FILE *f, const struct variant *v, const char *key, size_t 
 
 		x[i] = is_long ? (double)*(const long *)p : *(const double *)p;
 	}
-	qsort(x, v->n_ok, sizeof(double), cmp_d);
-	med = v->n_ok % 2 ? x[v->n_ok / 2] : (x[v->n_ok / 2 - 1] + x[v->n_ok / 2]) / 2;
+	med = bench_median(x, v->n_ok);
 	fprintf(f, ",\"%s\":{\"median\":%.3f,\"min\":%.3f,\"max\":%.3f}", key, med, x[0], x[v->n_ok - 1]);
 	free(x);
 }

@@ -23,25 +23,11 @@
 #include "src/common.h"
 #include "src/btf/hostinfo.h"
 
+#include "stats.h"
+
 static double now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *x, int n)
-{
-	qsort(x, n, sizeof(*x), cmp_d);
-	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+	return bench_now_s() * 1e6;
 }
 
 int main(int argc, char **argv)
@@ -98,7 +84,7 @@ int main(int argc, char **argv)
 		store_free(&st);
 	}
 	printf("{\"binary\":\"%s\",\"entries\":%d,\"source\":\"%s\",\"runs\":%d,\"host_us\":%.1f,\"store_us\":%.1f,\"choose_us\":%.1f,\"load_us\":%.1f,\"total_us\":%.1f}\n",
-	       argv[i], entries, source, runs, median(t[0], runs), median(t[1], runs), median(t[2], runs),
-	       median(t[3], runs), median(t[4], runs));
+	       argv[i], entries, source, runs, bench_median(t[0], runs), bench_median(t[1], runs), bench_median(t[2], runs),
+	       bench_median(t[3], runs), bench_median(t[4], runs));
 	return 0;
 }

@@ -15,9 +15,6 @@
  * generation costs well under a millisecond. TLS 1.3 with the default suites.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -25,24 +22,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "pair.h"
 
 static void die(const char *what)
 {
 	fprintf(stderr, "tlspair: %s\n", what);
 	ERR_print_errors_fp(stderr);
 	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static SSL_CTX *server_ctx(void)
@@ -70,16 +58,16 @@ static SSL_CTX *server_ctx(void)
 	return ctx;
 }
 
-static int serve(int lfd, long expect)
+static int serve(int fd, long expect, long size)
 {
 	SSL_CTX *ctx = server_ctx();
-	int fd = accept(lfd, NULL, NULL);
 	SSL *ssl = SSL_new(ctx);
 	char buf[16384];
 	long total = 0;
 	int n;
 
-	if (fd < 0 || !ssl)
+	(void)size;
+	if (!ssl)
 		die("accept");
 	SSL_set_fd(ssl, fd);
 	if (SSL_accept(ssl) != 1)
@@ -87,7 +75,6 @@ static int serve(int lfd, long expect)
 	while ((n = SSL_read(ssl, buf, sizeof(buf))) > 0)
 		total += n;
 	SSL_free(ssl);
-	close(fd);
 	SSL_CTX_free(ctx);
 	if (total != expect) {
 		fprintf(stderr, "tlspair: server read %ld bytes, expected %ld\n", total, expect);
@@ -98,56 +85,32 @@ static int serve(int lfd, long expect)
 
 static int run_pair(long writes, double rate, long size)
 {
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	struct pair p;
 	double t0;
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
 	char *msg;
-	SSL_CTX *ctx;
 	SSL *ssl;
-	int lfd, fd, st, one = 1;
-	pid_t server;
 
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 1) ||
-	    getsockname(lfd, (struct sockaddr *)&a, &alen))
-		die("listen");
-	server = fork();
-	if (server == 0)
-		_exit(serve(lfd, writes * size));
-	close(lfd);
-
-	ctx = SSL_CTX_new(TLS_client_method());
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (!ctx || fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)))
-		die("connect");
-	/* each SSL_write is one record sent at once: the traced call rate is the write rate */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (!ctx)
+		die("client context");
+	pair_start(&p, serve, writes * size, size);
 	ssl = SSL_new(ctx);
-	SSL_set_fd(ssl, fd);
+	SSL_set_fd(ssl, p.fd);
 	if (SSL_connect(ssl) != 1)
 		die("SSL_connect");
 	msg = malloc(size);
 	memset(msg, 'x', size);
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (long i = 0; i < writes; i++) {
-		if (rate > 0) {
-			double due = t0 + i / rate;
-			struct timespec ts = { (time_t)due, (long)((due - (time_t)due) * 1e9) };
-
-			if (now_s() < due)
-				clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-		}
+		pair_pace(t0, i, rate);
 		if (SSL_write(ssl, msg, size) != size)
 			die("SSL_write");
 	}
 	SSL_shutdown(ssl);
-	/* close only after the server has read everything: closing with unread data (the
-	 * server's session tickets) would reset the connection and lose data in flight */
-	shutdown(fd, SHUT_WR);
-	if (waitpid(server, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
-		die("server failed");
+	if (pair_finish(&p))
+		exit(1);
 	SSL_free(ssl);
-	close(fd);
+	close(p.fd);
 	SSL_CTX_free(ctx);
 	free(msg);
 	return 0;
@@ -155,29 +118,5 @@ static int run_pair(long writes, double rate, long size)
 
 int main(int argc, char **argv)
 {
-	long writes = argc > 1 ? atol(argv[1]) : 0, size = argc > 3 ? atol(argv[3]) : 1024;
-	double rate = argc > 2 ? atof(argv[2]) : 0, t0, t1;
-	int pairs = argc > 4 ? atoi(argv[4]) : 1, bad = 0, st;
-
-	if (writes <= 0 || size <= 0 || size > 16384 || pairs < 1 || pairs > 64) {
-		fprintf(stderr, "usage: tlspair WRITES [RATE] [SIZE] [PAIRS]\n");
-		return 2;
-	}
-	t0 = now_s();
-	for (int p = 0; p < pairs; p++) {
-		pid_t pid = fork();
-
-		if (pid == 0)
-			_exit(run_pair(writes, rate, size));
-		if (pid < 0)
-			die("fork");
-	}
-	while (wait(&st) > 0)
-		bad |= !WIFEXITED(st) || WEXITSTATUS(st);
-	t1 = now_s();
-	if (bad)
-		return 1;
-	printf("{\"writes\":%ld,\"seconds\":%.6f,\"rate\":%.1f}\n", writes * pairs, t1 - t0,
-	       writes * pairs / (t1 - t0));
-	return 0;
+	return pair_main(argc, argv, "tlspair", run_pair);
 }

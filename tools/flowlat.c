@@ -66,8 +66,7 @@ static int parse_args(int argc, char **argv, struct flowlat_env *fe, struct cp_r
 		CP_COMMON_LONGOPTS,
 		{ "interface", required_argument, 0, 'i' },
 		{ "port", required_argument, 0, 'p' },
-		{ "count", required_argument, 0, 'c' },
-		{ "duration", required_argument, 0, 'd' },
+		CP_LIMIT_LONGOPTS,
 		{ "hook", required_argument, 0, OPT_HOOK },
 		{ 0 }
 	};
@@ -84,8 +83,8 @@ static int parse_args(int argc, char **argv, struct flowlat_env *fe, struct cp_r
 		switch (c) {
 		case 'i': fe->ifname = optarg; err = cp_parse_iface("-i", optarg, &fe->ifindex); break;
 		case 'p': err = cp_parse_port("-p", optarg, &fe->port); break;
-		case 'c': err = cp_parse_long("-c", optarg, 1, 1L << 40, &run->max_events); break;
-		case 'd': err = cp_parse_double("-d", optarg, 0.001, 1e7, &run->duration); break;
+		case 'c':
+		case 'd': err = cp_limit_option(c, optarg, run); break;
 		case OPT_HOOK:
 			if (!strcmp(optarg, "tcx"))
 				fe->hook = CP_TC_TCX;

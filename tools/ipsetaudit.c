@@ -54,8 +54,7 @@ static int parse_args(int argc, char **argv, struct cp_run *run, enum cp_attach_
 {
 	static const struct option opts[] = {
 		CP_COMMON_LONGOPTS,
-		{ "count", required_argument, 0, 'c' },
-		{ "duration", required_argument, 0, 'd' },
+		CP_LIMIT_LONGOPTS,
 		{ "attach", required_argument, 0, OPT_ATTACH },
 		{ 0 }
 	};
@@ -70,8 +69,8 @@ static int parse_args(int argc, char **argv, struct cp_run *run, enum cp_attach_
 		if (r)
 			continue;
 		switch (c) {
-		case 'c': err = cp_parse_long("-c", optarg, 1, 1L << 40, &run->max_events); break;
-		case 'd': err = cp_parse_double("-d", optarg, 0.001, 1e7, &run->duration); break;
+		case 'c':
+		case 'd': err = cp_limit_option(c, optarg, run); break;
 		case OPT_ATTACH: err = cp_attach_parse(optarg, allowed, force); break;
 		default: return cp_usage_error("ipsetaudit", ipsetaudit_usage);
 		}

@@ -84,8 +84,7 @@ static int parse_args(int argc, char **argv, struct tcprtt_env *te, struct cp_ru
 	static const struct option opts[] = {
 		CP_COMMON_LONGOPTS,
 		{ "interval", required_argument, 0, 'i' },
-		{ "duration", required_argument, 0, 'd' },
-		{ "count", required_argument, 0, 'c' },
+		CP_LIMIT_LONGOPTS,
 		{ "milliseconds", no_argument, 0, 'm' },
 		{ "extension", no_argument, 0, 'e' },
 		{ "laddr-hist", no_argument, 0, 'b' },
@@ -110,8 +109,8 @@ static int parse_args(int argc, char **argv, struct tcprtt_env *te, struct cp_ru
 		err = 0;
 		switch (c) {
 		case 'i': err = cp_parse_double("-i", optarg, 0.01, 1e7, &te->interval); break;
-		case 'd': err = cp_parse_double("-d", optarg, 0.001, 1e7, &run->duration); break;
-		case 'c': err = cp_parse_long("-c", optarg, 1, 1L << 40, &run->max_events); break;
+		case 'c':
+		case 'd': err = cp_limit_option(c, optarg, run); break;
 		case 'm': te->ms = true; break;
 		case 'e': te->avg = true; break;
 		case 'b': te->key_by = TCPRTT_BY_LADDR; break;

@@ -33,4 +33,19 @@ int cp_common_option(int c, const char *arg, const char *usage);
 /* The usage error for an unknown option or a missing argument: exit code 2. */
 int cp_usage_error(const char *cmd, const char *usage);
 
+struct cp_run;
+/* -c COUNT and -d SECONDS, the run limits of every tracer (run->max_events, run->duration):
+ * C is 'c' or 'd', ARG its argument; 0 or exit code 2 naming the option. */
+#define CP_LIMIT_LONGOPTS \
+	{ "count", required_argument, 0, 'c' }, \
+	{ "duration", required_argument, 0, 'd' }
+int cp_limit_option(int c, const char *arg, struct cp_run *run);
+/* -p PID of the tracers that follow one process: 0 or exit code 2. */
+int cp_pid_option(const char *arg, long *pid);
+
+/* The whole command line of a tracer whose only options are the common ones and -p PID,
+ * -c COUNT, -d SECONDS (structs, trace): 0 with optind at the first operand, -1 after -h (the
+ * usage printed), or exit code 2 (a bad value, or CMD's usage error for an unknown option). */
+int cp_tracer_args(int argc, char **argv, const char *cmd, const char *usage, long *pid, struct cp_run *run);
+
 #endif

@@ -103,32 +103,11 @@ static int parse_probe(struct trace_env *te)
 
 static int parse_args(int argc, char **argv, struct trace_env *te, struct cp_run *run)
 {
-	static const struct option opts[] = {
-		CP_COMMON_LONGOPTS,
-		{ "pid", required_argument, 0, 'p' },
-		{ "count", required_argument, 0, 'c' },
-		{ "duration", required_argument, 0, 'd' },
-		{ 0 }
-	};
-	int c, err;
-
 	/* options may follow PROBE too: no expression starts with '-' */
-	while ((c = getopt_long(argc, argv, CP_COMMON_SHORTOPTS "p:c:d:", opts, NULL)) != -1) {
-		int r = cp_common_option(c, optarg, trace_usage);
+	int err = cp_tracer_args(argc, argv, "trace", trace_usage, &te->pid, run);
 
-		if (r < 0)
-			return -1;
-		if (r)
-			continue;
-		switch (c) {
-		case 'p': err = cp_parse_long("-p", optarg, 1, 1 << 30, &te->pid); break;
-		case 'c': err = cp_parse_long("-c", optarg, 1, 1L << 40, &run->max_events); break;
-		case 'd': err = cp_parse_double("-d", optarg, 0.001, 1e7, &run->duration); break;
-		default: return cp_usage_error("trace", trace_usage);
-		}
-		if (err)
-			return err;
-	}
+	if (err)
+		return err;
 	if (optind >= argc)
 		return cp_usage_error("trace", trace_usage);
 	te->probe = argv[optind];

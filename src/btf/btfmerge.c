@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "src/btf/btfmerge.h"
+#include "src/btf/btfrec.h"
 #include "src/common.h"
 
 enum keep { KEEP_NONE = 0, KEEP_SHELL = 1, KEEP_FULL = 2 };
@@ -117,26 +118,6 @@ static bool is_root_kind(const struct btf_type *t)
 		return true;
 	default:
 		return false;
-	}
-}
-
-/* Size of a type's record in raw BTF: the common header plus its kind's trailing data. */
-static inline __attribute__((always_inline)) size_t type_rec_size(const struct btf_type *t)
-{
-	size_t base = sizeof(struct btf_type);
-	uint16_t vlen = btf_vlen(t);
-
-	switch (btf_kind(t)) {
-	case BTF_KIND_INT: return base + sizeof(uint32_t);
-	case BTF_KIND_ARRAY: return base + sizeof(struct btf_array);
-	case BTF_KIND_STRUCT: case BTF_KIND_UNION: return base + vlen * sizeof(struct btf_member);
-	case BTF_KIND_ENUM: return base + vlen * sizeof(struct btf_enum);
-	case BTF_KIND_ENUM64: return base + vlen * sizeof(struct btf_enum64);
-	case BTF_KIND_FUNC_PROTO: return base + vlen * sizeof(struct btf_param);
-	case BTF_KIND_VAR: return base + sizeof(struct btf_var);
-	case BTF_KIND_DATASEC: return base + vlen * sizeof(struct btf_var_secinfo);
-	case BTF_KIND_DECL_TAG: return base + sizeof(struct btf_decl_tag);
-	default: return base;
 	}
 }
 

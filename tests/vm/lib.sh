@@ -350,3 +350,86 @@ expect_one_line() {
 json_all() {
 	sed -n "s/\"$2\":/\\n\"$2\":/g; p" "$1" | sed -n "s/^\"$2\":\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p"
 }
+
+# ---- helpers of the TLS cases (70-sslsniff, 75-gnutls): one real session traced by
+# `coreprobe -j sslsniff`, checked against the programs' own truths
+
+# tls_trace TOOL CELL LIB OUT ERR KEYLOG: starts `coreprobe -j sslsniff --lib LIB --keylog KEYLOG`
+# (stdout OUT, stderr ERR; TRACER_* as start_tracer). 0: it is tracing. Else the cell's RESULT
+# is printed and it returns 1: where coreprobe has no kernel BTF at all the one JSON error line
+# with exit 3, nothing traced, no key log and no probe left is the cell's PASS; any other
+# failure to attach is its FAIL.
+tls_trace() {
+	_tt_tool=$1 _tt_cell=$2 _tt_o=$4 _tt_e=$5 _tt_kl=$6
+	probes_mark
+	start_tracer "$_tt_o" "$_tt_e" "$COREPROBE" -j sslsniff --lib "$3" --keylog "$_tt_kl"
+	_tt_st=$?
+	if no_btf_here; then
+		# with -j the error is one JSON line on stdout
+		if [ $_tt_st = 1 ] && [ "$TRACER_RC" = 3 ] && [ "$(cat "$_tt_o" "$_tt_e" | wc -l)" = 1 ] &&
+		   grep -q '"error":"no BTF for kernel.*"exit":3' "$_tt_o" && [ ! -s "$_tt_kl" ] && [ -z "$(leftover_probes)" ]; then
+			result "$_tt_tool" "$_tt_cell" PASS "no kernel BTF: exit 3, one line, no probe left"
+		else
+			[ $_tt_st = 0 ] && stop_tracer
+			result "$_tt_tool" "$_tt_cell" FAIL "no kernel BTF: want exit 3, got st=$_tt_st rc=$TRACER_RC: $(cat "$_tt_o" "$_tt_e" | head -c 200)"
+		fi
+		return 1
+	fi
+	if [ $_tt_st != 0 ]; then
+		[ $_tt_st = 2 ] && stop_tracer
+		result "$_tt_tool" "$_tt_cell" FAIL "did not attach (rc=$TRACER_RC): $(head -c 300 "$_tt_e" | tr '\n' ' ')"
+		return 1
+	fi
+	return 0
+}
+
+# tls_wait_listen PORT: until a socket listens on PORT (20 s at most)
+tls_wait_listen() {
+	_tw_n=0
+	while ! { netstat -ltn 2>/dev/null || ss -ltn 2>/dev/null; } | grep -q ":$1 " && [ $_tw_n -lt 200 ]; do
+		nap 0.1
+		_tw_n=$((_tw_n + 1))
+	done
+}
+
+# tls_sockets PID: PID's socket fds now (/proc/PID/fd), as " 3 5 " (a word test: "${S#* $FD }")
+tls_sockets() {
+	_ts=" "
+	for _ts_f in /proc/$1/fd/*; do
+		case $(readlink "$_ts_f" 2>/dev/null) in socket:*) _ts="$_ts${_ts_f##*/} " ;; esac
+	done
+	echo "$_ts"
+}
+
+# tls_events OUT PID read|write TEXT [FUNC]: the events of OUT of process PID in that direction
+# (and of the library function FUNC) whose plaintext is the line TEXT
+tls_events() {
+	if [ -n "${5:-}" ]; then
+		grep "\"pid\":$2,.*\"func\":\"$5\",\"dir\":\"$3\"" "$1"
+	else
+		grep "\"pid\":$2,.*\"dir\":\"$3\"" "$1"
+	fi | grep -F "\"data\":\"$4\\n\""
+}
+
+# tls_fd WRITE READ SOCKETS SOURCE: prints the fd of the client's WRITE event when its READ
+# event has the same fd, both with fd_source SOURCE, and the fd is one of SOCKETS (tls_sockets
+# of the client while connected); else prints nothing and returns 1.
+tls_fd() {
+	_tf=$(echo "$1" | sed -n 's/.*"fd":\([0-9]*\),"fd_source":"'"$4"'".*/\1/p' | head -n 1)
+	[ -n "$_tf" ] && echo "$2" | grep -q "\"fd\":$_tf,\"fd_source\":\"$4\"" && [ "${3#* $_tf }" != "$3" ] || return 1
+	echo "$_tf"
+}
+
+# tls_keylogs TRUTH KEYLOG all|session: the program's own key log (TRUTH, its comments left out)
+# into TRUTH.s and coreprobe's (KEYLOG) into KEYLOG.s, each sorted, for `cmp`. With session,
+# KEYLOG.s keeps only the lines of the client randoms TRUTH has: where other programs' TLS
+# traffic shares the library (the host rows), their sessions' lines are not this one's.
+tls_keylogs() {
+	grep -v '^#' "$1" 2>/dev/null | sort -u >"$1.s"
+	if [ "$3" = session ]; then
+		awk '{ print $2 }' "$1.s" | sort -u >"$1.r"
+		if [ -s "$1.r" ]; then grep -F -f "$1.r" "$2" 2>/dev/null | sort >"$2.s"; else : >"$2.s"; fi
+	else
+		sort "$2" 2>/dev/null >"$2.s"
+	fi
+}

@@ -70,9 +70,11 @@ VERSIONS="
 3.8.9 trixie 3.8.9-3+deb13u4 libgnutls30t64 3.8.9-3+deb13u4
 "
 
-die() { echo "build.sh: $*" >&2; exit 1; }
-say() { echo "build.sh: $*" >&2; }
-build_id() { readelf -n "$1" 2>/dev/null | awk '/Build ID:/ { print $3; exit }'; }
+# x86-64: a lea with an index register is arithmetic (gcc 12 computes x*9+3 in gnutls_kx_get as
+# lea 0x3(%rax,%rax,8) where bullseye's gcc 10 did not), not a field: disp_set leaves it out
+DISP_EXCLUDE='\slea\s.*\(%r[a-z0-9]*,%r'
+# shellcheck source=btfs/app/lib.sh
+. "$HERE/../lib.sh"
 
 # ---------------------------------------------------------------------------------------------
 # Inner mode: run inside the (bind-mounted) source tree; builds b4deb/lib/.libs/libgnutls.so.30.
@@ -129,15 +131,6 @@ command -v bpftool >/dev/null || die "bpftool missing"
 command -v dh >/dev/null || die "debhelper missing (apt-get install debhelper dh-autoreconf)"
 mkdir -p "$CACHE/src" "$CACHE/debs" "$WORK"
 
-# crosscheck_line NAME: the line of $CROSSCHECK (btfs/app/crosscheck.sh's output) for NAME
-crosscheck_line() {
-	if [ -n "${CROSSCHECK:-}" ] && grep -q "^[a-z ]* - $1: " "$CROSSCHECK"; then
-		grep -m1 "^[a-z ]* - $1: " "$CROSSCHECK"
-	else
-		echo "not run for this build (btfs/app/crosscheck.sh; CROSSCHECK=FILE)"
-	fi
-}
-
 # fetch_source VERSION: prints the .dsc to unpack. When the archive serves every file but the
 # upstream signature (trixie's 3.8.9: gnutls28_3.8.9.orig.tar.xz.asc is 404), the files the
 # .dsc lists are checked against its SHA-256 lines and a copy of it without the .asc lines is
@@ -157,32 +150,6 @@ fetch_source() {
 	for f in $(echo "$sums" | awk '{ print $2 }'); do ln -sf "$CACHE/src/$f" "$CACHE/src/noasc/$f"; done
 	echo "$CACHE/src/noasc/$(basename "$dsc")"
 }
-fetch_deb() { # PACKAGE VERSION
-	f=$CACHE/debs/$1_$2_$DEBARCH.deb
-	[ -f "$f" ] || (cd "$CACHE/debs" && apt-get download -qq "$1:$DEBARCH=$2") >/dev/null 2>&1 ||
-		die "apt-get download $1=$2 failed (check apt-cache madison $1)"
-	echo "$f"
-}
-
-# disp_set LIB FUNC: sorted memory-operand displacements off registers in FUNC's code (as in
-# btfs/app/openssl/build.sh): equal sets in two builds of one source mean the fields these
-# accessors touch sit at the same offsets. A lea with an index register is arithmetic (gcc 12
-# computes x*9+3 in gnutls_kx_get as lea 0x3(%rax,%rax,8) where bullseye's gcc 10 did not),
-# not a field: left out. arm64: the [xN, #imm] / [xN] operands (not sp, not adrp page
-# addresses: btfs/app/disp-arm64.awk), as in the OpenSSL one.
-disp_set() {
-	set -- "$1" "$2" $(readelf -W --dyn-syms "$1" | awk -v f="$2" '{ sub("@.*", "", $8) } $8 == f && $4 == "FUNC" && $7 != "UND" { print $2, $3; exit }')
-	[ $# = 4 ] || { echo "absent"; return; }
-	start=$((0x$3)); stop=$((start + $4))
-	if [ "$ARCH" = arm64 ]; then
-		$OBJDUMP -d --no-show-raw-insn --start-address=$start --stop-address=$stop "$1" |
-			awk -f "$REPO/btfs/app/disp-arm64.awk" | sort -un | tr '\n' ' ' | sed 's/ $//'
-		return
-	fi
-	objdump -d --no-show-raw-insn --start-address=$start --stop-address=$stop "$1" |
-		grep -v -E '\snop[wl]?\s' | grep -v -E '\slea\s.*\(%r[a-z0-9]*,%r' | grep -o -E '(-?0x[0-9a-f]+)?\(%r[a-z0-9]+' | grep -v -E '%r(sp|ip)' | sed 's/(%.*//' |
-		sed 's/^$/0x0/' | sort -u | tr '\n' ' ' | sed 's/ $//'
-}
 # Accessors reading the session fields the BPF program reads or that sit next to them
 # (gnutls_prf_rfc5705: key.proto.tls13.ap_expkey; gnutls_deinit: the key.proto wipe).
 ACCESSORS="gnutls_protocol_get_version gnutls_prf_hash_get gnutls_cipher_get gnutls_mac_get
@@ -193,20 +160,6 @@ gnutls_early_cipher_get gnutls_early_prf_hash_get gnutls_record_get_state gnutls
 gnutls_session_etm_status gnutls_session_ext_master_secret_status gnutls_certificate_type_get2
 gnutls_group_get gnutls_record_check_pending gnutls_transport_get_int2 gnutls_session_channel_binding
 gnutls_prf_rfc5705 gnutls_prf_early gnutls_session_key_update gnutls_deinit"
-accessor_check() {
-	for fn in $3; do
-		d=$(disp_set "$1" "$fn"); o=$(disp_set "$2" "$fn")
-		if [ "$d" = absent ] && [ "$o" = absent ]; then continue; fi
-		if [ "$d" = "$o" ]; then echo "  $fn: same [$d]"; else echo "  $fn: DIFF debian [$d] ours [$o]"; fi
-	done
-}
-sym_cmp() {
-	nm -D --defined-only --with-symbol-versions "$1" | awk '{ print $3 }' | sort >"$WORK/sym.a"
-	nm -D --defined-only --with-symbol-versions "$2" | awk '{ print $3 }' | sort >"$WORK/sym.b"
-	if cmp -s "$WORK/sym.a" "$WORK/sym.b"; then echo "same $(wc -l <"$WORK/sym.a" | tr -d ' ') symbols"
-	else echo "DIFFER ($(comm -3 "$WORK/sym.a" "$WORK/sym.b" | wc -l) symbols)"; fi
-	rm -f "$WORK/sym.a" "$WORK/sym.b"
-}
 # field_offsets BTF: the offsets (from the BTF, hex) of what bpf/sslsniff.bpf.c reads, as
 # pahole's BTF reader prints them (a second reader of the encoder's output; optional).
 field_offsets() {
@@ -216,13 +169,6 @@ field_offsets() {
 	# the secrets from the session expanded (-E), less key's offset: looking up gnutls_key_st by
 	# name finds its typedef first when the typedef comes first in the BTF
 	pahole --hex -E -C gnutls_session_int "$1" 2>/dev/null | perl -ne 'if (/^\t\} key; \/\* (0x[0-9a-f]+)/) { $k = hex $1 } if (/ (e_ckey|hs_ckey|hs_skey|ap_ckey|ap_skey|ap_expkey)\[64\]; \/\* (0x[0-9a-f]+)/) { push @o, [$1, hex $2] } END { printf "key.proto.tls13.%s=key+0x%x ", $_->[0], $_->[1] - $k for @o }'
-}
-count_struct() { bpftool btf dump file "$1" | grep -c "STRUCT '$2'" || true; }
-fsize() { wc -c <"$1" | tr -d ' '; }
-install_blob() {
-	mkdir -p "$(dirname "$2")"
-	xz -9 -c "$1" >"$2.tmp"
-	if [ -f "$2" ] && cmp -s "$2.tmp" "$2"; then rm -f "$2.tmp"; else mv "$2.tmp" "$2"; fi
 }
 
 only="$*"
@@ -251,7 +197,7 @@ echo "$VERSIONS" | while read -r label suite srcver binpkg binver; do
 	B=$WORK/$label
 	mkdir -p "$B"
 	dsc=$(fetch_source "$srcver")
-	deb=$(fetch_deb "$binpkg" "$binver")
+	deb=$(fetch_deb "$binpkg" "$binver") || die "apt-get download $binpkg=$binver failed (check apt-cache madison $binpkg)"
 	upstream=${srcver%-*}
 	if [ "$(cat "$B/deb.stamp" 2>/dev/null)" != "$binver" ]; then
 		rm -rf "$B/deb"; dpkg-deb -x "$deb" "$B/deb"; echo "$binver" >"$B/deb.stamp"
@@ -270,24 +216,7 @@ echo "$VERSIONS" | while read -r label suite srcver binpkg binver; do
 	fi
 	olib=$(ls "$S"/b4deb/lib/.libs/libgnutls.so.30.* 2>/dev/null | head -n 1 || true)
 	if [ "$(cat "$B/built.stamp" 2>/dev/null)" != "$srcver" ] || [ ! -f "$olib" ]; then
-		debpath=/build/reproducible-path/gnutls28-$upstream
-		say "building $srcver in $debpath (log: $B/build.log)"
-		t0=$(date +%s)
-		if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
-			made=""; d=$debpath
-			while [ ! -e "$d" ]; do made="$d $made"; d=$(dirname "$d"); done
-			mkdir -p "$debpath"
-			rc=0
-			JOBS=$JOBS $CROSS unshare -m sh -c 'mount --bind "$1" "$2" && cd "$2" && exec sh "$3" --inner "$4"' \
-				sh "$S" "$debpath" "$SELF" "$B" >"$B/build.log" 2>&1 || rc=$?
-			for d in $(printf "%s\n" $made | sort -r); do rmdir "$d" 2>/dev/null || true; done
-			[ $rc = 0 ] || die "build of gnutls28 $srcver failed (see $B/build.log)"
-		else
-			say "no root/unshare: building in $S (the DWARF will name that path)"
-			(cd "$S" && JOBS=$JOBS $CROSS sh "$SELF" --inner "$B") >"$B/build.log" 2>&1 ||
-				die "build of gnutls28 $srcver failed (see $B/build.log)"
-		fi
-		echo $(( $(date +%s) - t0 )) >"$B/build.seconds"
+		rebuild_at "$S" /build/reproducible-path/gnutls28-$upstream "$B" "gnutls28 $srcver" "the DWARF"
 		echo "$srcver" >"$B/built.stamp"
 		olib=$(ls "$S"/b4deb/lib/.libs/libgnutls.so.30.* | head -n 1)
 	fi
@@ -296,8 +225,7 @@ echo "$VERSIONS" | while read -r label suite srcver binpkg binver; do
 	raw=$B/libgnutls.dwarf.btf	# (libgnutls.btf: pahole's, from before the switch)
 	if [ ! -f "$raw" ] || [ "$olib" -nt "$raw" ] || [ "$CP" -nt "$raw" ]; then
 		say "coreprobe btf dwarf $(basename "$olib")"
-		$ENC btf dwarf "$olib" -o "$raw" >"$B/btf.dwarf.log" 2>&1 || die "coreprobe btf dwarf failed: $(cat "$B/btf.dwarf.log")"
-		! grep -q refused "$B/btf.dwarf.log" || die "coreprobe btf dwarf refused types: $(cat "$B/btf.dwarf.log")"
+		btf_of "$olib" "$raw" "$B/btf.dwarf.log"
 	fi
 	n=$(count_struct "$raw" gnutls_session_int); [ "$n" = 1 ] || die "$raw: $n STRUCT 'gnutls_session_int' (want 1)"
 	blob=$OUTAPP/libgnutls/$did.btf.xz

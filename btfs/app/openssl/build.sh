@@ -75,9 +75,8 @@ WORK=${OPENSSL_BUILD_WORK:-$DEFWORK}
 PACKAGES="libssl1.1 libssl3 libssl3t64"
 JOBS=$(nproc 2>/dev/null || echo 2)
 
-die() { echo "build.sh: $*" >&2; exit 1; }
-say() { echo "build.sh: $*" >&2; }
-build_id() { readelf -n "$1" 2>/dev/null | awk '/Build ID:/ { print $3; exit }'; }
+# shellcheck source=btfs/app/lib.sh
+. "$HERE/../lib.sh"
 compiler_line() { strings -a "$1" | grep -m1 '^compiler: ' || true; }
 
 # ---------------------------------------------------------------------------------------------
@@ -187,36 +186,6 @@ fetch_source() {
 	return 1
 }
 
-# fetch_deb PACKAGE VERSION: prints the path of the .deb in $CACHE/debs (downloading it once).
-# Fails when the archive lists the package but does not serve it (404: arm64's libssl1.1
-# 1.1.1w-0+deb11u8): there is then no Debian binary whose build-id could key a blob.
-fetch_deb() {
-	f=$CACHE/debs/${1}_${2#*:}_$DEBARCH.deb
-	if [ ! -f "$f" ]; then
-		(cd "$CACHE/debs" && apt-get download -qq "$1:$DEBARCH=$2" >/dev/null 2>&1) || return 1
-	fi
-	[ -f "$f" ] || return 1
-	echo "$f"
-}
-
-# disp_set LIB FUNC: sorted memory-operand displacements off registers in FUNC's code.
-# The accessors read struct fields at fixed offsets, so equal sets in two builds of the same
-# source mean the fields those accessors touch sit at the same offsets.
-# x86-64: disp(%reg) operands (not %rsp/%rip); arm64: [xN, #imm] / [xN] operands (not sp, not
-# adrp page addresses: btfs/app/disp-arm64.awk).
-disp_set() {
-	set -- "$1" "$2" $(readelf -W --dyn-syms "$1" | awk -v f="$2" '{ sub("@.*", "", $8) } $8 == f && $4 == "FUNC" && $7 != "UND" { print $2, $3; exit }')
-	[ $# = 4 ] || { echo "absent"; return; }
-	start=$((0x$3)); stop=$((start + $4))
-	if [ "$ARCH" = arm64 ]; then
-		$OBJDUMP -d --no-show-raw-insn --start-address=$start --stop-address=$stop "$1" |
-			awk -f "$REPO/btfs/app/disp-arm64.awk" | sort -un | tr '\n' ' ' | sed 's/ $//'
-		return
-	fi
-	objdump -d --no-show-raw-insn --start-address=$start --stop-address=$stop "$1" |
-		grep -v -E '\snop[wl]?\s' | grep -o -E '(-?0x[0-9a-f]+)?\(%r[a-z0-9]+' | grep -v -E '%r(sp|ip)' | sed 's/(%.*//' |
-		sed 's/^$/0x0/' | sort -u | tr '\n' ' ' | sed 's/ $//'
-}
 SSL_ACCESSORS="SSL_version SSL_get_rbio SSL_get_wbio SSL_get_session SSL_get_client_random
 SSL_get_server_random SSL_get_current_cipher SSL_get_pending_cipher SSL_SESSION_get_master_key
 SSL_SESSION_get0_cipher SSL_SESSION_get_protocol_version SSL_CIPHER_get_id SSL_is_server
@@ -225,55 +194,11 @@ CRYPTO_ACCESSORS="BIO_next BIO_method_type BIO_get_data BIO_get_init BIO_get_shu
 BIO_test_flags BIO_get_retry_reason BIO_number_read BIO_number_written BIO_get_callback_arg
 BIO_get_callback"
 
-# sym_cmp DEBIAN_LIB OUR_LIB: compares the sets of exported (versioned) symbols.
-sym_cmp() {
-	nm -D --defined-only --with-symbol-versions "$1" | awk '{ print $3 }' | sort >"$WORK/sym.a"
-	nm -D --defined-only --with-symbol-versions "$2" | awk '{ print $3 }' | sort >"$WORK/sym.b"
-	if cmp -s "$WORK/sym.a" "$WORK/sym.b"; then
-		echo "same $(wc -l <"$WORK/sym.a" | tr -d ' ') symbols"
-	else
-		echo "DIFFER: only Debian's: $(comm -23 "$WORK/sym.a" "$WORK/sym.b" | tr '\n' ' ')only ours: $(comm -13 "$WORK/sym.a" "$WORK/sym.b" | tr '\n' ' ')"
-	fi
-	rm -f "$WORK/sym.a" "$WORK/sym.b"
-}
-
-# accessor_check DEBIAN_LIB OUR_LIB FUNCS: writes "func: same|DIFF (debian: ..., ours: ...)".
-accessor_check() {
-	for fn in $3; do
-		d=$(disp_set "$1" "$fn"); o=$(disp_set "$2" "$fn")
-		if [ "$d" = absent ] && [ "$o" = absent ]; then continue; fi
-		if [ "$d" = "$o" ]; then echo "  $fn: same [$d]"; else echo "  $fn: DIFF debian [$d] ours [$o]"; fi
-	done
-}
-
-# btf_of LIB OUTBTF LOG: every type of LIB's DWARF, by coreprobe's encoder. A type it refuses
-# (one line each in LOG) fails the build: a blob must not silently lack a type.
-btf_of() {
-	$ENC btf dwarf "$1" -o "$2" >"$3" 2>&1 || die "coreprobe btf dwarf failed on $1: $(cat "$3")"
-	! grep -q 'refused' "$3" || die "coreprobe btf dwarf refused types of $1: $(cat "$3")"
-}
-# crosscheck_line NAME: the line of $CROSSCHECK (btfs/app/crosscheck.sh's output) for NAME
-crosscheck_line() {
-	if [ -n "${CROSSCHECK:-}" ] && grep -q "^[a-z ]* - $1: " "$CROSSCHECK"; then
-		grep -m1 "^[a-z ]* - $1: " "$CROSSCHECK"
-	else
-		echo "not run for this build (btfs/app/crosscheck.sh; CROSSCHECK=FILE)"
-	fi
-}
-count_struct() { bpftool btf dump file "$1" | grep -c "STRUCT '$2'" || true; }
 void_typedefs() {
 	bpftool btf dump file "$1" | awk '$2 == "TYPEDEF" && $4 == "type_id=0" { n++; s = s sep $3; sep = "," } END { printf "%d typedefs to void%s", n, n ? " (" s ")" : "" }'
 }
 typedef_target() { bpftool btf dump file "$1" | awk -v n="'$2'" '$2 == "TYPEDEF" && $3 == n { sub("type_id=", "", $4); print $4; exit }'; }
-fsize() { wc -c <"$1" | tr -d ' '; }
 text_size() { echo $(( 0x$(readelf -SW "$1" | awk '{ sub(/^ *\[ *[0-9]+\] */, "") } $1 == ".text" { print $5; exit }') )); }
-
-# install_blob RAW DEST: xz -9 RAW into DEST unless DEST already holds exactly that.
-install_blob() {
-	mkdir -p "$(dirname "$2")"
-	xz -9 -c "$1" >"$2.tmp"
-	if [ -f "$2" ] && cmp -s "$2.tmp" "$2"; then rm -f "$2.tmp"; else mv "$2.tmp" "$2"; fi
-}
 
 # The served builds and the listed sources: asked of apt now, or replayed from files.
 SERVED_LIST=$WORK/served.txt
@@ -376,35 +301,7 @@ while read -r binpkg binver suite srcname srcown <&3; do
 	ossl=$S/build_shared/libssl.so.$sover
 	ocrypto=$S/build_shared/libcrypto.so.$sover
 	if [ "$(cat "$B/built.stamp" 2>/dev/null)" != "$srcver" ] || [ ! -f "$ossl" ] || [ ! -f "$ocrypto" ]; then
-		debpath=/build/reproducible-path/openssl-$upstream
-		say "building $srcver in $debpath (log: $B/build.log)"
-		t0=$(date +%s)
-		made=""
-		if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
-			# Create only the missing components of the mount point, and remove them afterwards.
-			d=$debpath
-			while [ ! -e "$d" ]; do made="$d $made"; d=$(dirname "$d"); done
-			mkdir -p "$debpath"
-			# A file under the mount point, on the host side: another build's clean-up (rmdir of
-			# the same path) would otherwise remove the directory, which detaches our bind mount
-			# in the middle of the build (mounts on a removed directory are dropped).
-			busy=$debpath/.build-sh-busy.$$
-			: >"$busy"
-			rc=0
-			JOBS=$JOBS $CROSS unshare -m sh -c 'mount --bind "$1" "$2" && cd "$2" && exec sh "$3" --inner "$4"' \
-				sh "$S" "$debpath" "$SELF" "$B" >"$B/build.log" 2>&1 || rc=$?
-			rm -f "$busy"
-			# Deepest first: reverse lexical order puts a path after its parents.
-			for d in $(printf "%s\n" $made | sort -r); do
-				rmdir "$d" 2>/dev/null || true
-			done
-			[ $rc = 0 ] || die "build of openssl $srcver failed (see $B/build.log)"
-		else
-			say "no root/unshare: building in $S (libcrypto's embedded flags will name that path)"
-			(cd "$S" && JOBS=$JOBS $CROSS sh "$SELF" --inner "$B") >"$B/build.log" 2>&1 ||
-				die "build of openssl $srcver failed (see $B/build.log)"
-		fi
-		echo $(( $(date +%s) - t0 )) >"$B/build.seconds"
+		rebuild_at "$S" /build/reproducible-path/openssl-$upstream "$B" "openssl $srcver" "libcrypto's embedded flags"
 		echo "$srcver" >"$B/built.stamp"
 	fi
 	ossl_id=$(build_id "$ossl"); ocrypto_id=$(build_id "$ocrypto")
