@@ -2,7 +2,7 @@
 # gnutls: one real TLS session per protocol version from Debian bookworm's gnutls-cli (libgnutls30
 # 3.7.9) to an `openssl s_server` on 127.0.0.1, traced by `coreprobe sslsniff`, on both
 # architectures:
-#   - the plaintext of both directions of the client (gnutls_record_send / gnutls_record_recv)
+#   - the plaintext of both directions of the client (gnutls_record_send2, which gnutls_record_send only tail-calls and so is probed alone, / gnutls_record_recv)
 #     with the client's pid;
 #   - the fd equal to the client's socket (/proc/PID/fd while connected), from the syscalls
 #     made inside the call (the raw sys_enter tracepoint, the kernel's fd table read through
@@ -80,7 +80,7 @@ gnutls_case() {
 	kill $_spid 2>/dev/null
 	wait $_spid 2>/dev/null
 	stop_tracer
-	_cw=$(tls_events "$_o" $_cpid write "client $_c" gnutls_record_send)
+	_cw=$(tls_events "$_o" $_cpid write "client $_c" gnutls_record_send2)
 	_cr=$(tls_events "$_o" $_cpid read "server $_c" gnutls_record_recv)
 	_fd=$(tls_fd "$_cw" "$_cr" "$_socks" syscall)
 	tls_keylogs "$_truth" "$_kl" $KEYS
