@@ -88,7 +88,7 @@ static int check_decompressed(Elf *elf, const char *path)
 /* libdw reads the file's type sections from an in-memory image (dwimage.c: only those are
  * inflated), else the file itself. *big_endian: the file's byte order. */
 static int open_dwarf_file(const char *path, int *fd, Elf **elf, struct dw_image *img, Dwarf **dw,
-			   bool *big_endian)
+			   bool *big_endian, bool whole)
 {
 	GElf_Ehdr eh;
 	int r;
@@ -103,7 +103,7 @@ static int open_dwarf_file(const char *path, int *fd, Elf **elf, struct dw_image
 	/* COREPROBE_DWARF_REFERENCE=1 (tests only): libdw reads the file, walks every unit and looks
 	 * up every attribute itself, the reference the image, the skim and the one-pass attribute
 	 * reads are compared with (tests/integration/dwarfsame.sh) */
-	r = getenv("COREPROBE_DWARF_REFERENCE") ? DW_IMAGE_NONE : dw_image_load(*elf, path, img);
+	r = getenv("COREPROBE_DWARF_REFERENCE") || whole ? DW_IMAGE_NONE : dw_image_load(*elf, path, img);
 	if (r > 0)
 		return r;
 	if (r == 0) {		/* the image is self-contained: the file is done with */
@@ -122,18 +122,20 @@ static int open_dwarf_file(const char *path, int *fd, Elf **elf, struct dw_image
 	return 0;
 }
 
-static int dw_open(const struct dwarf_file *df, struct dw_handle *h)
+/* whole: libdw reads the file itself (FUNC records need the address ranges and location lists,
+ * which the image leaves out) */
+static int dw_open(const struct dwarf_file *df, struct dw_handle *h, bool whole)
 {
 	int err;
 
 	memset(h, 0, sizeof(*h));
 	h->fd = h->alt_fd = -1;
 	h->reference = getenv("COREPROBE_DWARF_REFERENCE") != NULL;
-	if ((err = open_dwarf_file(df->path, &h->fd, &h->elf, &h->img, &h->dw, &h->big_endian)))
+	if ((err = open_dwarf_file(df->path, &h->fd, &h->elf, &h->img, &h->dw, &h->big_endian, whole)))
 		goto fail;
 	if (df->alt_path[0]) {
 		/* set before any DIE is read: libdw's own lookup would use host absolute paths */
-		if ((err = open_dwarf_file(df->alt_path, &h->alt_fd, &h->alt_elf, &h->alt_img, &h->alt, NULL)))
+		if ((err = open_dwarf_file(df->alt_path, &h->alt_fd, &h->alt_elf, &h->alt_img, &h->alt, NULL, whole)))
 			goto fail;
 		dwarf_setalt(h->dw, h->alt);
 	}
@@ -1661,7 +1663,7 @@ static int encode(const struct dwarf_file *df, const char *const *names, int n, 
 	int err;
 
 	*out = NULL;
-	if ((err = dw_open(df, &e.h)))
+	if ((err = dw_open(df, &e.h, fr != NULL)))
 		return err;
 	if (fr && !(e.funcs = dwfunc_new(fr, df->path))) {
 		err = cp_error(CP_ERUNTIME, "out of memory");

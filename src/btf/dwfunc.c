@@ -640,6 +640,17 @@ static int add_func(struct dwfunc *f, const struct dwfunc_enc *enc, struct inst 
 	return 0;
 }
 
+/* gas describes an assembler function as a subprogram returning DW_TAG_unspecified_type with
+ * no parameters: that is no prototype (bind(2)'s stub takes three arguments). */
+static bool is_asm_stub(Dwarf_Die *origin)
+{
+	Dwarf_Attribute a;
+	Dwarf_Die t;
+
+	return dwarf_attr(origin, DW_AT_type, &a) && dwarf_formref_die(&a, &t) &&
+	       dwarf_tag(&t) == DW_TAG_unspecified_type && !count_params(origin, NULL, 0, NULL);
+}
+
 /* One name: its copies with code are v[0..n). */
 static int encode_name(struct dwfunc *f, const struct dwfunc_enc *enc, struct inst *v, size_t n)
 {
@@ -677,6 +688,8 @@ static int encode_name(struct dwfunc *f, const struct dwfunc_enc *enc, struct in
 	}
 	if (!keep)	/* inlined everywhere (no entry to trace), or only clones */
 		return clone_why[0] ? refuse_fn(f, v[0].name, "%s", clone_why) : 0;
+	if (is_asm_stub(&first_origin))
+		return refuse_fn(f, keep->name, "written in assembler: its DWARF gives no prototype (return type DW_TAG_unspecified_type, no parameters)");
 	return add_func(f, enc, keep, &first_origin, global);
 }
 
