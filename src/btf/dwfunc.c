@@ -715,7 +715,8 @@ int dwfunc_encode(struct dwfunc *f, const struct dwfunc_enc *enc)
 	load_symbols(f);
 	if ((err = refuse_clone_names(f)))
 		return err;
-	qsort(f->v, f->n, sizeof(*f->v), inst_cmp);
+	if (f->n)
+		qsort(f->v, f->n, sizeof(*f->v), inst_cmp);
 	for (size_t i = 0, j; i < f->n; i = j) {
 		for (j = i + 1; j < f->n && !strcmp(f->v[j].name, f->v[i].name); j++)
 			;
