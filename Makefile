@@ -76,7 +76,7 @@ LDLIBS := -lbpf -ldw -lelf -ldeflate -lz -lmbedcrypto
 TOOLS := structs sslsniff tcprtt ipsetaudit flowlat trace
 # The BTF engine (src/btf/: blob store, kernel/app pick, merge, ELF readers) is apart from the
 # tracer runtime (src/runtime/: load, attach, events, output files, tool helpers).
-BTF_SRC := $(addprefix src/btf/,elfinfo.c hostinfo.c blobstore.c btfmerge.c btfpick.c dwarf.c dwimage.c dwskim.c)
+BTF_SRC := $(addprefix src/btf/,elfinfo.c hostinfo.c blobstore.c btfmerge.c btfpick.c dwarf.c dwimage.c dwskim.c dwfunc.c)
 RUNTIME_SRC := $(addprefix src/runtime/,tracer.c tlskeys.c outfile.c attach.c tchook.c netutil.c hist.c userdb.c uprobe.c)
 # `coreprobe trace`'s expression parser, plan builder and value printer (pure: fuzzed alone)
 TRACE_SRC := $(addprefix src/trace/,expr.c value.c)
@@ -321,8 +321,9 @@ test test-integration test-vm: arm64-test-deps
 endif
 # ---- trace: one source in two layouts (tests/targets/tracetarget.c), each built with DWARF,
 # then: stripped (BTF from --app-btf or an embedded --full blob), and with its own .BTF section
-# (pahole -J, debug info stripped after). These BTF files stay pahole's: trace types a function's
-# arguments from its BTF FUNC record, and `btf dwarf` encodes types only, no functions.
+# (debug info stripped, then the BTF added as .BTF, as pahole -J would). The BTF is coreprobe's
+# own, `btf dwarf --funcs`: trace types a function's arguments from its FUNC record
+# (src/btf/dwfunc.c; tests/integration/dwfunc.sh checks those equal pahole's).
 TRACE_TARGETS := tracetarget_l1 tracetarget_l2
 $(BUILD)/targets/tracetarget_l1.debug: tests/targets/tracetarget.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
@@ -330,11 +331,11 @@ $(BUILD)/targets/tracetarget_l1.debug: tests/targets/tracetarget.c | $(SETUP_STA
 $(BUILD)/targets/tracetarget_l2.debug: tests/targets/tracetarget.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(TARGET_GCC) -g -O2 -DLAYOUT2 -Wl,--build-id -rdynamic $< -o $@
-$(BUILD)/targets/tracetarget_%.btfsec: $(BUILD)/targets/tracetarget_%.debug
-	cp $< $@.tmp && pahole -J $@.tmp && $(STRIP) --strip-debug $@.tmp && mv $@.tmp $@
-$(BUILD)/btf/tracetarget_%.btf: $(BUILD)/targets/tracetarget_%.debug
+$(BUILD)/targets/tracetarget_%.btfsec: $(BUILD)/targets/tracetarget_%.debug $(BUILD)/btf/tracetarget_%.btf
+	$(STRIP) --strip-debug -o $@.tmp $< && $(OBJCOPY) --add-section .BTF=$(BUILD)/btf/tracetarget_$*.btf $@.tmp && mv $@.tmp $@
+$(BUILD)/btf/tracetarget_%.btf: $(BUILD)/targets/tracetarget_%.debug $(BUILD)/coreprobe-noblobs
 	@mkdir -p $(@D)
-	pahole --btf_encode_detached $@ $<
+	$(RUN_TARGET) $(BUILD)/coreprobe-noblobs btf dwarf --funcs $< -o $@.tmp >/dev/null && mv $@.tmp $@
 TRACE_TEST_DEPS := $(foreach t,$(TRACE_TARGETS),$(BUILD)/targets/$(t) $(BUILD)/targets/$(t).btfsec $(BUILD)/btf/$(t).btf)
 trace-targets: $(TRACE_TEST_DEPS)
 test test-integration: $(TRACE_TEST_DEPS)

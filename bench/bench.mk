@@ -6,11 +6,11 @@ BENCH_BINS := $(BENCH)/harness $(BENCH)/loader $(BENCH)/tlspair $(BENCH)/gnutlsp
 BENCH_DEPS := coreprobe $(BUILD)/coreprobe-nohost $(BUILD)/targets/demo_v1 $(BUILD)/targets/demo_v1.debug $(BUILD)/btf/demo_v1.btf \
 	$(BUILD)/btf/demo_v1.funcs.btf $(BUILD)/bpf/structs.bpf.o $(BENCH_BINS)
 
-# the trace rows need add_test's BTF FUNC record (trace types arguments from it); `btf dwarf`,
-# which makes build/btf/demo_v1.btf, encodes types only: pahole's BTF for those rows
-$(BUILD)/btf/demo_v1.funcs.btf: $(BUILD)/targets/demo_v1.debug
+# the trace rows need add_test's BTF FUNC record (trace types arguments from it): `btf dwarf
+# --funcs` (build/btf/demo_v1.btf, embedded, has types only)
+$(BUILD)/btf/demo_v1.funcs.btf: $(BUILD)/targets/demo_v1.debug $(BUILD)/coreprobe-noblobs
 	@mkdir -p $(@D)
-	pahole --btf_encode_detached $@ $<
+	$(RUN_TARGET) $(BUILD)/coreprobe-noblobs btf dwarf --funcs $< -o $@.tmp >/dev/null && mv $@.tmp $@
 
 .PHONY: bench-archive
 

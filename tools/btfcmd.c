@@ -17,6 +17,7 @@
 #include "src/btf/btfmerge.h"
 #include "src/btf/btfpick.h"
 #include "src/btf/dwarf.h"
+#include "src/btf/dwfunc.h"
 #include "src/common.h"
 #include "src/btf/elfinfo.h"
 #include "src/btf/hostinfo.h"
@@ -29,7 +30,7 @@ static const char btf_usage[] =
 	"       coreprobe btf which [BINARY]\n"
 	"       coreprobe btf merge VMLINUX APP OUT\n"
 	"       coreprobe btf add [--kernel RELEASE[:BUILD-ID]=BTF]... [--app BINARY=BTF]... [--full] -o NEW\n"
-	"       coreprobe btf dwarf [--debug-file F] [--debug-dir DIR]... BINARY [TYPE...] -o OUT\n"
+	"       coreprobe btf dwarf [--debug-file F] [--debug-dir DIR]... [--funcs] BINARY [TYPE...] -o OUT\n"
 	"\n"
 	"  list   the embedded blobs: kind, key, build-id, raw and compressed size, shared-by count\n"
 	"  which  the kernel BTF and the application BTF a trace of BINARY would use here, and why\n"
@@ -44,7 +45,9 @@ static const char btf_usage[] =
 	"         (same build-id): the BTF is then encoded from the DWARF.\n"
 	"  dwarf  write OUT: raw BTF of the named types (struct, union, enum or typedef names)\n"
 	"         and all they reach, encoded from BINARY's DWARF (all types if none named),\n"
-	"         found as a trace finds it (docs/dwarf.md); readable by `bpftool btf dump file`\n";
+	"         found as a trace finds it (docs/dwarf.md); readable by `bpftool btf dump file`.\n"
+	"         --funcs adds a FUNC record (and its prototype's types) for every function\n"
+	"         whose prototype is proven; each one left out is named on stderr with why\n";
 
 static void print_build_id(const unsigned char *id, int len, int width)
 {
@@ -655,8 +658,11 @@ static int btf_dwarf_cmd(int argc, char **argv)
 	static const struct option opts[] = {
 		CP_COMMON_LONGOPTS,
 		{ "output", required_argument, 0, 'o' },
+		{ "funcs", no_argument, 0, 'F' },
 		{ 0 }
 	};
+	struct dwfunc_req fr = { 0 };
+	bool funcs = false;
 	struct dwarf_search s;
 	struct dwarf_stats st;
 	struct dwarf_file df;
@@ -675,6 +681,10 @@ static int btf_dwarf_cmd(int argc, char **argv)
 			return 0;
 		if (r)
 			continue;
+		if (c == 'F') {
+			funcs = true;
+			continue;
+		}
 		if (c != 'o')
 			return cp_usage_error("btf dwarf", btf_usage);
 		out = optarg;
@@ -689,12 +699,18 @@ static int btf_dwarf_cmd(int argc, char **argv)
 	/* named types: each one must be encoded, or the command fails; every type: a type that
 	 * cannot be encoded faithfully is left out, named on a line of its own, and the rest is
 	 * written (a pahole replacement must not lose a library's BTF to one exotic type) */
-	if (optind < argc)
+	if (funcs)	/* every function: its FUNC, or a line saying why it is left out */
+		err = dwarf_btf_encode_funcs(&df, (const char *const *)argv + optind, argc - optind, &fr, &b, &st, &ref);
+	else if (optind < argc)
 		err = dwarf_btf_encode(&df, (const char *const *)argv + optind, argc - optind, &b, &st);
 	else
 		err = dwarf_btf_encode_all(&df, &b, &st, &ref);
+	for (unsigned i = 0; i < fr.refused.n; i++)
+		cp_warn("%s: function '%s' left out (no FUNC record): %s", df.path, fr.refused.v[i].type,
+			fr.refused.v[i].why);
 	if (err) {
 		dwarf_refusals_free(&ref);
+		dwarf_refusals_free(&fr.refused);
 		return err;
 	}
 	for (unsigned i = 0; i < ref.n; i++)
@@ -714,8 +730,20 @@ static int btf_dwarf_cmd(int argc, char **argv)
 		json_str(stdout, df.path);
 		printf(",\"alt_file\":");
 		json_str(stdout, df.alt_path);
-		printf(",\"found_by\":\"%s\",\"types\":%u,\"definitions\":%u,\"units\":%u,\"bytes\":%zu,\"ms\":%.1f,\"refused\":[",
+		printf(",\"found_by\":\"%s\",\"types\":%u,\"definitions\":%u,\"units\":%u,\"bytes\":%zu,\"ms\":%.1f,",
 		       df.how, st.types, st.roots, st.units, bc.size, st.ms);
+		if (funcs) {
+			printf("\"funcs\":%u,\"funcs_refused\":[", fr.funcs);
+			for (unsigned i = 0; i < fr.refused.n; i++) {
+				printf("%s{\"func\":", i ? "," : "");
+				json_str(stdout, fr.refused.v[i].type);
+				printf(",\"why\":");
+				json_str(stdout, fr.refused.v[i].why);
+				printf("}");
+			}
+			printf("],");
+		}
+		printf("\"refused\":[");
 		for (unsigned i = 0; i < ref.n; i++) {
 			printf("%s{\"type\":", i ? "," : "");
 			json_str(stdout, ref.v[i].type);
@@ -730,9 +758,13 @@ static int btf_dwarf_cmd(int argc, char **argv)
 		       df.alt_path, st.units, st.ms);
 		if (ref.n)
 			printf("; %u type%s left out (refused, named above)", ref.n, ref.n == 1 ? "" : "s");
+		if (funcs)
+			printf("; %u FUNC records, %u function%s left out (named above)", fr.funcs, fr.refused.n,
+			       fr.refused.n == 1 ? "" : "s");
 		printf("\n");
 	}
 	dwarf_refusals_free(&ref);
+	dwarf_refusals_free(&fr.refused);
 	btf__free(b);
 	return err;
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "src/btf/dwarf.h"
+#include "src/btf/dwfunc.h"
 #include "src/btf/elfinfo.h"
 #include "src/common.h"
 #include "src/runtime/attach.h"
@@ -126,22 +127,31 @@ static int parse_args(int argc, char **argv, struct trace_env *te, struct cp_run
  */
 /* DWARF (the binary's own or a debug file of the same build-id, src/btf/dwarf.c): the tools
  * encode only what their BPF object relocates, but a trace's types are the user's, named only
- * by the expressions: every type the DWARF defines is encoded. The DWARF has no function
- * prototypes in this encoding, so arguments need a cast, as the planner says. */
-static int trace_encode_dwarf(struct btf_set *set, const char *binary)
+ * by the expressions: every type the DWARF defines is encoded, and the FUNC record of the traced
+ * function alone (src/btf/dwfunc.c; the one FUNC the expressions use, and cheaper than all of
+ * them: docs/trace.md has the figures). A function whose prototype is not proven (a compiler
+ * clone, a changed calling convention, two statics of one name) gets no FUNC: one line says
+ * why, and its arguments need a cast, as the planner says. */
+static int trace_encode_dwarf(struct btf_set *set, const char *binary, const char *func)
 {
+	struct dwfunc_req fr = { .names = &func, .n_names = 1 };
 	struct dwarf_stats st;
 	int err;
 
-	if ((err = dwarf_btf_encode(set->dwarf[0], NULL, 0, &set->apps[0], &st)))
+	err = dwarf_btf_encode_funcs(set->dwarf[0], NULL, 0, &fr, &set->apps[0], &st, NULL);
+	for (unsigned i = 0; !err && i < fr.refused.n; i++)
+		fprintf(stderr, "coreprobe: %s:%s: no prototype from the DWARF, its arguments are untyped (cast them): %s\n",
+			binary, fr.refused.v[i].type, fr.refused.v[i].why);
+	dwarf_refusals_free(&fr.refused);
+	if (err)
 		return err;
 	if (env.verbose)
-		fprintf(stderr, "coreprobe: %s: BTF from %s: %u types from %u units in %.1f ms\n", binary,
-			set->dwarf[0]->path, st.types, st.units, st.ms);
+		fprintf(stderr, "coreprobe: %s: BTF from %s: %u types (%u FUNC) from %u units in %.1f ms\n", binary,
+			set->dwarf[0]->path, st.types, fr.funcs, st.units, st.ms);
 	return 0;
 }
 
-static int trace_app_btf(struct cp_run *run, const char *binary, const struct elf_info *ei,
+static int trace_app_btf(struct cp_run *run, const char *binary, const char *func, const struct elf_info *ei,
 			 struct btf_set *set, enum abtf_source *src)
 {
 	struct abtf_choice c;
@@ -160,7 +170,7 @@ static int trace_app_btf(struct cp_run *run, const char *binary, const struct el
 			abtf_source_name(c.source), c.file ? " " : "", c.file ? c.file : "");
 	if ((err = btf_set_load_app(set, &run->store, binary, &c)))
 		return err;
-	return set->apps[0] ? 0 : trace_encode_dwarf(set, binary);
+	return set->apps[0] ? 0 : trace_encode_dwarf(set, binary, func);
 }
 
 /* kprobe: the kernel's complete BTF (its functions and every struct): --kernel-btf or sysfs.
@@ -366,7 +376,7 @@ int do_trace(int argc, char **argv)
 							te.binary, te.func);
 			goto out;
 		}
-		if ((err = trace_app_btf(&run, te.binary, &ei, &set, &src)))
+		if ((err = trace_app_btf(&run, te.binary, te.func, &ei, &set, &src)))
 			goto out;
 		btf = set.apps[0];
 	}

@@ -27,6 +27,7 @@
 #include "src/btf/dwarf.h"
 #include "src/btf/dwimage.h"
 #include "src/btf/dwskim.h"
+#include "src/btf/dwfunc.h"
 #include "src/common.h"
 
 /* ---------------------------------------------------------------- open + alt file */
@@ -87,7 +88,7 @@ static int check_decompressed(Elf *elf, const char *path)
 /* libdw reads the file's type sections from an in-memory image (dwimage.c: only those are
  * inflated), else the file itself. *big_endian: the file's byte order. */
 static int open_dwarf_file(const char *path, int *fd, Elf **elf, struct dw_image *img, Dwarf **dw,
-			   bool *big_endian)
+			   bool *big_endian, bool whole)
 {
 	GElf_Ehdr eh;
 	int r;
@@ -102,7 +103,7 @@ static int open_dwarf_file(const char *path, int *fd, Elf **elf, struct dw_image
 	/* COREPROBE_DWARF_REFERENCE=1 (tests only): libdw reads the file, walks every unit and looks
 	 * up every attribute itself, the reference the image, the skim and the one-pass attribute
 	 * reads are compared with (tests/integration/dwarfsame.sh) */
-	r = getenv("COREPROBE_DWARF_REFERENCE") ? DW_IMAGE_NONE : dw_image_load(*elf, path, img);
+	r = getenv("COREPROBE_DWARF_REFERENCE") || whole ? DW_IMAGE_NONE : dw_image_load(*elf, path, img);
 	if (r > 0)
 		return r;
 	if (r == 0) {		/* the image is self-contained: the file is done with */
@@ -121,18 +122,20 @@ static int open_dwarf_file(const char *path, int *fd, Elf **elf, struct dw_image
 	return 0;
 }
 
-static int dw_open(const struct dwarf_file *df, struct dw_handle *h)
+/* whole: libdw reads the file itself (FUNC records need the address ranges and location lists,
+ * which the image leaves out) */
+static int dw_open(const struct dwarf_file *df, struct dw_handle *h, bool whole)
 {
 	int err;
 
 	memset(h, 0, sizeof(*h));
 	h->fd = h->alt_fd = -1;
 	h->reference = getenv("COREPROBE_DWARF_REFERENCE") != NULL;
-	if ((err = open_dwarf_file(df->path, &h->fd, &h->elf, &h->img, &h->dw, &h->big_endian)))
+	if ((err = open_dwarf_file(df->path, &h->fd, &h->elf, &h->img, &h->dw, &h->big_endian, whole)))
 		goto fail;
 	if (df->alt_path[0]) {
 		/* set before any DIE is read: libdw's own lookup would use host absolute paths */
-		if ((err = open_dwarf_file(df->alt_path, &h->alt_fd, &h->alt_elf, &h->alt_img, &h->alt, NULL)))
+		if ((err = open_dwarf_file(df->alt_path, &h->alt_fd, &h->alt_elf, &h->alt_img, &h->alt, NULL, whole)))
 			goto fail;
 		dwarf_setalt(h->dw, h->alt);
 	}
@@ -336,6 +339,7 @@ struct enc {
 	struct { const void *addr; uint32_t id; const char *name; } *rootv;	/* roots encoded */
 	size_t n_rootv, cap_rootv;
 	struct id_map skip;	/* root DIEs the second pass leaves out */
+	struct dwfunc *funcs;	/* FUNC records wanted (dwfunc.c): subprograms are collected */
 };
 
 /* A member's eight attribute lookups were eight walks of its attributes in libdw (dwarf_attr
@@ -1238,6 +1242,11 @@ static bool is_type_tag(int tag)
 	}
 }
 
+static bool is_type_or_subprogram_tag(int tag)
+{
+	return is_type_tag(tag) || tag == DW_TAG_subprogram;
+}
+
 static int index_unit_libdw(struct enc *e, Dwarf_Die *cudie)
 {
 	Dwarf_Die c;
@@ -1248,6 +1257,11 @@ static int index_unit_libdw(struct enc *e, Dwarf_Die *cudie)
 	for (; r == 0; r = dwarf_siblingof(&c, &c)) {
 		const char *n;
 
+		if (e->funcs && dwarf_tag(&c) == DW_TAG_subprogram && !dwarf_hasattr(&c, DW_AT_declaration)) {
+			if (dwfunc_collect(e->funcs, &c, NULL))
+				return cp_errcode();
+			continue;
+		}
 		if (!is_type_tag(dwarf_tag(&c)) || dwarf_hasattr(&c, DW_AT_declaration) ||
 		    !(n = dwarf_diename(&c)))
 			continue;
@@ -1302,12 +1316,19 @@ static int index_unit_skim(struct enc *e, Dwarf *dw, struct skim *k, Dwarf_CU *c
 			       .offset_size = osz, .addr_size = asz };
 
 	k->n = 0;
-	if (dw_skim_unit(&k->cache, &u, is_type_tag, &k->d, &k->n, &k->cap))
+	if (dw_skim_unit(&k->cache, &u, e->funcs ? is_type_or_subprogram_tag : is_type_tag, &k->d, &k->n, &k->cap))
 		return SKIM_DECLINED;
 	for (size_t i = 0; i < k->n; i++) {
 		/* as dwarf_child/dwarf_siblingof make a DIE: its address and unit */
 		Dwarf_Die c = { .addr = (void *)k->d[i].addr, .cu = cudie->cu };
-		const char *n = k->d[i].name ? k->d[i].name : dwarf_diename(&c);
+		const char *n;
+
+		if (k->d[i].tag == DW_TAG_subprogram) {
+			if (dwfunc_collect(e->funcs, &c, k->d[i].name))
+				return cp_errcode();
+			continue;
+		}
+		n = k->d[i].name ? k->d[i].name : dwarf_diename(&c);
 
 		if (n && index_add(&e->defs, n, &c, &e->heads))
 			return cp_error(CP_ERUNTIME, "out of memory");
@@ -1575,11 +1596,65 @@ static int restart_strict(struct enc *e)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- FUNC records (dwfunc.c) */
+
+/* The encoder's side of dwfunc_enc: a type a function uses that cannot be encoded becomes a
+ * placeholder (all-types mode's mechanism), which dwfunc.c sees and answers by leaving the
+ * function out and asking for the whole encode again without it. */
+static struct btf *fn_btf(void *e)
+{
+	return ((struct enc *)e)->btf;
+}
+static int fn_type_of(void *ev, Dwarf_Die *die, uint32_t *id)
+{
+	struct enc *e = ev;
+	bool tolerant = e->tolerant;
+	int err;
+
+	e->tolerant = true;
+	err = type_of(e, die, false, id);
+	e->tolerant = tolerant;
+	return err;
+}
+static int fn_flush(void *ev)
+{
+	struct enc *e = ev;
+	bool tolerant = e->tolerant;
+	int err;
+
+	e->tolerant = true;
+	err = drain(e);
+	e->tolerant = tolerant;
+	return err;
+}
+static void fn_appended(void *ev)
+{
+	struct enc *e = ev;
+
+	e->next_id = btf__type_cnt(e->btf);	/* the queue is empty (flushed): ids go on from here */
+}
+static size_t fn_refused(void *ev, const char **why)
+{
+	struct enc *e = ev;
+
+	if (why)
+		*why = e->why;
+	return e->n_bad;
+}
+
+static int encode_funcs(struct enc *e)
+{
+	struct dwfunc_enc ops = { e, fn_btf, fn_type_of, fn_flush, fn_appended, fn_refused };
+
+	e->root = "(function)";
+	return dwfunc_encode(e->funcs, &ops);
+}
+
 /* names: the types to start from (NULL: all); strict: a name not defined is an error;
  * ref (all types only): refused types are listed there and left out instead of failing. */
 static int encode(const struct dwarf_file *df, const char *const *names, int n, bool strict,
 		  struct name_index *object_names, struct btf **out, struct dwarf_stats *st,
-		  struct dwarf_refusals *ref)
+		  struct dwarf_refusals *ref, struct dwfunc_req *fr)
 {
 	struct enc e = { .path = df->path, .next_id = 1, .minimal = object_names != NULL,
 			 .roots_named = object_names, .tolerant = !names && ref };
@@ -1588,8 +1663,12 @@ static int encode(const struct dwarf_file *df, const char *const *names, int n, 
 	int err;
 
 	*out = NULL;
-	if ((err = dw_open(df, &e.h)))
+	if ((err = dw_open(df, &e.h, fr != NULL)))
 		return err;
+	if (fr && !(e.funcs = dwfunc_new(fr, df->path))) {
+		err = cp_error(CP_ERUNTIME, "out of memory");
+		goto out;
+	}
 	if (!(e.btf = btf__new_empty())) {
 		err = cp_error(CP_ERUNTIME, "out of memory");
 		goto out;
@@ -1621,6 +1700,8 @@ static int encode(const struct dwarf_file *df, const char *const *names, int n, 
 			if ((err = encode_root(&e, &e.defs.defs[d].die, &roots)))
 				goto out;
 	}
+	if (e.funcs && (err = encode_funcs(&e)))
+		goto out;
 	if (btf__dedup(e.btf, NULL)) {
 		err = cp_error(CP_ERUNTIME, "%s: libbpf's BTF dedup failed: %s", df->path, strerror(errno));
 		goto out;
@@ -1635,6 +1716,7 @@ static int encode(const struct dwarf_file *df, const char *const *names, int n, 
 	*out = e.btf;
 	e.btf = NULL;
 out:
+	dwfunc_free(e.funcs);
 	enc_free(&e);
 	return err;
 }
@@ -1642,14 +1724,31 @@ out:
 int dwarf_btf_encode(const struct dwarf_file *df, const char *const *names, int n,
 		     struct btf **out, struct dwarf_stats *st)
 {
-	return encode(df, n ? names : NULL, n, true, NULL, out, st, NULL);
+	return encode(df, n ? names : NULL, n, true, NULL, out, st, NULL, NULL);
 }
 
 int dwarf_btf_encode_all(const struct dwarf_file *df, struct btf **out, struct dwarf_stats *st,
 			 struct dwarf_refusals *ref)
 {
 	memset(ref, 0, sizeof(*ref));
-	return encode(df, NULL, 0, true, NULL, out, st, ref);
+	return encode(df, NULL, 0, true, NULL, out, st, ref, NULL);
+}
+
+int dwarf_btf_encode_funcs(const struct dwarf_file *df, const char *const *names, int n,
+			   struct dwfunc_req *fr, struct btf **out, struct dwarf_stats *st,
+			   struct dwarf_refusals *ref)
+{
+	int err;
+
+	if (ref)
+		memset(ref, 0, sizeof(*ref));
+	do {	/* again without a function that reached a type BTF cannot hold (dwfunc.c) */
+		if (ref)
+			dwarf_refusals_free(ref);
+		fr->funcs = 0;
+		err = encode(df, n ? names : NULL, n, true, NULL, out, st, n ? NULL : ref, fr);
+	} while (err == DWFUNC_RETRY);
+	return err;
 }
 
 void dwarf_refusals_free(struct dwarf_refusals *ref)
@@ -1713,7 +1812,7 @@ int dwarf_btf_for_objects(const struct dwarf_file *df, const struct btf *const *
 			names[n++] = ess;
 		}
 	}
-	err = encode(df, names, n, false, &set, out, st, NULL);
+	err = encode(df, names, n, false, &set, out, st, NULL, NULL);
 out:
 	for (int i = 0; owned && i < n_owned; i++)
 		free(owned[i]);

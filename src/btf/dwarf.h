@@ -105,6 +105,17 @@ int dwarf_btf_encode_all(const struct dwarf_file *df, struct btf **out, struct d
 void dwarf_refusals_free(struct dwarf_refusals *ref);
 
 /*
+ * The same (all types when n == 0, refused ones left out and listed in *ref when ref is given,
+ * else any refusal fails), plus a FUNC + FUNC_PROTO for each function fr asks for whose
+ * prototype is proven (src/btf/dwfunc.h); the functions left out are in fr->refused, each
+ * with why. fr->refused is the caller's to free with dwarf_refusals_free.
+ */
+struct dwfunc_req;
+int dwarf_btf_encode_funcs(const struct dwarf_file *df, const char *const *names, int n,
+			   struct dwfunc_req *fr, struct btf **out, struct dwarf_stats *st,
+			   struct dwarf_refusals *ref);
+
+/*
  * The BTF a BPF object's CO-RE relocations need from this DWARF: the definitions named like a
  * struct/union/enum/typedef/fwd of its local BTF ("___flavor" suffixes ignored; names the DWARF
  * does not define are left to other sources, e.g. the kernel's BTF) and what they contain. A

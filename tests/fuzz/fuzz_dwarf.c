@@ -12,6 +12,7 @@
 
 #include "fuzz.h"
 #include "src/btf/dwarf.h"
+#include "src/btf/dwfunc.h"
 #include "src/btf/elfinfo.h"
 
 static int fd = -1, alt_fd = -1;
@@ -91,6 +92,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cp_error_clear();
 	if (dwarf_btf_for_object(&df, local, &b, NULL) == 0)
 		btf__free(b);
+	cp_error_clear();
+	{	/* FUNC records (src/btf/dwfunc.c): every function with all types, refused ones left
+		 * out; and one named function with strict types, as trace asks */
+		static const char *const fn[] = { "add_test" };
+		struct dwfunc_req all = { 0 }, one = { .names = fn, .n_names = 1 };
+		struct dwarf_refusals ref;
+
+		if (dwarf_btf_encode_funcs(&df, NULL, 0, &all, &b, NULL, &ref) == 0)
+			btf__free(b);
+		dwarf_refusals_free(&ref);
+		dwarf_refusals_free(&all.refused);
+		cp_error_clear();
+		if (dwarf_btf_encode_funcs(&df, NULL, 0, &one, &b, NULL, NULL) == 0)
+			btf__free(b);
+		dwarf_refusals_free(&one.refused);
+	}
 	cp_error_clear();
 	return 0;
 }

@@ -5,7 +5,7 @@
 # libdw's own walk of every unit, one dwarf_attr per attribute (COREPROBE_DWARF_REFERENCE=1, the
 # encoder as it was before) — on real DWARF: glibc's debug file (libc6-dbg), the demo builds (own
 # .debug_info, split and compressed, after dwz -m), gcc DWARF 2/4/5 with type units, clang DWARF 5
-# (strx names), the OpenSSL 3.0.20 -g rebuild when the cache has it; and the CO-RE relocations
+# (strx names), with and without FUNC records (--funcs), the OpenSSL 3.0.20 -g rebuild when the cache has it; and the CO-RE relocations
 # of a trace through a debug file are the same.
 . "$(dirname "$0")/../lib.sh"
 
@@ -35,6 +35,7 @@ LIBC=$(readlink -f /lib/x86_64-linux-gnu/libc.so.6)
 if [ -f "/usr/lib/debug/.build-id/$(readelf -n "$LIBC" | awk '/Build ID:/ {print substr($3, 1, 2) "/" substr($3, 3)}').debug" ]; then
 	same "libc6-dbg, every type" btf dwarf "$LIBC"
 	same "libc6-dbg, _IO_FILE malloc_state link_map" btf dwarf "$LIBC" _IO_FILE malloc_state link_map
+	same "libc6-dbg, every type and every FUNC (--funcs)" btf dwarf --funcs "$LIBC"
 else
 	notok "libc6-dbg is not installed for $LIBC: run scripts/setup.sh"
 fi
@@ -61,6 +62,7 @@ for c in "gcc -gdwarf-2 -gstrict-dwarf" "gcc -gdwarf-4 -fdebug-types-section" "g
 	o=$TMP/shapes-$(printf %s "$c" | tr -c 'a-z0-9' _)
 	if $c -O0 -Wl,--build-id "$ROOT/tests/targets/dwarfshapes.c" "$ROOT/tests/targets/dwarfshapes2.c" -o "$o" 2>"$o.err"; then
 		same "$c: every type" btf dwarf "$o"
+		same "$c: every type and every FUNC (--funcs)" btf dwarf --funcs "$o"
 	else
 		notok "$c: dwarfshapes.c does not build: $(head -c 200 "$o.err")"
 	fi

@@ -113,8 +113,8 @@ for l in $LAYOUTS; do
 done
 
 # -- BTF from DWARF (a debug file of the same build-id: src/btf/dwarf.c): the stripped binary,
-# its .debug file given with --debug-file; DWARF carries no function prototypes in this
-# encoding, so the argument is cast. The other layout's debug file is refused, never used.
+# its .debug file given with --debug-file, the argument cast (a cast works with or without a
+# FUNC record). The other layout's debug file is refused, never used.
 SET_W=('((struct rec *)arg0)->id' '((struct rec *)arg0)->fl.b' '((struct rec *)arg0)->in.name' '((struct rec *)arg0)->head->next->label' '((struct rec *)arg0)->arr[1]')
 WANT_W='{"values":{"((struct rec *)arg0)->id":42,"((struct rec *)arg0)->fl.b":-7,"((struct rec *)arg0)->in.name":"inner-name","((struct rec *)arg0)->head->next->label":"second","((struct rec *)arg0)->arr[1]":-200}}'
 for l in $LAYOUTS; do
@@ -133,6 +133,59 @@ if [ "$rc" = 2 ] || [ "$rc" = 3 ] && [ ! -s "$TMP/w.out" ] && [ "$(wc -l <"$TMP/
 	ok "trace with the other build's debug file: exit $rc, one line, nothing traced ($(head -c 160 "$TMP/w.err"))"
 else
 	notok "trace with the other build's debug file: exit $rc: $(head -c 300 "$TMP/w.err") $(head -c 200 "$TMP/w.out")"
+fi
+
+# -- the debug file only, no cast: the DWARF gives visit's and find's FUNC (src/btf/dwfunc.c),
+# so arg0 is a struct rec * and ret a struct node *, as with pahole's BTF; -v says 1 FUNC
+SET_N=('arg0->id' 'arg0->fl.b' 'arg0->in.name' 'arg0->head->next->label' 'arg0->arr[1]')
+WANT_N='{"values":{"arg0->id":42,"arg0->fl.b":-7,"arg0->in.name":"inner-name","arg0->head->next->label":"second","arg0->arr[1]":-200}}'
+for l in $LAYOUTS; do
+	if start_target "$T/tracetarget_$l"; then
+		check "trace $l (debug file only): arg0->field with no cast, typed by the DWARF's prototype" "$WANT_N" \
+			"$CP" trace -j -c 1 -p "$TPID" --debug-file "$T/tracetarget_$l.debug" "$T/tracetarget_$l:visit" "${SET_N[@]}"
+		check "trace $l (debug file only): find%return ret->field with no cast" "$WANT_D" \
+			"$CP" trace -j -c 1 -p "$TPID" --debug-file "$T/tracetarget_$l.debug" "$T/tracetarget_$l:find%return" "${SET_D[@]}"
+		stop_targets
+	else
+		notok "trace $l debug file only: target did not start"
+	fi
+done
+start_target "$T/tracetarget_l1"
+timeout 20 "$CP" trace -v -j -c 1 -p "$TPID" --debug-file "$T/tracetarget_l1.debug" "$T/tracetarget_l1:visit" 'arg1' >"$TMP/v.out" 2>"$TMP/v.err"
+grep -q 'BTF from .*tracetarget_l1.debug: [0-9]* types (1 FUNC)' "$TMP/v.err" && grep -q '"arg1":' "$TMP/v.out" &&
+	ok "trace -v from the debug file: $(grep -o '[0-9]* types (1 FUNC).*' "$TMP/v.err")" ||
+	notok "trace -v from the debug file: $(grep -i 'BTF from' "$TMP/v.err" | head -c 300)"
+stop_targets
+
+# -- a function whose entry does not take the source prototype (gcc -O2: only_id exists only as
+# an IPA clone; same_name is a static in two units with two prototypes): the DWARF gives it no
+# FUNC, one line says why, its arguments are untyped (a cast is needed); call_a is typed.
+W=$TMP/dwfuncs
+if gcc -g -O2 -Wl,--build-id "$ROOT/tests/targets/dwfuncs_a.c" "$ROOT/tests/targets/dwfuncs_b.c" -o "$W" 2>"$TMP/cc.err" &&
+	start_target "$W"; then
+	clone=$(nm "$W" | awk '$3 ~ /^only_id\./ { print $3; exit }')
+	timeout 20 "$CP" trace -c 1 -p "$TPID" "$W:$clone" 'arg0->id' >"$TMP/r.out" 2>"$TMP/r.err"
+	rc=$?
+	if [ $rc = 2 ] && [ ! -s "$TMP/r.out" ] && [ "$(grep -c 'no prototype from the DWARF' "$TMP/r.err")" = 1 ] &&
+		grep -q "a compiler clone of only_id" "$TMP/r.err" && grep -q "untyped argument" "$TMP/r.err"; then
+		ok "trace of the clone $clone: one line why (no prototype), arg0->id refused as untyped (exit 2)"
+	else
+		notok "trace of the clone $clone: exit $rc: $(head -c 400 "$TMP/r.err")"
+	fi
+	timeout 20 "$CP" trace -j -c 1 -p "$TPID" "$W:same_name" 'arg0->id' >"$TMP/r.out" 2>"$TMP/r.err"
+	rc=$?
+	if [ $rc = 2 ] && grep -q "same_name: no prototype from the DWARF.*several definitions with different prototypes" "$TMP/r.err" &&
+		grep -q '"error":.*untyped argument' "$TMP/r.out"; then
+		ok "trace of same_name (two statics): one line why, no typed args (exit 2)"
+	else
+		notok "trace of same_name: exit $rc: $(head -c 400 "$TMP/r.err") $(head -c 200 "$TMP/r.out")"
+	fi
+	check "trace call_a (gcc -O2, DWARF): typed, the values the target has" \
+		'{"values":{"arg0->id":7,"arg0->balance":1234,"arg0->owner":"ann"}}' \
+		"$CP" trace -j -c 1 -p "$TPID" "$W:call_a" 'arg0->id' 'arg0->balance' 'arg0->owner'
+	stop_targets
+else
+	notok "dwfuncs target: does not build or start: $(head -c 300 "$TMP/cc.err")"
 fi
 
 # -- text output: one line per call, pid comm probe EXPR=VALUE...
