@@ -157,7 +157,6 @@ static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
 /* name -> definitions */
 struct def {
 	const char *name;
-	uint64_t hash;		/* name_hash(name) */
 	Dwarf_Die die;
 	int next;		/* next definition of the same name, -1 */
 	int tail;		/* in a name's first definition: its last one */
@@ -203,7 +202,7 @@ static int index_rehash(struct name_index *x)
 
 		if (!d)
 			continue;
-		for (size_t j = x->defs[d - 1].hash & (n - 1);;
+		for (size_t j = name_hash(x->defs[d - 1].name) & (n - 1);;
 		     j = (j + 1) & (n - 1))
 			if (!s[j]) {
 				s[j] = d;
@@ -232,7 +231,7 @@ static int index_add_hashed(struct name_index *x, const char *name, uint64_t h, 
 		x->cap = cap;
 	}
 	d = x->n++;
-	x->defs[d] = (struct def){ .name = name, .hash = h, .die = *die, .next = -1, .tail = d };
+	x->defs[d] = (struct def){ .name = name, .die = *die, .next = -1, .tail = d };
 	if (head >= 0) {	/* append: definitions stay in unit order */
 		x->defs[x->defs[head].tail].next = d;
 		x->defs[head].tail = d;
@@ -1312,8 +1311,9 @@ static bool skim_input(Dwarf *dw, struct skim *k, Dwarf_CU *cu, Dwarf_Die *cudie
 	return true;
 }
 
-/* A run of units skimmed by one thread: dw_skim_unit reads only the image (no libdw, no shared
- * state), each share has its own abbreviation cache and output. */
+/* A run of units skimmed by the helper thread: dw_skim_unit reads only the image (no libdw, no
+ * shared state); the share has its own abbreviation cache and output, kept until this thread
+ * indexes it. */
 struct skim_share {
 	struct index_unit *units;
 	size_t from, to;
@@ -1381,17 +1381,18 @@ static int index_skimmed(struct enc *e, const struct index_unit *iu, const struc
 #define SKIM_SPLIT_BYTES (2u << 20)
 
 /* Every named type definition at the top of every unit (partial and type units included, the
- * alt file's too): declarations are resolved through it. Three steps, so that the skim (pure
- * reads of the image) can run on two threads: the units as libdw lists them; the skim of each
- * (the second half of the bytes on a helper thread when large); then, in unit order, the index
- * entries, libdw's walk of every unit the skim declined, and libdw's error if the list of units
- * broke off — the same entries, order and error as one unit at a time. */
+ * alt file's too): declarations are resolved through it. The skim (pure reads of the image) of
+ * a large file runs on two threads: the units are listed by libdw first; this thread skims and
+ * indexes the units of the first 45 % of the bytes while a helper skims the rest (its entries
+ * kept, and indexed here after it). In unit order: each unit's entries, or libdw's walk of a
+ * unit the skim declined, then libdw's error if the list of units broke off — the same
+ * entries, order and error as one unit at a time. */
 static int index_dwarf(struct enc *e, Dwarf *dw, const struct dw_image *img)
 {
 	struct skim k = { .img = img };
 	struct index_unit *units = NULL;
-	struct skim_share sh[2] = { 0 };
-	size_t n = 0, cap = 0, split, bytes = 0, half;
+	struct skim_share mine = { 0 }, helper = { 0 };
+	size_t n = 0, cap = 0, split, bytes = 0, total;
 	Dwarf_CU *cu = NULL;
 	Dwarf_Die cudie;
 	Dwarf_Half ver;
@@ -1422,50 +1423,60 @@ static int index_dwarf(struct enc *e, Dwarf *dw, const struct dw_image *img)
 	if (r < 0)	/* reported after the units before it, as a walk unit by unit would */
 		snprintf(broken, sizeof(broken), "%s", dwarf_errmsg(-1));
 
-	/* the first share: the units up to half of the bytes */
-	half = bytes / 2;
+	total = bytes;
 	bytes = 0;
-	for (split = 0; split < n && bytes < half; split++)
+	for (split = 0; split < n && bytes < total / 100 * 45; split++)
 		if (units[split].skim)
 			bytes += units[split].u.end - units[split].u.start;
-	sh[0] = (struct skim_share){ .units = units, .from = 0, .to = split };
-	sh[1] = (struct skim_share){ .units = units, .from = split, .to = n };
-	if (half * 2 >= SKIM_SPLIT_BYTES) {
+	helper = (struct skim_share){ .units = units, .from = split, .to = n };
+	if (total >= SKIM_SPLIT_BYTES) {
 		pthread_attr_t attr;
 
 		if (!pthread_attr_init(&attr)) {
 			pthread_attr_setstacksize(&attr, 256 << 10);
-			threaded = !pthread_create(&tid, &attr, skim_share_run, &sh[1]);
+			threaded = !pthread_create(&tid, &attr, skim_share_run, &helper);
 			pthread_attr_destroy(&attr);
 		}
 	}
-	skim_share_run(&sh[0]);
-	if (threaded)
-		pthread_join(tid, NULL);
-	else
-		skim_share_run(&sh[1]);
-	if (sh[0].nomem || sh[1].nomem) {
-		err = cp_error(CP_ERUNTIME, "out of memory");
-		goto out;
-	}
-
-	for (size_t i = 0; i < n; i++) {
+	/* this thread's units: skimmed and indexed one by one (the entries of one at a time) */
+	mine = (struct skim_share){ .units = units };
+	for (size_t i = 0; i < split && !err; i++) {
+		mine.from = i;
+		mine.to = i + 1;
+		mine.n = 0;
+		skim_share_run(&mine);
 		e->units++;
-		if (units[i].skim)
-			err = index_skimmed(e, &units[i], &sh[i >= split]);
+		if (mine.nomem)
+			err = cp_error(CP_ERUNTIME, "out of memory");
+		else if (units[i].skim)
+			err = index_skimmed(e, &units[i], &mine);
 		else
 			err = index_unit_libdw(e, &units[i].cudie);
-		if (err)
-			goto out;
 	}
+	if (threaded)
+		pthread_join(tid, NULL);
+	else if (!err)
+		skim_share_run(&helper);
+	for (size_t i = split; i < n && !err; i++) {
+		e->units++;
+		if (helper.nomem)
+			err = cp_error(CP_ERUNTIME, "out of memory");
+		else if (units[i].skim)
+			err = index_skimmed(e, &units[i], &helper);
+		else
+			err = index_unit_libdw(e, &units[i].cudie);
+	}
+	if (err)
+		goto out;
 	if (r < 0)
 		err = cp_error(CP_EUSAGE, "%s: damaged DWARF (units: %s): reinstall the debug file", e->path, broken);
 out:
-	for (int i = 0; i < 2; i++) {
-		dw_skim_free(sh[i].cache);
-		free(sh[i].d);
-		free(sh[i].hash);
-	}
+	dw_skim_free(mine.cache);
+	free(mine.d);
+	free(mine.hash);
+	dw_skim_free(helper.cache);
+	free(helper.d);
+	free(helper.hash);
 	free(units);
 	return err;
 }
