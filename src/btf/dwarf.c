@@ -202,7 +202,7 @@ static int index_rehash(struct name_index *x)
 
 		if (!d)
 			continue;
-		for (size_t j = name_hash(x->defs[d - 1].name) & (n - 1);;
+		for (size_t j = hash_bytes(x->defs[d - 1].name, strlen(x->defs[d - 1].name), 0xcbf29ce484222325ULL) & (n - 1);;
 		     j = (j + 1) & (n - 1))
 			if (!s[j]) {
 				s[j] = d;
