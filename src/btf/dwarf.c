@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -217,9 +218,10 @@ static int index_rehash(struct name_index *x)
 	return 0;
 }
 
-static int index_add(struct name_index *x, const char *name, const Dwarf_Die *die, unsigned *heads)
+/* h: name_hash(name) */
+static int index_add_hashed(struct name_index *x, const char *name, uint64_t h, const Dwarf_Die *die,
+			    unsigned *heads)
 {
-	uint64_t h = name_hash(name);
 	int head = index_find_hashed(x, name, h), d;
 
 	if (x->n == x->cap) {
@@ -248,6 +250,11 @@ static int index_add(struct name_index *x, const char *name, const Dwarf_Die *di
 		}
 	(*heads)++;
 	return 0;
+}
+
+static int index_add(struct name_index *x, const char *name, const Dwarf_Die *die, unsigned *heads)
+{
+	return index_add_hashed(x, name, name_hash(name), die, heads);
 }
 
 /* (DIE address, shallow) -> BTF id */
@@ -1276,9 +1283,6 @@ static int index_unit_libdw(struct enc *e, Dwarf_Die *cudie)
 struct skim {
 	const struct dw_image *img;
 	Dwarf_Off cursor[2];	/* the next unit's offset in .debug_info, .debug_types */
-	struct skim_cache *cache;
-	struct skim_die *d;
-	size_t n, cap;
 };
 
 static bool in_sect(const struct dw_sect *s, const void *p)
@@ -1286,11 +1290,16 @@ static bool in_sect(const struct dw_sect *s, const void *p)
 	return s->p && (const unsigned char *)p >= s->p && (const unsigned char *)p < s->p + s->n;
 }
 
-#define SKIM_DECLINED (-1)
+/* One unit of the index pass: where the skim reads it and, after the skim, its entries. */
+struct index_unit {
+	Dwarf_Die cudie;
+	struct skim_unit u;
+	bool skim;		/* false: libdw walks it (declined before or by the skim) */
+	size_t first, n;	/* its entries in its share's array */
+};
 
-/* The unit's definitions by dwskim.c (the same ones index_unit_libdw finds, faster);
- * SKIM_DECLINED: walk it with libdw. */
-static int index_unit_skim(struct enc *e, Dwarf *dw, struct skim *k, Dwarf_CU *cu, Dwarf_Die *cudie)
+/* The unit as dwskim.c reads it; false: libdw walks it (not the unit libdw gave, or no image). */
+static bool skim_input(Dwarf *dw, struct skim *k, Dwarf_CU *cu, Dwarf_Die *cudie, struct skim_unit *u)
 {
 	bool types = in_sect(&k->img->types, cudie->addr);
 	const struct dw_sect *sec = types ? &k->img->types : &k->img->info;
@@ -1305,63 +1314,192 @@ static int index_unit_skim(struct enc *e, Dwarf *dw, struct skim *k, Dwarf_CU *c
 	if (!in_sect(sec, cudie->addr) ||
 	    dwarf_next_unit(dw, at, &next, &hsize, NULL, NULL, NULL, NULL, types ? &sig : NULL, types ? &toff : NULL) ||
 	    !dwarf_cu_die(cu, &cd, &version, &abbrev_off, &asz, &osz, NULL, NULL))
-		return SKIM_DECLINED;
+		return false;
 	k->cursor[types] = next;
 	if (at + hsize != die_off || next <= at)
-		return SKIM_DECLINED;	/* not the unit libdw gave: its own walk */
+		return false;	/* not the unit libdw gave: its own walk */
+	*u = (struct skim_unit){ .start = sec->p + at, .end = sec->p + (next < sec->n ? next : sec->n),
+				 .cudie = cudie->addr, .abbrev = &k->img->abbrev, .str = &k->img->str,
+				 .line_str = &k->img->line_str, .abbrev_off = abbrev_off, .version = version,
+				 .offset_size = osz, .addr_size = asz };
+	return true;
+}
 
-	struct skim_unit u = { .start = sec->p + at, .end = sec->p + (next < sec->n ? next : sec->n),
-			       .cudie = cudie->addr, .abbrev = &k->img->abbrev, .str = &k->img->str,
-			       .line_str = &k->img->line_str, .abbrev_off = abbrev_off, .version = version,
-			       .offset_size = osz, .addr_size = asz };
+/* A run of units skimmed by the helper thread: dw_skim_unit reads only the image (no libdw, no
+ * shared state); the share has its own abbreviation cache and output, kept until this thread
+ * indexes it. */
+struct skim_share {
+	struct index_unit *units;
+	size_t from, to;
+	struct skim_cache *cache;
+	struct skim_die *d;
+	size_t n, cap;
+	uint64_t *hash;		/* name_hash of d[i].name (0 where NULL), hashcap entries */
+	size_t hashcap;
+	bool (*keep)(int tag);	/* the tags the skim returns: types, and subprograms for FUNCs */
+	bool nomem;
+};
 
-	k->n = 0;
-	if (dw_skim_unit(&k->cache, &u, e->funcs ? is_type_or_subprogram_tag : is_type_tag, &k->d, &k->n, &k->cap))
-		return SKIM_DECLINED;
-	for (size_t i = 0; i < k->n; i++) {
+static void *skim_share_run(void *arg)
+{
+	struct skim_share *s = arg;
+
+	for (size_t i = s->from; i < s->to; i++) {
+		struct index_unit *iu = &s->units[i];
+
+		if (!iu->skim)
+			continue;
+		iu->first = s->n;
+		if (dw_skim_unit(&s->cache, &iu->u, s->keep, &s->d, &s->n, &s->cap)) {
+			s->n = iu->first;	/* declined: libdw walks it, in its turn */
+			iu->skim = false;
+		}
+		iu->n = s->n - iu->first;
+		/* the names' hashes here too: on the helper thread, off the index's critical path */
+		if (s->cap > s->hashcap) {
+			uint64_t *nh = realloc(s->hash, s->cap * sizeof(*nh));
+
+			if (!nh) {
+				s->nomem = true;
+				return NULL;
+			}
+			s->hash = nh;
+			s->hashcap = s->cap;
+		}
+		for (size_t j = iu->first; j < s->n; j++)
+			s->hash[j] = s->d[j].name ? name_hash(s->d[j].name) : 0;
+	}
+	return NULL;
+}
+
+/* The unit's definitions as the skim found them (the same ones index_unit_libdw finds). */
+static int index_skimmed(struct enc *e, const struct index_unit *iu, const struct skim_share *s)
+{
+	for (size_t i = iu->first; i < iu->first + iu->n; i++) {
 		/* as dwarf_child/dwarf_siblingof make a DIE: its address and unit */
-		Dwarf_Die c = { .addr = (void *)k->d[i].addr, .cu = cudie->cu };
-		const char *n;
+		Dwarf_Die c = { .addr = (void *)s->d[i].addr, .cu = iu->cudie.cu };
+		const char *n = s->d[i].name;
+		int err;
 
-		if (k->d[i].tag == DW_TAG_subprogram) {
-			if (dwfunc_collect(e->funcs, &c, k->d[i].name))
+		if (s->d[i].tag == DW_TAG_subprogram) {
+			if (dwfunc_collect(e->funcs, &c, n))
 				return cp_errcode();
 			continue;
 		}
-		n = k->d[i].name ? k->d[i].name : dwarf_diename(&c);
 
-		if (n && index_add(&e->defs, n, &c, &e->heads))
+		if (n)
+			err = index_add_hashed(&e->defs, n, s->hash[i], &c, &e->heads);
+		else
+			err = (n = dwarf_diename(&c)) ? index_add(&e->defs, n, &c, &e->heads) : 0;
+		if (err)
 			return cp_error(CP_ERUNTIME, "out of memory");
 	}
 	return 0;
 }
 
+/* Above this much .debug_info the skim is split between this thread and a helper (libcrypto:
+ * 5.5 MB, its skim a third of the encode); below, a thread costs more than it saves. */
+#define SKIM_SPLIT_BYTES (2u << 20)
+
 /* Every named type definition at the top of every unit (partial and type units included, the
- * alt file's too): declarations are resolved through it. */
+ * alt file's too): declarations are resolved through it. The skim (pure reads of the image) of
+ * a large file runs on two threads: the units are listed by libdw first; this thread skims and
+ * indexes the units of the first 45 % of the bytes while a helper skims the rest (its entries
+ * kept, and indexed here after it). In unit order: each unit's entries, or libdw's walk of a
+ * unit the skim declined, then libdw's error if the list of units broke off — the same
+ * entries, order and error as one unit at a time. */
 static int index_dwarf(struct enc *e, Dwarf *dw, const struct dw_image *img)
 {
 	struct skim k = { .img = img };
+	struct index_unit *units = NULL;
+	struct skim_share mine = { 0 }, helper = { 0 };
+	size_t n = 0, cap = 0, split, bytes = 0, total;
 	Dwarf_CU *cu = NULL;
 	Dwarf_Die cudie;
 	Dwarf_Half ver;
 	uint8_t ut;
+	char broken[200] = "";
+	pthread_t tid;
+	bool threaded = false;
+	bool (*keep)(int tag) = e->funcs ? is_type_or_subprogram_tag : is_type_tag;
 	int r, err = 0;
 
 	while ((r = dwarf_get_units(dw, cu, &cu, &ver, &ut, &cudie, NULL)) == 0) {
-		e->units++;
-		if (img->elf && (err = index_unit_skim(e, dw, &k, cu, &cudie)) != SKIM_DECLINED) {
-			if (err)
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 256;
+			struct index_unit *nu = realloc(units, nc * sizeof(*nu));
+
+			if (!nu) {
+				err = cp_error(CP_ERUNTIME, "out of memory");
 				goto out;
-			continue;
+			}
+			units = nu;
+			cap = nc;
 		}
-		if ((err = index_unit_libdw(e, &cudie)))
-			goto out;
+		units[n] = (struct index_unit){ .cudie = cudie };
+		units[n].skim = img->elf && skim_input(dw, &k, cu, &cudie, &units[n].u);
+		if (units[n].skim)
+			bytes += units[n].u.end - units[n].u.start;
+		n++;
 	}
+	if (r < 0)	/* reported after the units before it, as a walk unit by unit would */
+		snprintf(broken, sizeof(broken), "%s", dwarf_errmsg(-1));
+
+	total = bytes;
+	bytes = 0;
+	for (split = 0; split < n && bytes < total / 100 * 45; split++)
+		if (units[split].skim)
+			bytes += units[split].u.end - units[split].u.start;
+	helper = (struct skim_share){ .units = units, .from = split, .to = n, .keep = keep };
+	if (total >= SKIM_SPLIT_BYTES) {
+		pthread_attr_t attr;
+
+		if (!pthread_attr_init(&attr)) {
+			pthread_attr_setstacksize(&attr, 256 << 10);
+			threaded = !pthread_create(&tid, &attr, skim_share_run, &helper);
+			pthread_attr_destroy(&attr);
+		}
+	}
+	/* this thread's units: skimmed and indexed one by one (the entries of one at a time) */
+	mine = (struct skim_share){ .units = units, .keep = keep };
+	for (size_t i = 0; i < split && !err; i++) {
+		mine.from = i;
+		mine.to = i + 1;
+		mine.n = 0;
+		skim_share_run(&mine);
+		e->units++;
+		if (mine.nomem)
+			err = cp_error(CP_ERUNTIME, "out of memory");
+		else if (units[i].skim)
+			err = index_skimmed(e, &units[i], &mine);
+		else
+			err = index_unit_libdw(e, &units[i].cudie);
+	}
+	if (threaded)
+		pthread_join(tid, NULL);
+	else if (!err)
+		skim_share_run(&helper);
+	for (size_t i = split; i < n && !err; i++) {
+		e->units++;
+		if (helper.nomem)
+			err = cp_error(CP_ERUNTIME, "out of memory");
+		else if (units[i].skim)
+			err = index_skimmed(e, &units[i], &helper);
+		else
+			err = index_unit_libdw(e, &units[i].cudie);
+	}
+	if (err)
+		goto out;
 	if (r < 0)
-		err = dwarf_broken(e, "units");
+		err = cp_error(CP_EUSAGE, "%s: damaged DWARF (units: %s): reinstall the debug file", e->path, broken);
 out:
-	dw_skim_free(k.cache);
-	free(k.d);
+	dw_skim_free(mine.cache);
+	free(mine.d);
+	free(mine.hash);
+	dw_skim_free(helper.cache);
+	free(helper.d);
+	free(helper.hash);
+	free(units);
 	return err;
 }
 

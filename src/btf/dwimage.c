@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "src/btf/dwimage.h"
 #include "src/common.h"
@@ -125,11 +126,22 @@ static int section_input(Elf_Scn *scn, const GElf_Shdr *sh, bool gnu_z, const ch
 	return 0;
 }
 
+/* The image's memory, zeroed (the padding between sections). Its own mapping rather than
+ * calloc's so that its pages are faulted in by one mmap (MAP_POPULATE) instead of one fault per
+ * 4 KiB page while inflating (libcrypto's encode: 5885 -> 4266 page faults). Not THP
+ * (MADV_HUGEPAGE): with "defrag: madvise" (the default here) the encode's wall time was 2-4x
+ * its CPU time, the allocation waiting for compaction. */
+static unsigned char *image_alloc(size_t len)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+}
+
 void dw_image_free(struct dw_image *img)
 {
 	if (img->elf)
 		elf_end(img->elf);
-	free(img->buf);
+	if (img->buf)
+		munmap(img->buf, img->len);
 	memset(img, 0, sizeof(*img));
 }
 
@@ -214,8 +226,10 @@ int dw_image_load(Elf *file, const char *path, struct dw_image *img)
 
 	shoff = (stroff + strsz + 7) & ~(size_t)7;
 	len = shoff + (nparts + 2) * sizeof(Elf64_Shdr);
-	if (!(img->buf = calloc(1, len)))
+	if ((img->buf = image_alloc(len)) == MAP_FAILED) {
+		img->buf = NULL;
 		return cp_error(CP_ERUNTIME, "out of memory (%zu bytes for %s's DWARF)", len, path);
+	}
 	img->len = len;
 	for (int i = 0; i < nparts && !err; i++) {
 		struct part *p = &parts[i];

@@ -44,6 +44,7 @@ struct abbrev_table {
 struct skim_cache {
 	struct abbrev_table *t;
 	size_t n, cap;
+	bool unsorted;	/* a table was added at an offset not above the one before */
 };
 
 static inline bool uleb(const unsigned char **p, const unsigned char *end, uint64_t *v)
@@ -137,6 +138,10 @@ static struct abbrev_table *table_get(struct skim_cache **cp, const struct skim_
 
 	if (!c && !(c = *cp = calloc(1, sizeof(*c))))
 		return NULL;
+	/* gcc gives each unit a table of its own, after the previous unit's: while the tables came
+	 * in rising order, one above the last is new (the scan below was quadratic in units) */
+	if (c->n && !c->unsorted && c->t[c->n - 1].sect == abbrev->p && off > c->t[c->n - 1].off)
+		goto parse;
 	for (size_t i = c->n; i-- > 0;)	/* units mostly have tables of their own, in order */
 		if (c->t[i].off == off && c->t[i].sect == abbrev->p) {
 			if (c->t[i].version != u->version || c->t[i].offset_size != u->offset_size ||
@@ -144,6 +149,7 @@ static struct abbrev_table *table_get(struct skim_cache **cp, const struct skim_
 				size_abbrevs(&c->t[i], u->version, u->offset_size, u->addr_size);
 			return &c->t[i];
 		}
+parse:
 	if (!abbrev->p || off >= abbrev->n)
 		return NULL;
 	p = abbrev->p + off;
@@ -185,7 +191,11 @@ static struct abbrev_table *table_get(struct skim_cache **cp, const struct skim_
 		}
 		a.nattr = npool - a.attr;
 		if (code >= t.ncodes) {
+			/* from 64 codes: most units' tables have more, growing from 1 was ~8 reallocs each */
 			uint32_t n = code + 1 > t.ncodes * 2 ? code + 1 : t.ncodes * 2;
+
+			if (n < 64)
+				n = 64;
 			struct abb *nb = realloc(t.by_code, n * sizeof(*nb));
 
 			if (!nb)
@@ -211,6 +221,8 @@ done:
 		c->cap = nc;
 	}
 	size_abbrevs(&t, u->version, u->offset_size, u->addr_size);
+	if (c->n && (c->t[c->n - 1].sect != t.sect || c->t[c->n - 1].off >= t.off))
+		c->unsorted = true;
 	c->t[c->n] = t;
 	return &c->t[c->n++];
 }
