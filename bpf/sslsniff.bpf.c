@@ -926,10 +926,18 @@ struct gtls_tls13_keys {
 	__u8 ap_expkey[GTLS_SECRET_MAX];
 } __attribute__((preserve_access_index));
 
+/* A pre-shared key of the handshake: prf is set once a PSK is offered (client) or selected
+ * (server), and the early secrets are derived with it right then, before any record goes out
+ * (lib/ext/pre_shared_key.c: generate_early_secrets; lib/handshake.c for the ClientHello). */
+struct binder_data_st {
+	const struct mac_entry_st *prf;
+} __attribute__((preserve_access_index));
+
 struct gtls_key {
 	union {
 		struct gtls_tls13_keys tls13;
 	} proto;
+	struct binder_data_st binders[2];
 } __attribute__((preserve_access_index));
 
 /* the parameters of the session being resumed: their prf is the early data's hash (as in
@@ -1053,36 +1061,89 @@ int BPF_KRETPROBE(gtls_handshake_leave, int ret)
 	return 0;
 }
 
-/* The client's early secrets, at the flush of its early data (a record send inside
- * gnutls_handshake, after the early secrets are derived and before the handshake's exporter
- * secret replaces the early one in ap_expkey): CLIENT_EARLY_TRAFFIC_SECRET and
- * EARLY_EXPORTER_SECRET, their length the resumed session's PRF output size. Sent at every
- * flushing call; userspace writes each line once. */
-static __always_inline void gtls_emit_early(void *ctx, __u64 session)
+/* A session's early secrets, read while ap_expkey holds the early exporter secret:
+ * CLIENT_EARLY_TRAFFIC_SECRET and EARLY_EXPORTER_SECRET, their length prf's output size. With
+ * ap_skey, which is still zero then (userspace writes no line otherwise: the handshake's
+ * exporter secret has replaced the early one). Sent at every such point; userspace writes each
+ * line once. */
+static __always_inline void gtls_emit_early(void *ctx, struct gnutls_session_int *s, const struct mac_entry_st *prf)
 {
-	struct gnutls_session_int *s = (struct gnutls_session_int *)session;
-	const struct mac_entry_st *prf;
-	struct gtls_keys_event *k;
+	struct gtls_keys_event *k = cp_event_scratch();
 
-	if (!bpf_core_type_exists(struct gnutls_session_int) ||
-	    !bpf_core_field_exists(s->internals.resumed_security_parameters))
-		return;
-	prf = BPF_CORE_READ_USER(s, internals.resumed_security_parameters.prf);
-	k = cp_event_scratch();
 	if (!k || !prf)
 		return;
 	__builtin_memset(k, 0, sizeof(*k));
 	fill_hdr(&k->h, SSL_EV_GTLS_KEYS);
 	k->h.layout = SSL_LAYOUT_NONE;
-	k->session = session;
-	k->tls13 = 1;		/* early data exists only in TLS 1.3 */
+	k->session = (__u64)s;
+	k->tls13 = 1;		/* early data and PSKs of this kind exist only in TLS 1.3 */
 	k->early = 1;
 	k->secret_len = BPF_CORE_READ_USER(prf, output_size);
 	if (bpf_probe_read_user(k->client_random, SSL_RANDOM_LEN, &s->security_parameters.client_random) ||
 	    bpf_probe_read_user(k->e_ckey, GTLS_SECRET_MAX, &s->key.proto.tls13.e_ckey) ||
-	    bpf_probe_read_user(k->ap_expkey, GTLS_SECRET_MAX, &s->key.proto.tls13.ap_expkey))
+	    bpf_probe_read_user(k->ap_expkey, GTLS_SECRET_MAX, &s->key.proto.tls13.ap_expkey) ||
+	    bpf_probe_read_user(k->ap_skey, GTLS_SECRET_MAX, &s->key.proto.tls13.ap_skey))
 		return;
 	cp_event_output(ctx, k, sizeof(*k));
+}
+
+/* The client's early secrets, at the flush of its early data (a record send inside
+ * gnutls_handshake, after the early secrets are derived and before the handshake's exporter
+ * secret replaces the early one in ap_expkey), with the resumed session's PRF. */
+static __always_inline void gtls_emit_client_early(void *ctx, __u64 session)
+{
+	struct gnutls_session_int *s = (struct gnutls_session_int *)session;
+
+	if (!bpf_core_type_exists(struct gnutls_session_int) ||
+	    !bpf_core_field_exists(s->internals.resumed_security_parameters))
+		return;
+	gtls_emit_early(ctx, s, BPF_CORE_READ_USER(s, internals.resumed_security_parameters.prf));
+}
+
+/* A TLS record written to a stream socket by a thread inside gnutls_handshake of this key
+ * object's build (gtls_handshakes; gtls_in_handshake, the plaintext programs' map, tells a
+ * stale entry): when the session has a PSK, its early secrets are derived and the exporter in
+ * ap_expkey is still the early one. That holds for a server from its first flight (ServerHello
+ * to Finished, after the ClientHello's PSK is selected) until it derives the application
+ * secrets (ap_skey set, with no socket write in between: lib/handshake-tls13.c, STATE108),
+ * and for a client from its ClientHello until its own Finished. A server's early exporter is
+ * seen nowhere else: its handshake returns with ap_expkey overwritten, and it sends no early
+ * data. The file writes of GnuTLS's own key log are not socket writes of TLS records. */
+static __always_inline int gtls_psk_write(void *ctx, struct pt_regs *regs, enum io_shape shape)
+{
+	__u64 id = bpf_get_current_pid_tgid(), *session = bpf_map_lookup_elem(&gtls_handshakes, &id);
+	struct gnutls_session_int *s;
+	struct gtls_hs *h;
+	__u64 ap_skey = 0;
+
+	if (!session)		/* the common case: no handshake of this build on this thread */
+		return 0;
+	h = bpf_map_lookup_elem(&gtls_in_handshake, &id);
+	if (!h || h->session != *session || h->start_ns < thread_start_ns())
+		return 0;
+	if (!tls_record_at(io_data(PT_REGS_PARM2_CORE(regs), shape)) || !fd_is_stream_socket(PT_REGS_PARM1_CORE(regs)))
+		return 0;
+	s = (struct gnutls_session_int *)*session;
+	if (!bpf_core_type_exists(struct gnutls_session_int) || !bpf_core_field_exists(s->key.binders))
+		return 0;
+	bpf_probe_read_user(&ap_skey, sizeof(ap_skey), &s->key.proto.tls13.ap_skey);
+	if (ap_skey)		/* the application secrets exist: checked in full by userspace too */
+		return 0;
+	gtls_emit_early(ctx, s, BPF_CORE_READ_USER(s, key.binders[0].prf));
+	return 0;
+}
+
+SEC("raw_tp/sys_enter")
+int gtls_psk_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+
+	switch (ctx->args[1]) {
+	NR_SEND_BUF(NR_CASE) return gtls_psk_write(ctx, regs, IO_BUF);
+	NR_SEND_IOV(NR_CASE) return gtls_psk_write(ctx, regs, IO_IOV);
+	NR_SEND_MSG(NR_CASE) return gtls_psk_write(ctx, regs, IO_MSG);
+	default: return 0;
+	}
 }
 
 /* The record calls' entry (send, send2, recv, recv_seq): a session set up before we started;
@@ -1091,7 +1152,7 @@ SEC("uprobe")
 int BPF_KPROBE(gtls_record_keys, void *session)
 {
 	if (early_flush(bpf_get_current_pid_tgid(), (__u64)session))
-		gtls_emit_early(ctx, (__u64)session);
+		gtls_emit_client_early(ctx, (__u64)session);
 	else
 		gtls_emit_keys(ctx, (__u64)session);
 	return 0;

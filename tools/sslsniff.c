@@ -92,6 +92,7 @@ struct gtls_build {
 	struct sslsniff_bpf *skel;	/* own object; NULL: the first object's */
 	struct cp_load load;
 	int lib;			/* the library (S->gtls) whose build-id it was made for */
+	struct bpf_link *psk_link;	/* its syscall tracepoint: early secrets of PSK handshakes */
 };
 
 #define GTLS_PROBES 13
@@ -594,6 +595,25 @@ static void set_gtls_key_autoload(struct sslsniff_bpf *skel, bool on)
 	bpf_program__set_autoload(skel->progs.gtls_handshake_enter, on);
 	bpf_program__set_autoload(skel->progs.gtls_handshake_leave, on);
 	bpf_program__set_autoload(skel->progs.gtls_record_keys, on);
+	bpf_program__set_autoload(skel->progs.gtls_psk_sys_enter, on);
+}
+
+/* Key object b's syscall tracepoint (gtls_psk_sys_enter: a server's EARLY_EXPORTER_SECRET, and
+ * a resuming client's without early data). Not with --no-fd-syscalls, which asks for no
+ * syscall tracepoint; when the kernel refuses it, one warning: the other keys are still
+ * written. */
+static void attach_gtls_psk(struct sslsniff *S, int b)
+{
+	static bool warned;
+
+	if (S->no_fd_syscalls || S->gbuild[b].psk_link)
+		return;
+	S->gbuild[b].psk_link = bpf_program__attach(gbuild_skel(S, b)->progs.gtls_psk_sys_enter);
+	if (!S->gbuild[b].psk_link && !warned) {
+		warned = true;
+		cp_warn("raw tracepoint sys_enter: %s: GnuTLS servers' EARLY_EXPORTER_SECRET is not written (the kernel needs CONFIG_HAVE_SYSCALL_TRACEPOINTS)",
+			strerror(errno));
+	}
 }
 
 /* The key programs relocate gnutls_session_int: in the first object only with its BTF. */
@@ -692,6 +712,7 @@ static int gtls_build_of(struct sslsniff *S, int i)
 	}
 	if (load_gtls_build(S, S->n_gbuild, i))
 		return -1;
+	attach_gtls_psk(S, S->n_gbuild);
 	return S->n_gbuild++;
 }
 
@@ -1331,6 +1352,8 @@ int do_sslsniff(int argc, char **argv)
 		goto out;
 	for (int i = 0; i < S->n_inst && !err; i++)
 		err = load_instance(S, i);
+	if (!err && S->n_gbuild)	/* build 0: in the first object */
+		attach_gtls_psk(S, 0);
 	if (!err)
 		err = gtls_assign_builds(S);
 	if (!err)
@@ -1370,6 +1393,7 @@ out:
 		if (S->gtls[i].fd > 0)
 			close(S->gtls[i].fd);
 	for (int b = 0; b < S->n_gbuild; b++) {
+		bpf_link__destroy(S->gbuild[b].psk_link);
 		sslsniff_bpf__destroy(S->gbuild[b].skel);
 		cp_load_free(&S->gbuild[b].load);
 	}
