@@ -561,6 +561,20 @@ static __always_inline __u64 call_key(enum call_kind kind)
 	return bpf_get_current_pid_tgid() << 2 | kind;
 }
 
+/* The data event's length and bytes: the call moved n bytes at buf (user memory); up to
+ * max_bytes of them are copied, and only the used part of the event is sent. */
+static __always_inline void send_data(void *ctx, struct ssl_data_event *e, __u64 n, __u64 buf)
+{
+	__u32 cap = n < max_bytes ? n : max_bytes;
+
+	cap &= SSL_DATA_MAX - 1;
+	e->len = n;
+	e->captured = cap;
+	if (bpf_probe_read_user(e->data, cap, (void *)buf))
+		e->captured = 0;
+	cp_event_output(ctx, e, offsetof(struct ssl_data_event, data) + (cap & (SSL_DATA_MAX - 1)));
+}
+
 static __always_inline int enter(enum call_kind kind, void *ssl, const void *buf, void *outlen)
 {
 	struct call c = { .ssl = (__u64)ssl, .buf = (__u64)buf, .outlen = (__u64)outlen };
@@ -578,7 +592,6 @@ static __always_inline int leave(void *ctx, enum call_kind kind, long ret)
 	struct call *c = bpf_map_lookup_elem(&calls, &key);
 	struct call saved;
 	struct inflight io;
-	__u32 cap;
 	__u8 bio_ok;
 	int bio;
 
@@ -605,13 +618,7 @@ static __always_inline int leave(void *ctx, enum call_kind kind, long ret)
 	e->func = kind >= CALL_READ_EX ? SSL_FN_SSL_EX : SSL_FN_SSL;
 	bio = ssl_fd((void *)saved.ssl, e->dir, &bio_ok);
 	set_fd(e, bio, bio_ok, io);
-	e->len = n;
-	cap = n < max_bytes ? n : max_bytes;
-	cap &= SSL_DATA_MAX - 1;
-	e->captured = cap;
-	if (bpf_probe_read_user(e->data, cap, (void *)saved.buf))
-		e->captured = 0;
-	cp_event_output(ctx, e, offsetof(struct ssl_data_event, data) + (cap & (SSL_DATA_MAX - 1)));
+	send_data(ctx, e, n, saved.buf);
 	return 0;
 }
 
@@ -752,7 +759,6 @@ static __always_inline int gtls_leave(void *ctx, long ret)
 	struct gtls_call *c = bpf_map_lookup_elem(&gtls_calls, &id), saved;
 	struct inflight io = io_end();
 	struct ssl_data_event *e;
-	__u32 cap;
 
 	if (!c)
 		return 0;
@@ -772,13 +778,7 @@ static __always_inline int gtls_leave(void *ctx, long ret)
 	e->dir = saved.dir;
 	e->func = saved.func;
 	set_fd(e, -1, false, io);
-	e->len = ret;
-	cap = ret < max_bytes ? ret : max_bytes;
-	cap &= SSL_DATA_MAX - 1;
-	e->captured = cap;
-	if (bpf_probe_read_user(e->data, cap, (void *)saved.buf))
-		e->captured = 0;
-	cp_event_output(ctx, e, offsetof(struct ssl_data_event, data) + (cap & (SSL_DATA_MAX - 1)));
+	send_data(ctx, e, ret, saved.buf);
 	return 0;
 }
 
@@ -872,28 +872,50 @@ struct {
 	__type(value, __u64);
 } handshakes SEC(".maps");
 
-SEC("uprobe")
-int BPF_KPROBE(ssl_handshake_enter, void *ssl)
+/* A handshake call's entry: the connection object (SSL *, gnutls_session_t) it runs on, per
+ * thread, in map (handshakes, gtls_handshakes). */
+static __always_inline int handshake_begin(void *map, void *conn)
 {
-	__u64 id = bpf_get_current_pid_tgid(), s = (__u64)ssl;
+	__u64 id = bpf_get_current_pid_tgid(), c = (__u64)conn;
 
-	bpf_map_update_elem(&handshakes, &id, &s, BPF_ANY);
+	bpf_map_update_elem(map, &id, &c, BPF_ANY);
 	return 0;
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(ssl_handshake_leave, int ret)
+/* Its return: the object handshake_begin kept (taken out of map), 0 when it kept none (the
+ * call began before we attached). Both key emitters ignore a 0 object. */
+static __always_inline __u64 handshake_end(void *map)
 {
-	__u64 id = bpf_get_current_pid_tgid(), *s = bpf_map_lookup_elem(&handshakes, &id), ssl;
+	__u64 id = bpf_get_current_pid_tgid(), *c = bpf_map_lookup_elem(map, &id), conn;
 
-	if (!s)
+	if (!c)
 		return 0;
-	ssl = *s;
-	bpf_map_delete_elem(&handshakes, &id);
-	if (ret == 1)
-		emit_keys(ctx, ssl);
-	return 0;
+	conn = *c;
+	bpf_map_delete_elem(map, &id);
+	return conn;
 }
+
+/* The entry and return programs of a handshake call (SSL_do_handshake, gnutls_handshake):
+ * when it returns done (complete), emit(ctx, conn) sends the connection's keys. */
+#define HANDSHAKE_PROGS(enter, leave, map, done, emit)			\
+SEC("uprobe")								\
+int BPF_KPROBE(enter, void *conn)					\
+{									\
+	return handshake_begin(&map, conn);				\
+}									\
+									\
+SEC("uretprobe")							\
+int BPF_KRETPROBE(leave, int ret)					\
+{									\
+	__u64 conn = handshake_end(&map);				\
+									\
+	if (ret == done)						\
+		emit(ctx, conn);					\
+	return 0;							\
+}
+
+/* SSL_do_handshake returns 1 when the handshake is complete */
+HANDSHAKE_PROGS(ssl_handshake_enter, ssl_handshake_leave, handshakes, 1, emit_keys)
 
 /* ---- GnuTLS secrets: read through CO-RE from struct gnutls_session_int (lib/gnutls_int.h)
  * against the BTF of the library's build; these programs are loaded only in an object whose
@@ -1037,29 +1059,8 @@ static __always_inline void gtls_emit_keys(void *ctx, __u64 session)
 	cp_event_output(ctx, k, sizeof(*k));
 }
 
-SEC("uprobe")
-int BPF_KPROBE(gtls_handshake_enter, void *session)
-{
-	__u64 id = bpf_get_current_pid_tgid(), s = (__u64)session;
-
-	bpf_map_update_elem(&gtls_handshakes, &id, &s, BPF_ANY);
-	return 0;
-}
-
 /* gnutls_handshake returns 0 when the handshake is complete (else GNUTLS_E_AGAIN etc.) */
-SEC("uretprobe")
-int BPF_KRETPROBE(gtls_handshake_leave, int ret)
-{
-	__u64 id = bpf_get_current_pid_tgid(), *s = bpf_map_lookup_elem(&gtls_handshakes, &id), session;
-
-	if (!s)
-		return 0;
-	session = *s;
-	bpf_map_delete_elem(&gtls_handshakes, &id);
-	if (ret == 0)
-		gtls_emit_keys(ctx, session);
-	return 0;
-}
+HANDSHAKE_PROGS(gtls_handshake_enter, gtls_handshake_leave, gtls_handshakes, 0, gtls_emit_keys)
 
 /* A session's early secrets, read while ap_expkey holds the early exporter secret:
  * CLIENT_EARLY_TRAFFIC_SECRET and EARLY_EXPORTER_SECRET, their length prf's output size. With
