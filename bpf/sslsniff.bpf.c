@@ -98,6 +98,7 @@ struct ssl_connection_st {
 
 const volatile __u32 max_bytes = 4096;	/* --max-bytes, < SSL_DATA_MAX */
 const volatile __u16 instance_id = 0;
+const volatile __u32 gtls_build = 0;	/* a GnuTLS key object's build index (gtls_hs_build) */
 const volatile bool fd_syscalls = true;	/* off: --no-fd-syscalls (the fd only from BIOs) */
 
 /* Arguments saved at entry, used at return (per thread; the four calls do not nest). */
@@ -497,6 +498,37 @@ static __always_inline int saw_io(struct pt_regs *regs, __u8 dir, enum io_shape 
 #endif
 #define NR_CASE(n) case n:
 
+/* Threads inside gnutls_handshake of a GnuTLS build with keys: that build's key object index
+ * (its gtls_handshake_enter writes it; shared by every object). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);	/* pid_tgid */
+	__type(value, __u32);
+} gtls_hs_build SEC(".maps");
+
+/* Each key object's gtls_psk_sys_enter, by build index (< MAX_INSTANCES of tools/sslsniff.c):
+ * a send syscall of a thread inside that build's gnutls_handshake is handed to it by a tail
+ * call, so no key object runs a program of its own on every syscall of the host. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 16);
+	__type(key, __u32);
+	__type(value, __u32);
+} gtls_psk_progs SEC(".maps");
+
+static __always_inline int send_syscall(void *ctx, struct pt_regs *regs, enum io_shape shape)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 *build;
+
+	saw_io(regs, SSL_DIR_WRITE, shape);
+	build = bpf_map_lookup_elem(&gtls_hs_build, &id);
+	if (build)	/* does not return when the build's program is there */
+		bpf_tail_call(ctx, &gtls_psk_progs, *build);
+	return 0;
+}
+
 /* raw_tp, not the syscalls/ tracepoints: those need tracefs mounted to be attached, and a
  * raw tracepoint does not (one program for every syscall; the switch is its cheap exit). */
 SEC("raw_tp/sys_enter")
@@ -508,9 +540,9 @@ int io_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	NR_RECV_BUF(NR_CASE) return saw_io(regs, SSL_DIR_READ, IO_BUF);
 	NR_RECV_IOV(NR_CASE) return saw_io(regs, SSL_DIR_READ, IO_IOV);
 	NR_RECV_MSG(NR_CASE) return saw_io(regs, SSL_DIR_READ, IO_MSG);
-	NR_SEND_BUF(NR_CASE) return saw_io(regs, SSL_DIR_WRITE, IO_BUF);
-	NR_SEND_IOV(NR_CASE) return saw_io(regs, SSL_DIR_WRITE, IO_IOV);
-	NR_SEND_MSG(NR_CASE) return saw_io(regs, SSL_DIR_WRITE, IO_MSG);
+	NR_SEND_BUF(NR_CASE) return send_syscall(ctx, regs, IO_BUF);
+	NR_SEND_IOV(NR_CASE) return send_syscall(ctx, regs, IO_IOV);
+	NR_SEND_MSG(NR_CASE) return send_syscall(ctx, regs, IO_MSG);
 	default: return 0;
 	}
 }
@@ -897,17 +929,17 @@ static __always_inline __u64 handshake_end(void *map)
 
 /* The entry and return programs of a handshake call (SSL_do_handshake, gnutls_handshake):
  * when it returns done (complete), emit(ctx, conn) sends the connection's keys. */
-#define HANDSHAKE_PROGS(enter, leave, map, done, emit)			\
+#define HANDSHAKE_PROGS(enter, leave, begin, end, map, done, emit)	\
 SEC("uprobe")								\
 int BPF_KPROBE(enter, void *conn)					\
 {									\
-	return handshake_begin(&map, conn);				\
+	return begin(&map, conn);					\
 }									\
 									\
 SEC("uretprobe")							\
 int BPF_KRETPROBE(leave, int ret)					\
 {									\
-	__u64 conn = handshake_end(&map);				\
+	__u64 conn = end(&map);						\
 									\
 	if (ret == done)						\
 		emit(ctx, conn);					\
@@ -915,7 +947,7 @@ int BPF_KRETPROBE(leave, int ret)					\
 }
 
 /* SSL_do_handshake returns 1 when the handshake is complete */
-HANDSHAKE_PROGS(ssl_handshake_enter, ssl_handshake_leave, handshakes, 1, emit_keys)
+HANDSHAKE_PROGS(ssl_handshake_enter, ssl_handshake_leave, handshake_begin, handshake_end, handshakes, 1, emit_keys)
 
 /* ---- GnuTLS secrets: read through CO-RE from struct gnutls_session_int (lib/gnutls_int.h)
  * against the BTF of the library's build; these programs are loaded only in an object whose
@@ -1059,8 +1091,27 @@ static __always_inline void gtls_emit_keys(void *ctx, __u64 session)
 	cp_event_output(ctx, k, sizeof(*k));
 }
 
+/* A GnuTLS handshake also marks its thread with this key object's build (gtls_hs_build), for
+ * io_sys_enter's tail call into gtls_psk_sys_enter. */
+static __always_inline int gtls_hs_begin(void *map, void *session)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 b = gtls_build;
+
+	bpf_map_update_elem(&gtls_hs_build, &id, &b, BPF_ANY);
+	return handshake_begin(map, session);
+}
+
+static __always_inline __u64 gtls_hs_end(void *map)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&gtls_hs_build, &id);
+	return handshake_end(map);
+}
+
 /* gnutls_handshake returns 0 when the handshake is complete (else GNUTLS_E_AGAIN etc.) */
-HANDSHAKE_PROGS(gtls_handshake_enter, gtls_handshake_leave, gtls_handshakes, 0, gtls_emit_keys)
+HANDSHAKE_PROGS(gtls_handshake_enter, gtls_handshake_leave, gtls_hs_begin, gtls_hs_end, gtls_handshakes, 0, gtls_emit_keys)
 
 /* A session's early secrets, read while ap_expkey holds the early exporter secret:
  * CLIENT_EARLY_TRAFFIC_SECRET and EARLY_EXPORTER_SECRET, their length prf's output size. With
@@ -1134,6 +1185,8 @@ static __always_inline int gtls_psk_write(void *ctx, struct pt_regs *regs, enum 
 	return 0;
 }
 
+/* Not attached: io_sys_enter tail-calls it (gtls_psk_progs) for a send syscall of a thread
+ * inside gnutls_handshake of this build. */
 SEC("raw_tp/sys_enter")
 int gtls_psk_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
