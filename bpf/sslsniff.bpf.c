@@ -517,6 +517,17 @@ struct {
 	__type(value, __u32);
 } gtls_psk_progs SEC(".maps");
 
+/* A send syscall's data shape (its second argument), -1 for any other syscall. */
+static __always_inline int send_shape(long nr)
+{
+	switch (nr) {
+	NR_SEND_BUF(NR_CASE) return IO_BUF;
+	NR_SEND_IOV(NR_CASE) return IO_IOV;
+	NR_SEND_MSG(NR_CASE) return IO_MSG;
+	default: return -1;
+	}
+}
+
 static __always_inline int send_syscall(void *ctx, struct pt_regs *regs, enum io_shape shape)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -536,13 +547,14 @@ int io_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 
+	int shape = send_shape(ctx->args[1]);
+
+	if (shape >= 0)
+		return send_syscall(ctx, regs, shape);
 	switch (ctx->args[1]) {
 	NR_RECV_BUF(NR_CASE) return saw_io(regs, SSL_DIR_READ, IO_BUF);
 	NR_RECV_IOV(NR_CASE) return saw_io(regs, SSL_DIR_READ, IO_IOV);
 	NR_RECV_MSG(NR_CASE) return saw_io(regs, SSL_DIR_READ, IO_MSG);
-	NR_SEND_BUF(NR_CASE) return send_syscall(ctx, regs, IO_BUF);
-	NR_SEND_IOV(NR_CASE) return send_syscall(ctx, regs, IO_IOV);
-	NR_SEND_MSG(NR_CASE) return send_syscall(ctx, regs, IO_MSG);
 	default: return 0;
 	}
 }
@@ -1192,12 +1204,9 @@ int gtls_psk_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 
-	switch (ctx->args[1]) {
-	NR_SEND_BUF(NR_CASE) return gtls_psk_write(ctx, regs, IO_BUF);
-	NR_SEND_IOV(NR_CASE) return gtls_psk_write(ctx, regs, IO_IOV);
-	NR_SEND_MSG(NR_CASE) return gtls_psk_write(ctx, regs, IO_MSG);
-	default: return 0;
-	}
+	int shape = send_shape(ctx->args[1]);
+
+	return shape < 0 ? 0 : gtls_psk_write(ctx, regs, shape);
 }
 
 /* The record calls' entry (send, send2, recv, recv_seq): a session set up before we started;
