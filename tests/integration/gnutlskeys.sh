@@ -294,6 +294,32 @@ server_early() { # MODE
 server_early early
 server_early resume
 
+# A resuming client without early data (gnutls-cli -r, the host's 3.7.9) against the python
+# server on the unkeyed OpenSSL: GnuTLS logs the early secrets for the resumed session too (at
+# its ClientHello), which only the PSK path sees; the key log equals the client's own.
+client_resume() {
+	local port=$((PORT++)) out=$TMP/cr.out kl=$TMP/cr-kl.txt server
+	start_server "$port" 1.3 "$TMP/server-cr.out"
+	server=$SERVER
+	if ! tracer_start "$out" "$TMP/cr.err" "$CP" -j sslsniff --no-watch --lib "$LIB" --keylog "$kl" -d 30; then
+		notok "resuming client: sslsniff did not attach: $(head -c 300 "$TMP/cr.err")"
+		kill "$server"; return
+	fi
+	(printf 'GET /resume HTTP/1.0\r\n\r\n'; sleep 1) |
+		SSLKEYLOGFILE=$TMP/truth-cr gnutls-cli --insecure -r --port "$port" 127.0.0.1 >"$TMP/cr-cli.out" 2>&1
+	sleep 0.5
+	kill -INT "$TRACER_PID"
+	tracer_wait 15
+	kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
+	[ -f "$kl" ] || : >"$kl"
+	server_unkeyed "$out" || return
+	grep -q "This is a resumed session" "$TMP/cr-cli.out" || notok "resuming client: the second session was not resumed: $(head -c 300 "$TMP/cr-cli.out")"
+	grep -q '^EARLY_EXPORTER_SECRET ' "$TMP/truth-cr" &&
+		compare "resuming client without early data (gnutls-cli -r, two sessions)" "$TMP/truth-cr" "$kl" ||
+		notok "resuming client: GnuTLS logged no early secrets: $(awk '{ print $1 }' "$TMP/truth-cr" 2>/dev/null | sort | uniq -c | tr '\n' ' ')"
+}
+client_resume
+
 # A GnuTLS build coreprobe has no blob for: 3.7.1-foreign (tests/gnutls/fetch.sh: Debian's
 # bullseye-security 3.7.1-5+deb11u10 with its build-id inverted; every served build has a blob),
 # which bookworm's wget runs with. Plaintext, one warning line naming the build, no keys.
