@@ -98,6 +98,7 @@ struct ssl_connection_st {
 
 const volatile __u32 max_bytes = 4096;	/* --max-bytes, < SSL_DATA_MAX */
 const volatile __u16 instance_id = 0;
+const volatile __u32 gtls_build = 0;	/* a GnuTLS key object's build index (gtls_hs_build) */
 const volatile bool fd_syscalls = true;	/* off: --no-fd-syscalls (the fd only from BIOs) */
 
 /* Arguments saved at entry, used at return (per thread; the four calls do not nest). */
@@ -497,6 +498,48 @@ static __always_inline int saw_io(struct pt_regs *regs, __u8 dir, enum io_shape 
 #endif
 #define NR_CASE(n) case n:
 
+/* Threads inside gnutls_handshake of a GnuTLS build with keys: that build's key object index
+ * (its gtls_handshake_enter writes it; shared by every object). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);	/* pid_tgid */
+	__type(value, __u32);
+} gtls_hs_build SEC(".maps");
+
+/* Each key object's gtls_psk_sys_enter, by build index (< MAX_INSTANCES of tools/sslsniff.c):
+ * a send syscall of a thread inside that build's gnutls_handshake is handed to it by a tail
+ * call, so no key object runs a program of its own on every syscall of the host. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 16);
+	__type(key, __u32);
+	__type(value, __u32);
+} gtls_psk_progs SEC(".maps");
+
+/* A send syscall's data shape (its second argument), -1 for any other syscall. */
+static __always_inline int send_shape(long nr)
+{
+	switch (nr) {
+	NR_SEND_BUF(NR_CASE) return IO_BUF;
+	NR_SEND_IOV(NR_CASE) return IO_IOV;
+	NR_SEND_MSG(NR_CASE) return IO_MSG;
+	default: return -1;
+	}
+}
+
+static __always_inline int send_syscall(void *ctx, struct pt_regs *regs, enum io_shape shape)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 *build;
+
+	saw_io(regs, SSL_DIR_WRITE, shape);
+	build = bpf_map_lookup_elem(&gtls_hs_build, &id);
+	if (build)	/* does not return when the build's program is there */
+		bpf_tail_call(ctx, &gtls_psk_progs, *build);
+	return 0;
+}
+
 /* raw_tp, not the syscalls/ tracepoints: those need tracefs mounted to be attached, and a
  * raw tracepoint does not (one program for every syscall; the switch is its cheap exit). */
 SEC("raw_tp/sys_enter")
@@ -504,13 +547,14 @@ int io_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 
+	int shape = send_shape(ctx->args[1]);
+
+	if (shape >= 0)
+		return send_syscall(ctx, regs, shape);
 	switch (ctx->args[1]) {
 	NR_RECV_BUF(NR_CASE) return saw_io(regs, SSL_DIR_READ, IO_BUF);
 	NR_RECV_IOV(NR_CASE) return saw_io(regs, SSL_DIR_READ, IO_IOV);
 	NR_RECV_MSG(NR_CASE) return saw_io(regs, SSL_DIR_READ, IO_MSG);
-	NR_SEND_BUF(NR_CASE) return saw_io(regs, SSL_DIR_WRITE, IO_BUF);
-	NR_SEND_IOV(NR_CASE) return saw_io(regs, SSL_DIR_WRITE, IO_IOV);
-	NR_SEND_MSG(NR_CASE) return saw_io(regs, SSL_DIR_WRITE, IO_MSG);
 	default: return 0;
 	}
 }
@@ -561,6 +605,20 @@ static __always_inline __u64 call_key(enum call_kind kind)
 	return bpf_get_current_pid_tgid() << 2 | kind;
 }
 
+/* The data event's length and bytes: the call moved n bytes at buf (user memory); up to
+ * max_bytes of them are copied, and only the used part of the event is sent. */
+static __always_inline void send_data(void *ctx, struct ssl_data_event *e, __u64 n, __u64 buf)
+{
+	__u32 cap = n < max_bytes ? n : max_bytes;
+
+	cap &= SSL_DATA_MAX - 1;
+	e->len = n;
+	e->captured = cap;
+	if (bpf_probe_read_user(e->data, cap, (void *)buf))
+		e->captured = 0;
+	cp_event_output(ctx, e, offsetof(struct ssl_data_event, data) + (cap & (SSL_DATA_MAX - 1)));
+}
+
 static __always_inline int enter(enum call_kind kind, void *ssl, const void *buf, void *outlen)
 {
 	struct call c = { .ssl = (__u64)ssl, .buf = (__u64)buf, .outlen = (__u64)outlen };
@@ -578,7 +636,6 @@ static __always_inline int leave(void *ctx, enum call_kind kind, long ret)
 	struct call *c = bpf_map_lookup_elem(&calls, &key);
 	struct call saved;
 	struct inflight io;
-	__u32 cap;
 	__u8 bio_ok;
 	int bio;
 
@@ -605,13 +662,7 @@ static __always_inline int leave(void *ctx, enum call_kind kind, long ret)
 	e->func = kind >= CALL_READ_EX ? SSL_FN_SSL_EX : SSL_FN_SSL;
 	bio = ssl_fd((void *)saved.ssl, e->dir, &bio_ok);
 	set_fd(e, bio, bio_ok, io);
-	e->len = n;
-	cap = n < max_bytes ? n : max_bytes;
-	cap &= SSL_DATA_MAX - 1;
-	e->captured = cap;
-	if (bpf_probe_read_user(e->data, cap, (void *)saved.buf))
-		e->captured = 0;
-	cp_event_output(ctx, e, offsetof(struct ssl_data_event, data) + (cap & (SSL_DATA_MAX - 1)));
+	send_data(ctx, e, n, saved.buf);
 	return 0;
 }
 
@@ -752,7 +803,6 @@ static __always_inline int gtls_leave(void *ctx, long ret)
 	struct gtls_call *c = bpf_map_lookup_elem(&gtls_calls, &id), saved;
 	struct inflight io = io_end();
 	struct ssl_data_event *e;
-	__u32 cap;
 
 	if (!c)
 		return 0;
@@ -772,13 +822,7 @@ static __always_inline int gtls_leave(void *ctx, long ret)
 	e->dir = saved.dir;
 	e->func = saved.func;
 	set_fd(e, -1, false, io);
-	e->len = ret;
-	cap = ret < max_bytes ? ret : max_bytes;
-	cap &= SSL_DATA_MAX - 1;
-	e->captured = cap;
-	if (bpf_probe_read_user(e->data, cap, (void *)saved.buf))
-		e->captured = 0;
-	cp_event_output(ctx, e, offsetof(struct ssl_data_event, data) + (cap & (SSL_DATA_MAX - 1)));
+	send_data(ctx, e, ret, saved.buf);
 	return 0;
 }
 
@@ -872,28 +916,50 @@ struct {
 	__type(value, __u64);
 } handshakes SEC(".maps");
 
-SEC("uprobe")
-int BPF_KPROBE(ssl_handshake_enter, void *ssl)
+/* A handshake call's entry: the connection object (SSL *, gnutls_session_t) it runs on, per
+ * thread, in map (handshakes, gtls_handshakes). */
+static __always_inline int handshake_begin(void *map, void *conn)
 {
-	__u64 id = bpf_get_current_pid_tgid(), s = (__u64)ssl;
+	__u64 id = bpf_get_current_pid_tgid(), c = (__u64)conn;
 
-	bpf_map_update_elem(&handshakes, &id, &s, BPF_ANY);
+	bpf_map_update_elem(map, &id, &c, BPF_ANY);
 	return 0;
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(ssl_handshake_leave, int ret)
+/* Its return: the object handshake_begin kept (taken out of map), 0 when it kept none (the
+ * call began before we attached). Both key emitters ignore a 0 object. */
+static __always_inline __u64 handshake_end(void *map)
 {
-	__u64 id = bpf_get_current_pid_tgid(), *s = bpf_map_lookup_elem(&handshakes, &id), ssl;
+	__u64 id = bpf_get_current_pid_tgid(), *c = bpf_map_lookup_elem(map, &id), conn;
 
-	if (!s)
+	if (!c)
 		return 0;
-	ssl = *s;
-	bpf_map_delete_elem(&handshakes, &id);
-	if (ret == 1)
-		emit_keys(ctx, ssl);
-	return 0;
+	conn = *c;
+	bpf_map_delete_elem(map, &id);
+	return conn;
 }
+
+/* The entry and return programs of a handshake call (SSL_do_handshake, gnutls_handshake):
+ * when it returns done (complete), emit(ctx, conn) sends the connection's keys. */
+#define HANDSHAKE_PROGS(enter, leave, begin, end, map, done, emit)	\
+SEC("uprobe")								\
+int BPF_KPROBE(enter, void *conn)					\
+{									\
+	return begin(&map, conn);					\
+}									\
+									\
+SEC("uretprobe")							\
+int BPF_KRETPROBE(leave, int ret)					\
+{									\
+	__u64 conn = end(&map);						\
+									\
+	if (ret == done)						\
+		emit(ctx, conn);					\
+	return 0;							\
+}
+
+/* SSL_do_handshake returns 1 when the handshake is complete */
+HANDSHAKE_PROGS(ssl_handshake_enter, ssl_handshake_leave, handshake_begin, handshake_end, handshakes, 1, emit_keys)
 
 /* ---- GnuTLS secrets: read through CO-RE from struct gnutls_session_int (lib/gnutls_int.h)
  * against the BTF of the library's build; these programs are loaded only in an object whose
@@ -926,10 +992,18 @@ struct gtls_tls13_keys {
 	__u8 ap_expkey[GTLS_SECRET_MAX];
 } __attribute__((preserve_access_index));
 
+/* A pre-shared key of the handshake: prf is set once a PSK is offered (client) or selected
+ * (server), and the early secrets are derived with it right then, before any record goes out
+ * (lib/ext/pre_shared_key.c: generate_early_secrets; lib/handshake.c for the ClientHello). */
+struct binder_data_st {
+	const struct mac_entry_st *prf;
+} __attribute__((preserve_access_index));
+
 struct gtls_key {
 	union {
 		struct gtls_tls13_keys tls13;
 	} proto;
+	struct binder_data_st binders[2];
 } __attribute__((preserve_access_index));
 
 /* the parameters of the session being resumed: their prf is the early data's hash (as in
@@ -1029,60 +1103,110 @@ static __always_inline void gtls_emit_keys(void *ctx, __u64 session)
 	cp_event_output(ctx, k, sizeof(*k));
 }
 
-SEC("uprobe")
-int BPF_KPROBE(gtls_handshake_enter, void *session)
+/* A GnuTLS handshake also marks its thread with this key object's build (gtls_hs_build), for
+ * io_sys_enter's tail call into gtls_psk_sys_enter. */
+static __always_inline int gtls_hs_begin(void *map, void *session)
 {
-	__u64 id = bpf_get_current_pid_tgid(), s = (__u64)session;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 b = gtls_build;
 
-	bpf_map_update_elem(&gtls_handshakes, &id, &s, BPF_ANY);
-	return 0;
+	bpf_map_update_elem(&gtls_hs_build, &id, &b, BPF_ANY);
+	return handshake_begin(map, session);
+}
+
+static __always_inline __u64 gtls_hs_end(void *map)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&gtls_hs_build, &id);
+	return handshake_end(map);
 }
 
 /* gnutls_handshake returns 0 when the handshake is complete (else GNUTLS_E_AGAIN etc.) */
-SEC("uretprobe")
-int BPF_KRETPROBE(gtls_handshake_leave, int ret)
+HANDSHAKE_PROGS(gtls_handshake_enter, gtls_handshake_leave, gtls_hs_begin, gtls_hs_end, gtls_handshakes, 0, gtls_emit_keys)
+
+/* A session's early secrets, read while ap_expkey holds the early exporter secret:
+ * CLIENT_EARLY_TRAFFIC_SECRET and EARLY_EXPORTER_SECRET, their length prf's output size. With
+ * ap_skey, which is still zero then (userspace writes no line otherwise: the handshake's
+ * exporter secret has replaced the early one). Sent at every such point; userspace writes each
+ * line once. */
+static __always_inline void gtls_emit_early(void *ctx, struct gnutls_session_int *s, const struct mac_entry_st *prf)
 {
-	__u64 id = bpf_get_current_pid_tgid(), *s = bpf_map_lookup_elem(&gtls_handshakes, &id), session;
+	struct gtls_keys_event *k = cp_event_scratch();
 
-	if (!s)
-		return 0;
-	session = *s;
-	bpf_map_delete_elem(&gtls_handshakes, &id);
-	if (ret == 0)
-		gtls_emit_keys(ctx, session);
-	return 0;
-}
-
-/* The client's early secrets, at the flush of its early data (a record send inside
- * gnutls_handshake, after the early secrets are derived and before the handshake's exporter
- * secret replaces the early one in ap_expkey): CLIENT_EARLY_TRAFFIC_SECRET and
- * EARLY_EXPORTER_SECRET, their length the resumed session's PRF output size. Sent at every
- * flushing call; userspace writes each line once. */
-static __always_inline void gtls_emit_early(void *ctx, __u64 session)
-{
-	struct gnutls_session_int *s = (struct gnutls_session_int *)session;
-	const struct mac_entry_st *prf;
-	struct gtls_keys_event *k;
-
-	if (!bpf_core_type_exists(struct gnutls_session_int) ||
-	    !bpf_core_field_exists(s->internals.resumed_security_parameters))
-		return;
-	prf = BPF_CORE_READ_USER(s, internals.resumed_security_parameters.prf);
-	k = cp_event_scratch();
 	if (!k || !prf)
 		return;
 	__builtin_memset(k, 0, sizeof(*k));
 	fill_hdr(&k->h, SSL_EV_GTLS_KEYS);
 	k->h.layout = SSL_LAYOUT_NONE;
-	k->session = session;
-	k->tls13 = 1;		/* early data exists only in TLS 1.3 */
+	k->session = (__u64)s;
+	k->tls13 = 1;		/* early data and PSKs of this kind exist only in TLS 1.3 */
 	k->early = 1;
 	k->secret_len = BPF_CORE_READ_USER(prf, output_size);
 	if (bpf_probe_read_user(k->client_random, SSL_RANDOM_LEN, &s->security_parameters.client_random) ||
 	    bpf_probe_read_user(k->e_ckey, GTLS_SECRET_MAX, &s->key.proto.tls13.e_ckey) ||
-	    bpf_probe_read_user(k->ap_expkey, GTLS_SECRET_MAX, &s->key.proto.tls13.ap_expkey))
+	    bpf_probe_read_user(k->ap_expkey, GTLS_SECRET_MAX, &s->key.proto.tls13.ap_expkey) ||
+	    bpf_probe_read_user(k->ap_skey, GTLS_SECRET_MAX, &s->key.proto.tls13.ap_skey))
 		return;
 	cp_event_output(ctx, k, sizeof(*k));
+}
+
+/* The client's early secrets, at the flush of its early data (a record send inside
+ * gnutls_handshake, after the early secrets are derived and before the handshake's exporter
+ * secret replaces the early one in ap_expkey), with the resumed session's PRF. */
+static __always_inline void gtls_emit_client_early(void *ctx, __u64 session)
+{
+	struct gnutls_session_int *s = (struct gnutls_session_int *)session;
+
+	if (!bpf_core_type_exists(struct gnutls_session_int) ||
+	    !bpf_core_field_exists(s->internals.resumed_security_parameters))
+		return;
+	gtls_emit_early(ctx, s, BPF_CORE_READ_USER(s, internals.resumed_security_parameters.prf));
+}
+
+/* A TLS record written to a stream socket by a thread inside gnutls_handshake of this key
+ * object's build (gtls_handshakes; gtls_in_handshake, the plaintext programs' map, tells a
+ * stale entry): when the session has a PSK, its early secrets are derived and the exporter in
+ * ap_expkey is still the early one. That holds for a server from its first flight (ServerHello
+ * to Finished, after the ClientHello's PSK is selected) until it derives the application
+ * secrets (ap_skey set, with no socket write in between: lib/handshake-tls13.c, STATE108),
+ * and for a client from its ClientHello until its own Finished. A server's early exporter is
+ * seen nowhere else: its handshake returns with ap_expkey overwritten, and it sends no early
+ * data. The file writes of GnuTLS's own key log are not socket writes of TLS records. */
+static __always_inline int gtls_psk_write(void *ctx, struct pt_regs *regs, enum io_shape shape)
+{
+	__u64 id = bpf_get_current_pid_tgid(), *session = bpf_map_lookup_elem(&gtls_handshakes, &id);
+	struct gnutls_session_int *s;
+	struct gtls_hs *h;
+	__u64 ap_skey = 0;
+
+	if (!session)		/* the common case: no handshake of this build on this thread */
+		return 0;
+	h = bpf_map_lookup_elem(&gtls_in_handshake, &id);
+	if (!h || h->session != *session || h->start_ns < thread_start_ns())
+		return 0;
+	if (!tls_record_at(io_data(PT_REGS_PARM2_CORE(regs), shape)) || !fd_is_stream_socket(PT_REGS_PARM1_CORE(regs)))
+		return 0;
+	s = (struct gnutls_session_int *)*session;
+	if (!bpf_core_type_exists(struct gnutls_session_int) || !bpf_core_field_exists(s->key.binders))
+		return 0;
+	bpf_probe_read_user(&ap_skey, sizeof(ap_skey), &s->key.proto.tls13.ap_skey);
+	if (ap_skey)		/* the application secrets exist: checked in full by userspace too */
+		return 0;
+	gtls_emit_early(ctx, s, BPF_CORE_READ_USER(s, key.binders[0].prf));
+	return 0;
+}
+
+/* Not attached: io_sys_enter tail-calls it (gtls_psk_progs) for a send syscall of a thread
+ * inside gnutls_handshake of this build. */
+SEC("raw_tp/sys_enter")
+int gtls_psk_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+
+	int shape = send_shape(ctx->args[1]);
+
+	return shape < 0 ? 0 : gtls_psk_write(ctx, regs, shape);
 }
 
 /* The record calls' entry (send, send2, recv, recv_seq): a session set up before we started;
@@ -1091,7 +1215,7 @@ SEC("uprobe")
 int BPF_KPROBE(gtls_record_keys, void *session)
 {
 	if (early_flush(bpf_get_current_pid_tgid(), (__u64)session))
-		gtls_emit_early(ctx, (__u64)session);
+		gtls_emit_client_early(ctx, (__u64)session);
 	else
 		gtls_emit_keys(ctx, (__u64)session);
 	return 0;

@@ -90,8 +90,10 @@ struct gtls_keys_event {
 	__u64 session;		/* the gnutls_session_t: one connection */
 	__u8 major, minor;	/* the negotiated version (3,3 TLS 1.2; 3,4 TLS 1.3) */
 	__u8 tls13;		/* the version has TLS 1.3 semantics */
-	__u8 early;		/* read at the client's early data flush: e_ckey and, in ap_expkey,
-				 * the early exporter secret (EARLY_EXPORTER_SECRET) only */
+	__u8 early;		/* read while ap_expkey holds the early exporter secret (a client's
+				 * early data flush, a TLS record written inside the handshake of a
+				 * session with a PSK): e_ckey and EARLY_EXPORTER_SECRET only, and
+				 * ap_skey, which must still be zero */
 	__u32 secret_len;	/* the PRF hash's output size: the TLS 1.3 secrets' length */
 	__u8 client_random[SSL_RANDOM_LEN];
 	__u8 master_secret[GTLS_MASTER_LEN];	/* TLS 1.2 */

@@ -595,6 +595,23 @@ static void set_gtls_key_autoload(struct sslsniff_bpf *skel, bool on)
 	bpf_program__set_autoload(skel->progs.gtls_handshake_enter, on);
 	bpf_program__set_autoload(skel->progs.gtls_handshake_leave, on);
 	bpf_program__set_autoload(skel->progs.gtls_record_keys, on);
+	bpf_program__set_autoload(skel->progs.gtls_psk_sys_enter, on);
+}
+
+/* Hands key object b's gtls_psk_sys_enter to the first object's io_sys_enter (a tail call
+ * for the send syscalls of threads inside that build's gnutls_handshake: a server's
+ * EARLY_EXPORTER_SECRET, and a resuming client's without early data). With --no-fd-syscalls
+ * io_sys_enter is not attached and these lines are not written. */
+static void register_gtls_psk(struct sslsniff *S, int b)
+{
+	int fd = bpf_program__fd(gbuild_skel(S, b)->progs.gtls_psk_sys_enter);
+	__u32 key = b;
+
+	if (S->no_fd_syscalls)
+		return;
+	if (fd < 0 || bpf_map__update_elem(S->inst[0].skel->maps.gtls_psk_progs, &key, sizeof(key), &fd, sizeof(fd), BPF_ANY))
+		cp_warn("%s: GnuTLS servers' EARLY_EXPORTER_SECRET is not written for this build (the tail call could not be set up: %s)",
+			S->gtls[S->gbuild[b].lib].path, strerror(errno));
 }
 
 /* The key programs relocate gnutls_session_int: in the first object only with its BTF. */
@@ -642,6 +659,7 @@ static int load_gtls_build(struct sslsniff *S, int b, int i)
 		goto fail;
 	}
 	gb->skel->rodata->instance_id = MAX_INSTANCES + b;	/* no data event comes from it */
+	gb->skel->rodata->gtls_build = b;
 	bpf_object__for_each_program(prog, gb->skel->obj)
 		bpf_program__set_autoload(prog, false);
 	set_gtls_key_autoload(gb->skel, true);
@@ -659,6 +677,8 @@ static int load_gtls_build(struct sslsniff *S, int b, int i)
 		err = bpf_map__reuse_fd(gb->skel->maps.gtls_in_handshake, bpf_map__fd(S->inst[0].skel->maps.gtls_in_handshake));
 	if (!err)
 		err = bpf_map__reuse_fd(gb->skel->maps.gtls_early_queued, bpf_map__fd(S->inst[0].skel->maps.gtls_early_queued));
+	if (!err)	/* ...and io_sys_enter's */
+		err = bpf_map__reuse_fd(gb->skel->maps.gtls_hs_build, bpf_map__fd(S->inst[0].skel->maps.gtls_hs_build));
 	if (err) {
 		err = cp_bpf_error(err, "sharing the event maps");
 		goto fail;
@@ -693,6 +713,7 @@ static int gtls_build_of(struct sslsniff *S, int i)
 	}
 	if (load_gtls_build(S, S->n_gbuild, i))
 		return -1;
+	register_gtls_psk(S, S->n_gbuild);
 	return S->n_gbuild++;
 }
 
@@ -1420,6 +1441,8 @@ int do_sslsniff(int argc, char **argv)
 		goto out;
 	for (int i = 0; i < S->n_inst && !err; i++)
 		err = load_instance(S, i);
+	if (!err && S->n_gbuild)	/* build 0: in the first object */
+		register_gtls_psk(S, 0);
 	if (!err)
 		err = gtls_assign_builds(S);
 	if (!err)

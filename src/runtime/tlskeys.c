@@ -106,9 +106,13 @@ int gtls_keylog_lines(const struct gtls_keys_event *k, struct keylog_line out[GT
 
 	if (all_zero(k->client_random, SSL_RANDOM_LEN))
 		return 0;
-	if (k->early) {	/* at the early data flush: ap_expkey holds the early exporter secret */
+	if (k->early) {	/* read while ap_expkey holds the early exporter secret... */
 		if (len != 32 && len != 48)
 			return -1;
+		/* ...which the handshake's exporter secret replaces with the application secrets:
+		 * once ap_skey exists, no early line (never the other exporter under its label) */
+		if (!all_zero(k->ap_skey, len))
+			return 0;
 		if (!all_zero(k->e_ckey, len))
 			line(&out[n++], "CLIENT_EARLY_TRAFFIC_SECRET", k->client_random, k->e_ckey, len);
 		if (!all_zero(k->ap_expkey, len))

@@ -100,3 +100,32 @@ if [ -f "$M" ]; then
 		notok "arm64 GnuTLS blobs: $na embedded, $nb in the MANIFEST, missing:$bad"
 	fi
 fi
+
+# Every arm64 libgnutls30/30t64 build apt lists (btfs/app/served.sh --arch arm64) has its blob
+# in coreprobe-aarch64, by the build-id of Debian's arm64 binary (the package downloaded once
+# into the cache, as sslbuilds.sh does for amd64). A version apt lists whose binary the archive
+# does not serve (404) is reported as such: no binary, no build-id to key a blob by.
+DEBS=$CACHE/debs
+mkdir -p "$DEBS"
+if sh "$ROOT/btfs/app/served.sh" --arch arm64 libgnutls30 libgnutls30t64 >"$TMP/served-a64.txt" 2>"$TMP/served-a64.err"; then
+	bad= n=0 gone= have=
+	while read -r pkg ver _suites _; do
+		deb=$DEBS/${pkg}_${ver}_arm64.deb
+		if [ ! -f "$deb" ] && ! (cd "$DEBS" && apt-get download -qq "$pkg:arm64=$ver" >/dev/null 2>"$TMP/dl.err"); then
+			if grep -q '404' "$TMP/dl.err"; then gone="$gone $pkg=$ver"; continue; fi
+			bad="$bad $pkg=$ver(download: $(head -c 120 "$TMP/dl.err"))"; continue
+		fi
+		rm -rf "$TMP/x"; dpkg-deb -x "$deb" "$TMP/x"
+		f=$(ls "$TMP"/x/usr/lib/aarch64-linux-gnu/libgnutls.so.30.* 2>/dev/null | head -n 1)
+		id=$(readelf -n "$f" 2>/dev/null | awk '/Build ID:/ { print $3; exit }')
+		n=$((n + 1)) have="$have $ver"
+		[ -n "$id" ] && grep -q "\"kind\":\"app\",\"key\":\"libgnutls\",.*\"build_id\":\"$id\"" "$TMP/a64.json" || bad="$bad $pkg=$ver(${id:-no build-id})"
+	done <"$TMP/served-a64.txt"
+	if [ -z "$bad" ] && [ "$n" -gt 0 ]; then
+		ok "every arm64 GnuTLS build the archive serves ($n:$have) has its blob in coreprobe-aarch64, by Debian's build-id${gone:+; listed but not served (404), no binary to key by:$gone}"
+	else
+		notok "served arm64 GnuTLS builds without a blob:$bad"
+	fi
+else
+	notok "arm64: cannot list the served GnuTLS builds: $(cat "$TMP/served-a64.err")"
+fi

@@ -253,6 +253,73 @@ early_data() {
 }
 early_data
 
+# A GnuTLS server's own key log (gnutls-serv, the host's 3.7.9, SSLKEYLOGFILE), traced alone
+# (-p): with a PSK it logs CLIENT_EARLY_TRAFFIC_SECRET and EARLY_EXPORTER_SECRET too, at the
+# ClientHello, and its handshake returns with the exporter secret in their place. MODE early:
+# gnutls-cli -r --earlydata (0-RTT accepted); resume: gnutls-cli -r, a resumption without early
+# data. The key log equals the server's, its EARLY_EXPORTER_SECRET line included; the control
+# is that this line is the one a coreprobe without the server's early path missed.
+server_early() { # MODE
+	local mode=$1 port=$((PORT++)) out=$TMP/se-$1.out kl=$TMP/se-kl-$1.txt spid ed=
+	[ "$mode" = early ] && ed=--earlydata="$TMP/early.txt"
+	SSLKEYLOGFILE=$TMP/truth-se-$mode gnutls-serv --earlydata --echo --port "$port" \
+		--x509certfile "$CERT/cert.pem" --x509keyfile "$CERT/key.pem" >"$TMP/se-serv-$mode.out" 2>&1 &
+	spid=$!
+	for _ in $(seq 50); do ss -ltn "sport = :$port" | grep -q LISTEN && break; sleep 0.1; done
+	if ! tracer_start "$out" "$TMP/se-$mode.err" "$CP" -j sslsniff -p "$spid" --keylog "$kl" -d 30; then
+		notok "server key log ($mode): sslsniff did not attach: $(head -c 300 "$TMP/se-$mode.err")"
+		kill "$spid"; return
+	fi
+	(sleep 1; printf 'after-handshake\n'; sleep 0.5) |
+		gnutls-cli --insecure -r $ed --port "$port" 127.0.0.1 >"$TMP/se-cli-$mode.out" 2>&1
+	sleep 0.5
+	kill -INT "$TRACER_PID"
+	tracer_wait 15
+	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
+	[ -f "$kl" ] || : >"$kl"
+	grep -q "This is a resumed session" "$TMP/se-cli-$mode.out" || notok "server key log ($mode): the second session was not resumed: $(head -c 300 "$TMP/se-cli-$mode.out")"
+	if [ "$(grep -c '^EARLY_EXPORTER_SECRET ' "$TMP/truth-se-$mode")" = 1 ]; then
+		compare "server key log ($mode: gnutls-serv traced alone, two sessions, the second resumed)" "$TMP/truth-se-$mode" "$kl"
+	else
+		notok "server key log ($mode): gnutls-serv logged $(grep -c '^EARLY_EXPORTER_SECRET ' "$TMP/truth-se-$mode") EARLY_EXPORTER_SECRET lines (want 1): $(awk '{ print $1 }' "$TMP/truth-se-$mode" 2>/dev/null | sort | uniq -c | tr '\n' ' ')"
+	fi
+	grep -qF "$(grep '^EARLY_EXPORTER_SECRET ' "$TMP/truth-se-$mode")" "$kl" &&
+		ok "server key log ($mode): its EARLY_EXPORTER_SECRET line is there" ||
+		notok "server key log ($mode): no EARLY_EXPORTER_SECRET line equal to the server's"
+	# the other exporter, never under the early label
+	! grep -q "^EARLY_EXPORTER_SECRET .* $(grep '^EXPORTER_SECRET ' "$TMP/truth-se-$mode" | awk '{ print $3 }' | tail -n 1)\$" "$kl" &&
+		ok "server key log ($mode): the handshake's exporter secret is not written as EARLY_EXPORTER_SECRET" ||
+		notok "server key log ($mode): the handshake's exporter secret written as EARLY_EXPORTER_SECRET"
+}
+server_early early
+server_early resume
+
+# A resuming client without early data (gnutls-cli -r, the host's 3.7.9) against the python
+# server on the unkeyed OpenSSL: GnuTLS logs the early secrets for the resumed session too (at
+# its ClientHello), which only the PSK path sees; the key log equals the client's own.
+client_resume() {
+	local port=$((PORT++)) out=$TMP/cr.out kl=$TMP/cr-kl.txt server
+	start_server "$port" 1.3 "$TMP/server-cr.out"
+	server=$SERVER
+	if ! tracer_start "$out" "$TMP/cr.err" "$CP" -j sslsniff --no-watch --lib "$LIB" --keylog "$kl" -d 30; then
+		notok "resuming client: sslsniff did not attach: $(head -c 300 "$TMP/cr.err")"
+		kill "$server"; return
+	fi
+	(printf 'GET /resume HTTP/1.0\r\n\r\n'; sleep 1) |
+		SSLKEYLOGFILE=$TMP/truth-cr gnutls-cli --insecure -r --port "$port" 127.0.0.1 >"$TMP/cr-cli.out" 2>&1
+	sleep 0.5
+	kill -INT "$TRACER_PID"
+	tracer_wait 15
+	kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
+	[ -f "$kl" ] || : >"$kl"
+	server_unkeyed "$out" || return
+	grep -q "This is a resumed session" "$TMP/cr-cli.out" || notok "resuming client: the second session was not resumed: $(head -c 300 "$TMP/cr-cli.out")"
+	grep -q '^EARLY_EXPORTER_SECRET ' "$TMP/truth-cr" &&
+		compare "resuming client without early data (gnutls-cli -r, two sessions)" "$TMP/truth-cr" "$kl" ||
+		notok "resuming client: GnuTLS logged no early secrets: $(awk '{ print $1 }' "$TMP/truth-cr" 2>/dev/null | sort | uniq -c | tr '\n' ' ')"
+}
+client_resume
+
 # A GnuTLS build coreprobe has no blob for: 3.7.1-foreign (tests/gnutls/fetch.sh: Debian's
 # bullseye-security 3.7.1-5+deb11u10 with its build-id inverted; every served build has a blob),
 # which bookworm's wget runs with. Plaintext, one warning line naming the build, no keys.

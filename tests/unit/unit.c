@@ -1171,6 +1171,8 @@ static int t_gtls_keylog_lines(void)
 	 * exporter secret, nothing else (the handshake secrets are not final yet) */
 	k.secret_len = 32;
 	k.early = 1;
+	CHECK(gtls_keylog_lines(&k, l) == 0, "early event with the application secrets set (ap_expkey no longer early): lines written");
+	memset(k.ap_skey, 0, sizeof(k.ap_skey));
 	n = gtls_keylog_lines(&k, l);
 	CHECK(n == 2 && !strcmp(l[0].label, "CLIENT_EARLY_TRAFFIC_SECRET") && !strcmp(l[1].label, "EARLY_EXPORTER_SECRET") &&
 	      !strncmp(l[1].text, "EARLY_EXPORTER_SECRET 0101", 26) && strlen(l[1].text) == strlen("EARLY_EXPORTER_SECRET") + 1 + 64 + 1 + 64,
