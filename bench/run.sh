@@ -121,7 +121,8 @@ fi
 # gnutls_record_recv), untraced / a bare uprobe counter on the two calls (bpftrace count():
 # entry only, and entry + return, the probes a plaintext tracer needs: a receive's bytes exist
 # only at its return), and on entry + return of the four record calls sslsniff probes (send,
-# send2, recv, recv_seq: gnutls_record_send tail-calls send2, so one send traps twice on entry)
+# send2, recv, recv_seq: what sslsniff probes when it cannot prove that gnutls_record_send only
+# tail-calls send2; where it can, it probes send2 alone, docs/sslsniff.md)
 # / coreprobe sslsniff; (2) loss: 1 KiB records, 2 pairs, the offered
 # rates of the sslsniff steps above ----
 GNUTLS_WRITES=20000

@@ -850,10 +850,11 @@ static int attach_io(struct sslsniff *S)
 /*
  * gnutls_record_send is, in every build Debian ships, `return gnutls_record_send2(s, d, n, 0, 0)`
  * compiled to a tail jump. Probing both made each send trap four times (two entries, two
- * returns) for one event; the traps are most of sslsniff's cost per call. When the library's
- * own code proves the jump (src/btf/elfinfo.c: elf_func_tail_calls), only send2 is probed and
- * a gnutls_record_send is reported as the gnutls_record_send2 it runs. Otherwise both are
- * probed and the outermost call is reported (gtls_enter in bpf/sslsniff.bpf.c).
+ * returns, and the key check's entry) for one event; the traps are most of sslsniff's cost per
+ * call. When the library's own code proves the jump (src/btf/elfinfo.c: elf_func_tail_calls),
+ * only send2 is probed (plaintext and the key check), and a gnutls_record_send is reported as
+ * the gnutls_record_send2 it runs. Otherwise both are probed and the outermost call is
+ * reported (gtls_enter in bpf/sslsniff.bpf.c).
  */
 static bool send_is_thunk(const char *file, const char *shown)
 {
@@ -892,6 +893,9 @@ static int attach_one_gtls(struct sslsniff *S, struct gtls_lib *g)
 	for (size_t p = 0; p < ARRAY_SIZE(gtls_key_probes) && g->build >= 0; p++) {
 		struct bpf_link *link;
 
+		/* the send2 entry sees the same session: one trap fewer per send */
+		if (send_thunk && !strcmp(gtls_key_probes[p].func, "gnutls_record_send"))
+			continue;
 		if (elf_has_function(file, gtls_key_probes[p].func) != 1) {
 			cp_error_clear();
 			continue;
