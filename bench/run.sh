@@ -34,6 +34,11 @@ mkdir -p "$OUT"
 
 die() { echo "bench: $*" >&2; exit 1; }
 want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+# the pairs are built by make bench (bench/bench.mk); run alone, this script would otherwise
+# time a missing program and print empty rows
+for p in tlspair gnutlspair; do
+	[ -x $OUT/$p ] || die "no $OUT/$p: build it first (make $OUT/$p, or run make bench)"
+done
 [ "$(id -u)" = 0 ] || die "must run as root (loads BPF programs)"
 [ -r $SYSFS ] || die "$SYSFS missing: the comparisons need the kernel's own BTF"
 
