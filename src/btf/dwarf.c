@@ -1397,6 +1397,16 @@ static int index_skimmed(struct enc *e, const struct index_unit *iu, const struc
 	return 0;
 }
 
+/* One unit into the index, in unit order: the skim's entries, or libdw's walk of a unit the
+ * skim declined. */
+static int index_unit(struct enc *e, struct index_unit *iu, const struct skim_share *s)
+{
+	e->units++;
+	if (s->nomem)
+		return cp_error(CP_ERUNTIME, "out of memory");
+	return iu->skim ? index_skimmed(e, iu, s) : index_unit_libdw(e, &iu->cudie);
+}
+
 /* Above this much .debug_info the skim is split between this thread and a helper (libcrypto:
  * 5.5 MB, its skim a third of the encode); below, a thread costs more than it saves. */
 #define SKIM_SPLIT_BYTES (2u << 20)
@@ -1467,27 +1477,14 @@ static int index_dwarf(struct enc *e, Dwarf *dw, const struct dw_image *img)
 		mine.to = i + 1;
 		mine.n = 0;
 		skim_share_run(&mine);
-		e->units++;
-		if (mine.nomem)
-			err = cp_error(CP_ERUNTIME, "out of memory");
-		else if (units[i].skim)
-			err = index_skimmed(e, &units[i], &mine);
-		else
-			err = index_unit_libdw(e, &units[i].cudie);
+		err = index_unit(e, &units[i], &mine);
 	}
 	if (threaded)
 		pthread_join(tid, NULL);
 	else if (!err)
 		skim_share_run(&helper);
-	for (size_t i = split; i < n && !err; i++) {
-		e->units++;
-		if (helper.nomem)
-			err = cp_error(CP_ERUNTIME, "out of memory");
-		else if (units[i].skim)
-			err = index_skimmed(e, &units[i], &helper);
-		else
-			err = index_unit_libdw(e, &units[i].cudie);
-	}
+	for (size_t i = split; i < n && !err; i++)
+		err = index_unit(e, &units[i], &helper);
 	if (err)
 		goto out;
 	if (r < 0)
