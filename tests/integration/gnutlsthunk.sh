@@ -101,4 +101,4 @@ client patched "$TMP/lib"
 sleep 0.5
 kill -INT "$TRACER_PID"; tracer_wait 15
 check patched gnutls_record_send "$TMP/c.out"
-kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null
+kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true
