@@ -67,10 +67,14 @@ $(error ARCH=$(ARCH): x86_64 or arm64)
 endif
 
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare -Wno-format-truncation
-CFLAGS := -O2 -g $(WARN) -ffunction-sections -fdata-sections -D_GNU_SOURCE \
+CFLAGS := -O2 -g $(WARN) -ffunction-sections -fdata-sections -D_GNU_SOURCE -DCOREPROBE_MIMALLOC \
 	-I. -I$(BUILD) -I$(DEPS)/include
 LDFLAGS := -static -Wl,--gc-sections -L$(DEPS)/lib
-LDLIBS := -lbpf -ldw -lelf -ldeflate -lz -lmbedcrypto
+# Every allocation call goes through src/alloc.c, which hands it to musl's allocator or to
+# mimalloc (why: src/alloc.c). -Wl,--wrap in LDLIBS, not LDFLAGS: programs without src/alloc.c
+# (bench/loader) link with LDFLAGS only.
+ALLOC_FUNCS := malloc calloc realloc free malloc_usable_size aligned_alloc posix_memalign memalign
+LDLIBS := $(foreach f,$(ALLOC_FUNCS),-Wl,--wrap=$(f)) -lbpf -ldw -lelf -ldeflate -lz -lmbedcrypto -lmimalloc
 
 # One row per tool: bpf/<tool>.bpf.c + bpf/<tool>.h + tools/<tool>.c
 TOOLS := structs sslsniff tcprtt ipsetaudit flowlat trace
@@ -80,7 +84,7 @@ BTF_SRC := $(addprefix src/btf/,elfinfo.c hostinfo.c blobstore.c btfmerge.c btfp
 RUNTIME_SRC := $(addprefix src/runtime/,tracer.c tlskeys.c outfile.c attach.c tchook.c netutil.c hist.c userdb.c uprobe.c)
 # `coreprobe trace`'s expression parser, plan builder and value printer (pure: fuzzed alone)
 TRACE_SRC := $(addprefix src/trace/,expr.c value.c)
-CORE_SRC := src/common.c src/linebuf.c $(BTF_SRC) $(RUNTIME_SRC) $(TRACE_SRC)
+CORE_SRC := src/common.c src/alloc.c src/linebuf.c $(BTF_SRC) $(RUNTIME_SRC) $(TRACE_SRC)
 # Runtime components with a BPF object of their own (bpf/<name>.bpf.c + bpf/<name>.h, no
 # tools/ file): loaded by the tools that use them. Their sources need the skeleton, so they
 # link with the tools, not into CORE_SRC (mkstore and the unit tests build without skeletons).

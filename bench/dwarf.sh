@@ -76,8 +76,17 @@ ALL=$(timed ./coreprobe btf dwarf "$LIBC" -o $W/all.btf)
 PAH=$(timed pahole --btf_encode_detached $W/pahole.btf "$LDBG")
 
 # ---- 3. OpenSSL: sslsniff start-up from debug files, and its encode vs pahole + min_core_btf
-OSSL=${COREPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coreprobe}/openssl-build/3.0.20/openssl-3.0.20/build_shared
+# the rebuild of the installed OpenSSL by btfs/app/openssl/build.sh (its work directory is named
+# after the Debian version: src-3.0.20-1~deb12u2/openssl-3.0.20/build_shared), found by build-id
 SYS_SSL=$(readlink -f /usr/lib/x86_64-linux-gnu/libssl.so.3 2>/dev/null || true)
+OSSL=
+for d in "${COREPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coreprobe}"/openssl-build*/*/openssl-*/build_shared; do
+	if [ -n "$SYS_SSL" ] && [ -f "$d/libssl.so.3" ] &&
+		[ "$(readelf -n "$d/libssl.so.3" | awk '/Build ID:/ {print $3}')" = "$(readelf -n "$SYS_SSL" | awk '/Build ID:/ {print $3}')" ]; then
+		OSSL=$d
+		break
+	fi
+done
 echo '{}' >$W/ssl.json
 if [ -f "$OSSL/libssl.so.3" ] && [ -f "$OSSL/libcrypto.so.3" ] && [ -n "$SYS_SSL" ] &&
 	[ "$(readelf -n "$OSSL/libssl.so.3" | awk '/Build ID:/ {print $3}')" = "$(readelf -n "$SYS_SSL" | awk '/Build ID:/ {print $3}')" ]; then
@@ -126,7 +135,7 @@ if [ -f "$OSSL/libssl.so.3" ] && [ -f "$OSSL/libcrypto.so.3" ] && [ -n "$SYS_SSL
 		libcrypto_all_types: $crypto_all }' >$W/ssl.json
 	kill $SLEEPER 2>/dev/null
 else
-	echo "bench/dwarf: no OpenSSL 3.0.20 -g rebuild in the cache (btfs/app/openssl/build.sh): OpenSSL rows skipped" >&2
+	echo "bench/dwarf: no -g rebuild of the installed OpenSSL (same build-id) in the cache: OpenSSL rows skipped (run btfs/app/openssl/build.sh --only \$(dpkg-query -W -f '\${Version}' libssl3))" >&2
 fi
 
 jq -n --slurpfile s $W/startup.json --argjson one "$ONE" --argjson all "$ALL" --argjson pahole "$PAH" \

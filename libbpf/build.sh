@@ -1,6 +1,6 @@
 #!/bin/sh
-# Builds the static musl libraries coreprobe links: libbpf, libelf, libdw, zlib, libdeflate and (for the TLS key
-# derivation) a minimal Mbed TLS libmbedcrypto — all from pinned Debian source packages fetched
+# Builds the static musl libraries coreprobe links: libbpf, libelf, libdw, zlib, libdeflate, (for the TLS key
+# derivation) a minimal Mbed TLS libmbedcrypto and (musl only) the mimalloc allocator — all from pinned Debian source packages fetched
 # with `apt-get source`. No third-party code lives in this repository: this script is the recipe.
 #
 # usage: libbpf/build.sh OUTDIR [MODE] [TARGET]
@@ -14,7 +14,8 @@
 #          wrapper aarch64-linux-musl-gcc around gcc-aarch64-linux-gnu; give it its own OUTDIR).
 #   OUTDIR/include  musl-visible headers: kernel UAPI (linux/ asm/ asm-generic/), zlib, libelf,
 #                   libdw (elfutils/), libbpf (bpf/), mbedtls/
-#   OUTDIR/lib      libbpf.a libelf.a libdw.a libz.a libdeflate.a libmbedcrypto.a
+#   OUTDIR/lib      libbpf.a libelf.a libdw.a libz.a libdeflate.a libmbedcrypto.a, and in musl mode
+#                   libmimalloc.a
 # Sources are cached in $COREPROBE_CACHE/src (default ~/.cache/coreprobe/src) and fetched once.
 set -eu
 
@@ -24,6 +25,7 @@ ELFUTILS=elfutils=0.188-2.1        # bookworm
 ZLIB=zlib=1:1.2.13.dfsg-1          # bookworm
 MBEDTLS=mbedtls=2.28.3-1           # bookworm
 LIBDEFLATE=libdeflate=1.14-1       # bookworm
+MIMALLOC=mimalloc=2.0.9+ds-2       # bookworm
 
 OUT=${1:?usage: $0 OUTDIR [musl|glibc|glibc-san] [x86_64|arm64]}
 MODE=${2:-musl}
@@ -172,6 +174,19 @@ done
 $AR rcs "$OUT/lib/libmbedcrypto.a" $MBED_OBJS
 cp -r "$BUILD/mbedtls/include/mbedtls" "$OUT/include/"
 cp "$BUILD/mbedtls/coreprobe_config.h" "$OUT/include/mbedtls/"
+
+# mimalloc: the allocator of the DWARF encoder's threads in the shipped binary (src/alloc.c says
+# why and how it takes over from musl's). musl only: the glibc builds keep the allocator that
+# valgrind and ASan intercept. Built without its malloc override (src/alloc.c decides which
+# allocator serves a call), as one translation unit (static.c, mimalloc's own way to build it
+# whole); initial-exec TLS since the program is static.
+if [ "$MODE" = musl ]; then
+	unpack "$MIMALLOC" "$BUILD/mimalloc"
+	$CC -O2 -ffunction-sections -fdata-sections -DNDEBUG -ftls-model=initial-exec \
+		-I"$BUILD/mimalloc/include" -c "$BUILD/mimalloc/src/static.c" -o "$BUILD/mimalloc/static.o"
+	$AR rcs "$OUT/lib/libmimalloc.a" "$BUILD/mimalloc/static.o"
+	cp "$BUILD/mimalloc/include/mimalloc.h" "$OUT/include/"
+fi
 
 rm -rf "$BUILD"
 touch "$OUT/.done"

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "src/alloc.h"
 #include "src/btf/btfmerge.h"
 #include "src/btf/dwarf.h"
 #include "src/btf/dwimage.h"
@@ -2215,6 +2216,9 @@ int dwarf_find(const char *target, const struct elf_info *ei, const struct dwarf
 	unsigned crc;
 	int nroots, r;
 
+	/* Every DWARF path starts here, on the main thread, before any encoder thread: from now on
+	 * the process allocates from mimalloc (why: src/alloc.c). */
+	alloc_prefer_fast();
 	if (s_in)
 		sbuf = *s_in;
 	if (!s->root)

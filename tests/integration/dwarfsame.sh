@@ -72,8 +72,12 @@ readelf -S "$TMP/shapes-gcc__gdwarf_4__fdebug_types_section" 2>/dev/null | grep 
 	notok "gcc -fdebug-types-section made no .debug_types (the test would prove less)"
 
 # OpenSSL 3.0.20 (btfs/app/openssl/build.sh's -g rebuild), if the cache has it: the largest input
-OSSL=${COREPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coreprobe}/openssl-build/3.0.20/openssl-3.0.20/build_shared
-if [ -f "$OSSL/libcrypto.so.3" ]; then
+# (its work directory is named after the Debian version: src-3.0.20-1~deb12u2/openssl-3.0.20/...)
+OSSL=
+for d in "${COREPROBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/coreprobe}"/openssl-build*/*3.0.20*/openssl-3.0.20/build_shared; do
+	[ -f "$d/libcrypto.so.3" ] && [ -f "$d/libssl.so.3" ] && { OSSL=$d; break; }
+done
+if [ -n "$OSSL" ]; then
 	for l in libssl libcrypto; do
 		objcopy --only-keep-debug --compress-debug-sections "$OSSL/$l.so.3" "$TMP/$l.debug"
 		same "OpenSSL 3.0.20 $l debug file, every type" --debug-file "$TMP/$l.debug" btf dwarf "$OSSL/$l.so.3"

@@ -7,12 +7,14 @@
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include "src/alloc.h"
 #include "src/btf/blobstore.h"
 #include "src/btf/btfmerge.h"
 #include "src/btf/btfpick.h"
@@ -1287,6 +1289,60 @@ static int t_linebuf(void)
 	return 0;
 }
 
+
+/* The switch from musl's allocator to mimalloc (src/alloc.c): blocks keep their owner across
+ * it; realloc, free and malloc_usable_size reach the right one; musl's own strdup is routed too.
+ * Runs first, before any DWARF test switches. In the glibc builds the switch is a no-op. */
+static int t_alloc_switch(void)
+{
+	void *small, *big, *fresh, *zeroed, *aligned, *pm = NULL;
+	char *dup;
+
+	CHECK(!alloc_is_fast(), "the process starts on mimalloc");
+	small = malloc(100);
+	big = malloc(300000);	/* musl: its own mmap */
+	CHECK(small && big && !alloc_owned_by_fast(small) && !alloc_owned_by_fast(big), "musl's blocks");
+	memset(small, 0x5a, 100);
+	memset(big, 0xa5, 300000);
+	alloc_prefer_fast();
+	alloc_prefer_fast();	/* idempotent */
+#ifdef COREPROBE_MIMALLOC
+	CHECK(alloc_is_fast(), "alloc_prefer_fast did not switch");
+#else
+	CHECK(!alloc_is_fast(), "switched in a build without mimalloc");
+#endif
+	fresh = malloc(100);
+	zeroed = calloc(1000, 8);
+	aligned = aligned_alloc(64, 128);
+	dup = strdup("coreprobe");
+	CHECK(fresh && zeroed && aligned && dup && !posix_memalign(&pm, 4096, 10), "allocation failed");
+	CHECK(alloc_owned_by_fast(fresh) == alloc_is_fast() && alloc_owned_by_fast(zeroed) == alloc_is_fast() &&
+	      alloc_owned_by_fast(dup) == alloc_is_fast() && alloc_owned_by_fast(pm) == alloc_is_fast(),
+	      "new blocks not from the chosen allocator");
+	CHECK(!alloc_owned_by_fast(small) && !alloc_owned_by_fast(big), "musl's blocks changed owner");
+	for (int i = 0; i < 8000; i++)
+		CHECK(!((char *)zeroed)[i], "calloc byte %d not zero", i);
+	CHECK(!((unsigned long)aligned % 64) && !((unsigned long)pm % 4096), "alignment");
+	CHECK(malloc_usable_size(small) >= 100 && malloc_usable_size(fresh) >= 100 &&
+	      malloc_usable_size(big) >= 300000, "usable size");
+	small = realloc(small, 200000);		/* a musl block grown after the switch */
+	fresh = realloc(fresh, 200000);
+	CHECK(small && fresh, "realloc failed");
+	for (int i = 0; i < 100; i++)
+		CHECK(((unsigned char *)small)[i] == 0x5a, "realloc lost byte %d", i);
+	big = realloc(big, 1000);
+	CHECK(big && ((unsigned char *)big)[999] == 0xa5, "shrinking realloc lost data");
+	free(small);
+	free(big);
+	free(fresh);
+	free(zeroed);
+	free(aligned);
+	free(dup);
+	free(pm);
+	free(NULL);
+	return 0;
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -1294,6 +1350,7 @@ int main(void)
 		return 1;
 	}
 	libbpf_set_print(NULL);
+	run("allocator switch musl -> mimalloc: owners kept across it (realloc, free, usable size, strdup)", t_alloc_switch);
 	run("os-release parsing (quotes, escapes, missing keys)", t_os_release);
 	run("arch names (aarch64 is arm64)", t_arch);
 	run("build-id from ELF notes, malformed notes rejected", t_notes);
