@@ -80,7 +80,7 @@ LDLIBS := $(foreach f,$(ALLOC_FUNCS),-Wl,--wrap=$(f)) -lbpf -ldw -lelf -ldeflate
 TOOLS := structs sslsniff tcprtt ipsetaudit flowlat trace
 # The BTF engine (src/btf/: blob store, kernel/app pick, merge, ELF readers) is apart from the
 # tracer runtime (src/runtime/: load, attach, events, output files, tool helpers).
-BTF_SRC := $(addprefix src/btf/,elfinfo.c hostinfo.c blobstore.c btfmerge.c btfpick.c dwarf.c dwimage.c dwskim.c dwfunc.c)
+BTF_SRC := $(addprefix src/btf/,elfinfo.c hostinfo.c blobstore.c btfmerge.c btfpick.c dwarf.c dwimage.c dwskim.c dwsame.c dwfunc.c)
 RUNTIME_SRC := $(addprefix src/runtime/,tracer.c tlskeys.c outfile.c attach.c tchook.c netutil.c hist.c userdb.c uprobe.c)
 # `coreprobe trace`'s expression parser, plan builder and value printer (pure: fuzzed alone)
 TRACE_SRC := $(addprefix src/trace/,expr.c value.c)

@@ -30,7 +30,7 @@ static const char btf_usage[] =
 	"       coreprobe btf which [BINARY]\n"
 	"       coreprobe btf merge VMLINUX APP OUT\n"
 	"       coreprobe btf add [--kernel RELEASE[:BUILD-ID]=BTF]... [--app BINARY=BTF]... [--full] -o NEW\n"
-	"       coreprobe btf dwarf [--debug-file F] [--debug-dir DIR]... [--funcs] BINARY [TYPE...] -o OUT\n"
+	"       coreprobe btf dwarf [--debug-file F] [--debug-dir DIR]... [--funcs|--tools] BINARY [TYPE...] -o OUT\n"
 	"\n"
 	"  list   the embedded blobs: kind, key, build-id, raw and compressed size, shared-by count\n"
 	"  which  the kernel BTF and the application BTF a trace of BINARY would use here, and why\n"
@@ -47,7 +47,9 @@ static const char btf_usage[] =
 	"         and all they reach, encoded from BINARY's DWARF (all types if none named),\n"
 	"         found as a trace finds it (docs/dwarf.md); readable by `bpftool btf dump file`.\n"
 	"         --funcs adds a FUNC record (and its prototype's types) for every function\n"
-	"         whose prototype is proven; each one left out is named on stderr with why\n";
+	"         whose prototype is proven; each one left out is named on stderr with why.\n"
+	"         --tools writes what a tool's start-up encodes: only what the embedded tools'\n"
+	"         BPF objects relocate, other structs behind pointers as FWD (for --app-btf)\n";
 
 static void print_build_id(const unsigned char *id, int len, int width)
 {
@@ -179,8 +181,8 @@ static void which_dwarf_figures(const struct dwarf_file *df)
 	struct btf *b = NULL;
 
 	if (load_object_btfs(objs, locals) == 0 && dwarf_btf_for_objects(df, locals, cp_n_objects, &b, &st) == 0)
-		printf("  encode %u BTF types from %u definitions, %u units indexed, %.1f ms (%.1f ms CPU) (for all embedded tools)\n",
-		       st.types, st.roots, st.units, st.ms, st.cpu_ms);
+		printf("  encode %u BTF types from %u definitions, %u units indexed, %.1f ms (%.1f ms CPU) (for all embedded tools; %u more definitions proven the same, not encoded again)\n",
+		       st.types, st.roots, st.units, st.ms, st.cpu_ms, st.same);
 	else
 		printf("  encode refused: %s\n", cp_errmsg());
 	cp_error_clear();
@@ -659,10 +661,13 @@ static int btf_dwarf_cmd(int argc, char **argv)
 		CP_COMMON_LONGOPTS,
 		{ "output", required_argument, 0, 'o' },
 		{ "funcs", no_argument, 0, 'F' },
+		{ "tools", no_argument, 0, 'T' },
 		{ 0 }
 	};
 	struct dwfunc_req fr = { 0 };
-	bool funcs = false;
+	struct bpf_object *objs[16] = { 0 };
+	const struct btf *locals[16] = { 0 };
+	bool funcs = false, tools = false;
 	struct dwarf_search s;
 	struct dwarf_stats st;
 	struct dwarf_file df;
@@ -681,16 +686,16 @@ static int btf_dwarf_cmd(int argc, char **argv)
 			return 0;
 		if (r)
 			continue;
-		if (c == 'F') {
-			funcs = true;
+		if (c == 'F' || c == 'T') {
+			*(c == 'F' ? &funcs : &tools) = true;
 			continue;
 		}
 		if (c != 'o')
 			return cp_usage_error("btf dwarf", btf_usage);
 		out = optarg;
 	}
-	if (!out || optind >= argc)
-		return cp_usage_error("btf dwarf", btf_usage);
+	if (!out || optind >= argc || (tools && (funcs || optind + 1 < argc)))
+		return cp_usage_error("btf dwarf", btf_usage);	/* --tools: no type names, no --funcs */
 	bin = argv[optind++];
 	dwarf_search_from_env(&s);
 	if ((err = elf_inspect(bin, &ei)) || (err = dwarf_find(bin, &ei, &s, &df)))
@@ -699,12 +704,17 @@ static int btf_dwarf_cmd(int argc, char **argv)
 	/* named types: each one must be encoded, or the command fails; every type: a type that
 	 * cannot be encoded faithfully is left out, named on a line of its own, and the rest is
 	 * written (a pahole replacement must not lose a library's BTF to one exotic type) */
-	if (funcs)	/* every function: its FUNC, or a line saying why it is left out */
+	if (tools)	/* what btfpick.c encodes at start-up (object mode) */
+		err = load_object_btfs(objs, locals) ? cp_errcode() :
+		      dwarf_btf_for_objects(&df, locals, cp_n_objects, &b, &st);
+	else if (funcs)	/* every function: its FUNC, or a line saying why it is left out */
 		err = dwarf_btf_encode_funcs(&df, (const char *const *)argv + optind, argc - optind, &fr, &b, &st, &ref);
 	else if (optind < argc)
 		err = dwarf_btf_encode(&df, (const char *const *)argv + optind, argc - optind, &b, &st);
 	else
 		err = dwarf_btf_encode_all(&df, &b, &st, &ref);
+	for (int i = 0; i < cp_n_objects; i++)
+		bpf_object__close(objs[i]);	/* the objects' own BTF was only read */
 	for (unsigned i = 0; i < fr.refused.n; i++)
 		cp_warn("%s: function '%s' left out (no FUNC record): %s", df.path, fr.refused.v[i].type,
 			fr.refused.v[i].why);
@@ -730,8 +740,8 @@ static int btf_dwarf_cmd(int argc, char **argv)
 		json_str(stdout, df.path);
 		printf(",\"alt_file\":");
 		json_str(stdout, df.alt_path);
-		printf(",\"found_by\":\"%s\",\"types\":%u,\"definitions\":%u,\"units\":%u,\"bytes\":%zu,\"ms\":%.1f,",
-		       df.how, st.types, st.roots, st.units, bc.size, st.ms);
+		printf(",\"found_by\":\"%s\",\"types\":%u,\"definitions\":%u,\"same_definitions\":%u,\"units\":%u,\"bytes\":%zu,\"ms\":%.1f,",
+		       df.how, st.types, st.roots, st.same, st.units, bc.size, st.ms);
 		if (funcs) {
 			printf("\"funcs\":%u,\"funcs_refused\":[", fr.funcs);
 			for (unsigned i = 0; i < fr.refused.n; i++) {
@@ -756,6 +766,8 @@ static int btf_dwarf_cmd(int argc, char **argv)
 		printf("%s: %u BTF types (%zu bytes) from %u definitions in %s (%s%s%s), %u units, %.1f ms",
 		       out, st.types, bc.size, st.roots, df.path, df.how, df.alt_path[0] ? ", alt " : "",
 		       df.alt_path, st.units, st.ms);
+		if (st.same)
+			printf("; %u more definitions proven the same, not encoded again", st.same);
 		if (ref.n)
 			printf("; %u type%s left out (refused, named above)", ref.n, ref.n == 1 ? "" : "s");
 		if (funcs)

@@ -513,10 +513,10 @@ static int btf_set_encode_dwarf(struct btf_set *set, const struct btf *local)
 		set->apps[i] = jobs[k].out;
 		set->srcs[set->app_src[i]].btf = jobs[k].out;
 		if (env.verbose && !err)
-			fprintf(stderr, "coreprobe: %s: BTF encoded from DWARF %s%s%s: %u types from %u definitions (%u units indexed) in %.1f ms (%.1f ms CPU)\n",
+			fprintf(stderr, "coreprobe: %s: BTF encoded from DWARF %s%s%s: %u types from %u definitions (%u more proven the same, not encoded again; %u units indexed) in %.1f ms (%.1f ms CPU)\n",
 				set->srcs[set->app_src[i]].label, set->dwarf[i]->path,
 				set->dwarf[i]->alt_path[0] ? " + alt " : "", set->dwarf[i]->alt_path,
-				st->types, st->roots, st->units, st->ms, st->cpu_ms);
+				st->types, st->roots, st->same, st->units, st->ms, st->cpu_ms);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &w1);
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);

@@ -28,6 +28,7 @@
 #include "src/btf/btfmerge.h"
 #include "src/btf/dwarf.h"
 #include "src/btf/dwimage.h"
+#include "src/btf/dwsame.h"
 #include "src/btf/dwskim.h"
 #include "src/btf/dwfunc.h"
 #include "src/common.h"
@@ -348,6 +349,16 @@ struct enc {
 	size_t n_rootv, cap_rootv;
 	struct id_map skip;	/* root DIEs the second pass leaves out */
 	struct dwfunc *funcs;	/* FUNC records wanted (dwfunc.c): subprograms are collected */
+	/* encoding each distinct definition once (dwsame.c): the skimmed units, kept from the
+	 * index (main and alt file), by address; their abbreviation tables, read on demand */
+	bool once;			/* skip definitions proven the same as one encoded */
+	struct index_unit *iu;
+	size_t n_iu;
+	size_t *iu_by_addr;		/* indexes into iu, by u.start */
+	const struct abbrev_table **iu_tab;
+	struct skim_cache *same_cache;
+	struct dw_same same;
+	unsigned n_same;		/* definitions skipped */
 };
 
 /* A member's eight attribute lookups were eight walks of its attributes in libdw (dwarf_attr
@@ -1408,6 +1419,27 @@ static int index_unit(struct enc *e, struct index_unit *iu, const struct skim_sh
 	return iu->skim ? index_skimmed(e, iu, s) : index_unit_libdw(e, &iu->cudie);
 }
 
+/* Keeps the index's units for the comparison of definitions (dwsame.c), appended to e->iu (the
+ * main file's, then the alt file's). false: not kept (then nothing is compared). */
+static bool keep_units(struct enc *e, struct index_unit *units, size_t n)
+{
+	struct index_unit *all;
+
+	if (!e->iu) {
+		e->iu = units;
+		e->n_iu = n;
+		return true;
+	}
+	if (!(all = realloc(e->iu, (e->n_iu + n) * sizeof(*all)))) {
+		e->once = false;
+		return false;
+	}
+	memcpy(all + e->n_iu, units, n * sizeof(*all));
+	e->iu = all;
+	e->n_iu += n;
+	return false;	/* copied: the caller frees its array */
+}
+
 /* Above this much .debug_info the skim is split between this thread and a helper (libcrypto:
  * 5.5 MB, its skim a third of the encode); below, a thread costs more than it saves. */
 #define SKIM_SPLIT_BYTES (2u << 20)
@@ -1497,6 +1529,8 @@ out:
 	dw_skim_free(helper.cache);
 	free(helper.d);
 	free(helper.hash);
+	if (!err && e->once && keep_units(e, units, n))
+		units = NULL;	/* now e->iu's */
 	free(units);
 	return err;
 }
@@ -1525,6 +1559,80 @@ static int encode_root(struct enc *e, Dwarf_Die *d, unsigned *roots)
 	}
 	(*roots)++;
 	return 0;
+}
+
+/* ---- each distinct definition once (dwsame.c) */
+
+static const struct index_unit *by_addr_unit;
+
+static int cmp_unit_start(const void *a, const void *b)
+{
+	const unsigned char *x = by_addr_unit[*(const size_t *)a].u.start, *y = by_addr_unit[*(const size_t *)b].u.start;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The skimmed unit holding a DIE, with its abbreviation table; false: none (libdw read it). */
+static bool unit_of(struct enc *e, const Dwarf_Die *d, struct dw_same_unit *out)
+{
+	const unsigned char *p = d->addr;
+	size_t lo = 0, hi = e->n_iu;
+
+	if (!e->iu_by_addr) {
+		if (!(e->iu_by_addr = malloc(e->n_iu * sizeof(size_t))) ||
+		    !(e->iu_tab = calloc(e->n_iu, sizeof(*e->iu_tab)))) {
+			e->once = false;
+			return false;
+		}
+		for (size_t i = 0; i < e->n_iu; i++)
+			e->iu_by_addr[i] = i;
+		by_addr_unit = e->iu;	/* qsort has no context argument; only this thread sorts */
+		qsort(e->iu_by_addr, e->n_iu, sizeof(size_t), cmp_unit_start);
+	}
+	while (lo < hi) {	/* the last unit starting at or below p */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (e->iu[e->iu_by_addr[mid]].u.start <= p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return false;
+	size_t k = e->iu_by_addr[lo - 1];
+	const struct index_unit *iu = &e->iu[k];
+
+	if (!iu->skim || p >= iu->u.end)
+		return false;
+	if (!e->iu_tab[k])
+		e->iu_tab[k] = dw_skim_abbrevs(&e->same_cache, &iu->u);
+	*out = (struct dw_same_unit){ .u = &iu->u, .t = e->iu_tab[k] };
+	return out->t != NULL;
+}
+
+static bool same_named_by_object(void *ctx, const char *name)
+{
+	return named_by_object(ctx, name);
+}
+
+/* Whether definition D is proven to encode as one of the n already encoded (dwsame.c). A name
+ * with many definitions unlike the others (*fails) is no longer compared: each comparison costs
+ * up to an encode. */
+static bool encoded_before(struct enc *e, const int *done, int n, int d, int *fails)
+{
+	struct dw_same_unit ud, uk;
+
+	if (!e->once || !n || *fails >= 8 || !unit_of(e, &e->defs.defs[d].die, &ud))
+		return false;
+	e->same.minimal = e->minimal;
+	e->same.named_by_object = same_named_by_object;
+	e->same.ctx = e;
+	for (int k = 0; k < n; k++)
+		if (unit_of(e, &e->defs.defs[done[k]].die, &uk) &&
+		    dw_same_type(&e->same, &uk, e->defs.defs[done[k]].die.addr, &ud, e->defs.defs[d].die.addr))
+			return true;
+	++*fails;	/* a definition like none of those: encoded */
+	return false;
 }
 
 static int encode_all_units(struct enc *e, Dwarf *dw, unsigned *roots)
@@ -1577,6 +1685,11 @@ static void enc_free(struct enc *e)
 	free(e->bad);
 	free(e->rootv);
 	free(e->skip.e);
+	free(e->iu);
+	free(e->iu_by_addr);
+	free(e->iu_tab);
+	dw_skim_free(e->same_cache);
+	dw_same_free(&e->same);
 }
 
 /* ---------------------------------------------------------------- all types, refusals apart */
@@ -1809,6 +1922,9 @@ static int encode(const struct dwarf_file *df, const char *const *names, int n, 
 		err = cp_error(CP_ERUNTIME, "out of memory");
 		goto out;
 	}
+	/* named types only (all-types mode keeps every root for its refusal pass); not with FUNC
+	 * records; never in the reference reading, which dwarfsame.sh compares byte for byte */
+	e.once = names && !fr && !e.h.reference;
 	if ((err = index_dwarf(&e, e.h.dw, &e.h.img)) || (e.h.alt && (err = index_dwarf(&e, e.h.alt, &e.h.alt_img))))
 		goto out;
 	if (!names) {
@@ -1832,9 +1948,20 @@ static int encode(const struct dwarf_file *df, const char *const *names, int n, 
 				       df->alt_path[0] ? " nor in its alt file" : "");
 			goto out;
 		}
-		for (; d >= 0; d = e.defs.defs[d].next)
+		/* every definition of the name, in unit order, but once each distinct one (compared
+		 * with the first few encoded: copies of one header's type are alike) */
+		int done[4], n_done = 0, fails = 0;
+
+		for (; d >= 0; d = e.defs.defs[d].next) {
+			if (encoded_before(&e, done, n_done, d, &fails)) {
+				e.n_same++;
+				continue;
+			}
 			if ((err = encode_root(&e, &e.defs.defs[d].die, &roots)))
 				goto out;
+			if (n_done < (int)ARRAY_SIZE(done))
+				done[n_done++] = d;
+		}
 	}
 	if (e.funcs && (err = encode_funcs(&e)))
 		goto out;
@@ -1844,6 +1971,7 @@ static int encode(const struct dwarf_file *df, const char *const *names, int n, 
 	}
 	if (st) {
 		st->roots = roots;
+		st->same = e.n_same;
 		st->types = btf__type_cnt(e.btf) - 1;
 		st->units = e.units;
 		st->ms = now_ms() - t0;

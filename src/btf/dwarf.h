@@ -69,6 +69,7 @@ int dwarf_find(const char *target, const struct elf_info *ei, const struct dwarf
 
 struct dwarf_stats {
 	unsigned roots;		/* type definitions the encode started from */
+	unsigned same;		/* more definitions proven the same as one of those, not encoded again */
 	unsigned types;		/* BTF types out (after dedup) */
 	unsigned units;		/* units (CUs, partial, type units) indexed, alt file's included */
 	double ms;		/* open + index + encode + dedup */

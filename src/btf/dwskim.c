@@ -38,11 +38,11 @@ struct abbrev_table {
 	int version, offset_size, addr_size;	/* what abb.fixed was computed for */
 	struct abb *by_code;	/* index: code; tag 0 = no such code */
 	uint32_t ncodes;
-	uint32_t (*pool)[2];	/* attribute name, form */
+	struct abb_attr { uint32_t name, form; int64_t implicit; } *pool;	/* implicit: DW_FORM_implicit_const's value */
 };
 
 struct skim_cache {
-	struct abbrev_table *t;
+	struct abbrev_table **t;	/* each table allocated once: pointers to it stay valid */
 	size_t n, cap;
 	bool unsorted;	/* a table was added at an offset not above the one before */
 };
@@ -74,6 +74,25 @@ static bool skip_leb(const unsigned char **p, const unsigned char *end)
 	uint64_t v;
 
 	return uleb(p, end, &v);
+}
+
+static bool sleb(const unsigned char **p, const unsigned char *end, int64_t *v)
+{
+	uint64_t r = 0;
+	int s = 0;
+	unsigned char b;
+
+	do {
+		if (*p >= end || s >= 64)
+			return false;
+		b = *(*p)++;
+		r |= (uint64_t)(b & 0x7f) << s;
+		s += 7;
+	} while (b & 0x80);
+	if (s < 64 && (b & 0x40))
+		r |= ~(uint64_t)0 << s;	/* sign-extend */
+	*v = (int64_t)r;
+	return true;
 }
 
 /* A form's size in a DIE when it does not depend on the data; -1: variable or unknown. */
@@ -108,7 +127,7 @@ static void size_abbrevs(struct abbrev_table *t, int version, int osz, int asz)
 
 		a->sib_off = a->name_off = -1;
 		for (uint32_t i = 0; i < a->nattr && off >= 0; i++) {
-			unsigned an = t->pool[a->attr + i][0], af = t->pool[a->attr + i][1];
+			unsigned an = t->pool[a->attr + i].name, af = t->pool[a->attr + i].form;
 			int n = fixed_size(af, version, osz, asz);
 
 			if (an == DW_AT_sibling && a->sib_off < 0) {
@@ -140,14 +159,14 @@ static struct abbrev_table *table_get(struct skim_cache **cp, const struct skim_
 		return NULL;
 	/* gcc gives each unit a table of its own, after the previous unit's: while the tables came
 	 * in rising order, one above the last is new (the scan below was quadratic in units) */
-	if (c->n && !c->unsorted && c->t[c->n - 1].sect == abbrev->p && off > c->t[c->n - 1].off)
+	if (c->n && !c->unsorted && c->t[c->n - 1]->sect == abbrev->p && off > c->t[c->n - 1]->off)
 		goto parse;
 	for (size_t i = c->n; i-- > 0;)	/* units mostly have tables of their own, in order */
-		if (c->t[i].off == off && c->t[i].sect == abbrev->p) {
-			if (c->t[i].version != u->version || c->t[i].offset_size != u->offset_size ||
-			    c->t[i].addr_size != u->addr_size)
-				size_abbrevs(&c->t[i], u->version, u->offset_size, u->addr_size);
-			return &c->t[i];
+		if (c->t[i]->off == off && c->t[i]->sect == abbrev->p) {
+			if (c->t[i]->version != u->version || c->t[i]->offset_size != u->offset_size ||
+			    c->t[i]->addr_size != u->addr_size)
+				size_abbrevs(c->t[i], u->version, u->offset_size, u->addr_size);
+			return c->t[i];
 		}
 parse:
 	if (!abbrev->p || off >= abbrev->n)
@@ -155,6 +174,7 @@ parse:
 	p = abbrev->p + off;
 	for (uint32_t entries = 0;; entries++) {
 		uint64_t code, tag, an, af;
+		int64_t implicit;
 		struct abb a = { 0 };
 
 		/* producers number codes 1, 2, 3...: a code far beyond the entries read so far would
@@ -171,7 +191,8 @@ parse:
 				goto done;
 			if (!an && !af)
 				break;
-			if (af == DW_FORM_implicit_const && !skip_leb(&p, end))
+			implicit = 0;
+			if (af == DW_FORM_implicit_const && !sleb(&p, end, &implicit))
 				goto done;
 			if (npool == cappool) {
 				size_t nc = cappool ? cappool * 2 : 256;
@@ -182,9 +203,7 @@ parse:
 				t.pool = np;
 				cappool = nc;
 			}
-			t.pool[npool][0] = an;
-			t.pool[npool][1] = af;
-			npool++;
+			t.pool[npool++] = (struct abb_attr){ .name = an, .form = af, .implicit = implicit };
 			a.decl |= an == DW_AT_declaration;
 			a.name |= an == DW_AT_name;
 			a.origin |= an == DW_AT_abstract_origin || an == DW_AT_specification;
@@ -210,7 +229,7 @@ parse:
 done:
 	if (c->n == c->cap) {
 		size_t nc = c->cap ? c->cap * 2 : 64;
-		struct abbrev_table *nt = realloc(c->t, nc * sizeof(*nt));
+		struct abbrev_table **nt = realloc(c->t, nc * sizeof(*nt));
 
 		if (!nt) {
 			free(t.by_code);
@@ -220,18 +239,24 @@ done:
 		c->t = nt;
 		c->cap = nc;
 	}
+	if (!(c->t[c->n] = malloc(sizeof(t)))) {
+		free(t.by_code);
+		free(t.pool);
+		return NULL;
+	}
 	size_abbrevs(&t, u->version, u->offset_size, u->addr_size);
-	if (c->n && (c->t[c->n - 1].sect != t.sect || c->t[c->n - 1].off >= t.off))
+	if (c->n && (c->t[c->n - 1]->sect != t.sect || c->t[c->n - 1]->off >= t.off))
 		c->unsorted = true;
-	c->t[c->n] = t;
-	return &c->t[c->n++];
+	*c->t[c->n] = t;
+	return c->t[c->n++];
 }
 
 void dw_skim_free(struct skim_cache *c)
 {
 	for (size_t i = 0; c && i < c->n; i++) {
-		free(c->t[i].by_code);
-		free(c->t[i].pool);
+		free(c->t[i]->by_code);
+		free(c->t[i]->pool);
+		free(c->t[i]);
 	}
 	if (c)
 		free(c->t);
@@ -332,7 +357,7 @@ static bool walk_die(const struct skim_unit *u, const struct abbrev_table *t, co
 		return true;
 	}
 	for (uint32_t i = 0; i < w->a->nattr; i++) {
-		unsigned an = t->pool[w->a->attr + i][0], af = t->pool[w->a->attr + i][1];
+		unsigned an = t->pool[w->a->attr + i].name, af = t->pool[w->a->attr + i].form;
 
 		if (an == DW_AT_sibling && !w->sib) {
 			w->sib = p;
@@ -353,6 +378,26 @@ static bool walk_die(const struct skim_unit *u, const struct abbrev_table *t, co
 	return true;
 }
 
+/* A unit-relative reference (DW_FORM_ref1/2/4/8/ref_udata) at q: its offset from the unit's
+ * start. false: another form, or past the unit. */
+static bool unit_ref_off(const struct skim_unit *u, unsigned form, const unsigned char *q, uint64_t *off)
+{
+	int n;
+
+	switch (form) {
+	case DW_FORM_ref1: n = 1; break;
+	case DW_FORM_ref2: n = 2; break;
+	case DW_FORM_ref4: n = 4; break;
+	case DW_FORM_ref8: n = 8; break;
+	case DW_FORM_ref_udata: return uleb(&q, u->end, off);
+	default: return false;
+	}
+	if (u->end - q < n)
+		return false;
+	*off = rd(q, n);
+	return true;
+}
+
 /* dwarf_siblingof's step: the next DIE on the level of the one walked, or NULL at the end of
  * the list (the unit's end, or a null entry). false: irregular. */
 static bool next_sibling(const struct skim_unit *u, const struct abbrev_table *t, const unsigned char *die,
@@ -364,26 +409,9 @@ static bool next_sibling(const struct skim_unit *u, const struct abbrev_table *t
 	for (;;) {
 		if (w->sib) {
 			uint64_t off;
-			const unsigned char *q = w->sib;
 
-			switch (w->sib_form) {
-			case DW_FORM_ref1: case DW_FORM_ref2: case DW_FORM_ref4: case DW_FORM_ref8: {
-				int n = w->sib_form == DW_FORM_ref1 ? 1 : w->sib_form == DW_FORM_ref2 ? 2 :
-					w->sib_form == DW_FORM_ref4 ? 4 : 8;
-
-				if (u->end - q < n)
-					return false;
-				off = rd(q, n);
-				break;
-			}
-			case DW_FORM_ref_udata:
-				if (!uleb(&q, u->end, &off))
-					return false;
-				break;
-			default:
-				return false;
-			}
-			if (off >= (size_t)(u->end - u->start) || off <= (size_t)(die - u->start))
+			if (!unit_ref_off(u, w->sib_form, w->sib, &off) ||
+			    off >= (size_t)(u->end - u->start) || off <= (size_t)(die - u->start))
 				return false;
 			addr = u->start + off;
 		} else {
@@ -485,4 +513,115 @@ int dw_skim_unit(struct skim_cache **cache, const struct skim_unit *u, bool (*wa
 			return 1;
 	}
 	return 0;
+}
+
+/* ---- raw reading of single DIEs, for dwsame.c's comparison of two definitions ---- */
+
+/* The pointer stays valid until dw_skim_free(*cache). A table shared by units of other sizes
+ * (version, offset or address size) is re-sized for the unit asked about: keep one cache per
+ * kind of unit, or ask again. */
+const struct abbrev_table *dw_skim_abbrevs(struct skim_cache **cache, const struct skim_unit *u)
+{
+	return table_get(cache, u);
+}
+
+int dw_raw_read(const struct skim_unit *u, const struct abbrev_table *t, const unsigned char *die,
+		struct dw_raw_die *out)
+{
+	const unsigned char *p = die, *end = u->end;
+	const struct abb *a;
+	uint64_t code;
+
+	if (die < u->start || die >= end || !uleb(&p, end, &code) || code == 0 || code >= t->ncodes ||
+	    !t->by_code[code].tag)
+		return 1;
+	a = &t->by_code[code];
+	if (a->nattr > DW_RAW_MAX_ATTRS)
+		return 1;
+	out->tag = a->tag;
+	out->children = a->children;
+	out->n = a->nattr;
+	for (uint32_t i = 0; i < a->nattr; i++) {
+		const struct abb_attr *aa = &t->pool[a->attr + i];
+
+		out->a[i] = (struct dw_raw_attr){ .name = aa->name, .form = aa->form, .val = p,
+						  .implicit = aa->implicit };
+		if (!skip_form(u, aa->form, &p, end))
+			return 1;
+		out->a[i].len = p - out->a[i].val;
+	}
+	out->after = p;
+	return 0;
+}
+
+int dw_raw_first_child(const struct skim_unit *u, const struct dw_raw_die *d, const unsigned char **child)
+{
+	*child = NULL;
+	if (!d->children || d->after >= u->end || *d->after == 0)
+		return 0;
+	if (*d->after == 0x80)
+		return 1;	/* a padded null entry: as in dw_skim_unit */
+	*child = d->after;
+	return 0;
+}
+
+int dw_raw_next(const struct skim_unit *u, const struct abbrev_table *t, const unsigned char *die,
+		const unsigned char **next)
+{
+	struct die_walk w;
+
+	/* walk_die's fixed-size step is for the unit sizes the table was last sized for */
+	if (t->version != u->version || t->offset_size != u->offset_size || t->addr_size != u->addr_size ||
+	    !walk_die(u, t, die, true, &w) || !next_sibling(u, t, die, &w, next))
+		return 1;
+	return 0;
+}
+
+const char *dw_raw_str(const struct skim_unit *u, const struct dw_raw_attr *a)
+{
+	switch (a->form) {
+	case DW_FORM_string:
+		return (const char *)a->val;	/* skip_form found its NUL */
+	case DW_FORM_strp:
+		return str_at(u->str, rd(a->val, u->offset_size));
+	case DW_FORM_line_strp:
+		return str_at(u->line_str, rd(a->val, u->offset_size));
+	default:
+		return NULL;	/* strx, alt strings: not read here */
+	}
+}
+
+const unsigned char *dw_raw_unit_ref(const struct skim_unit *u, const struct dw_raw_attr *a)
+{
+	uint64_t off;
+
+	if (!unit_ref_off(u, a->form, a->val, &off) || off >= (size_t)(u->end - u->start))
+		return NULL;
+	return u->start + off;
+}
+
+bool dw_raw_plain_const(const struct skim_unit *u, const struct dw_raw_attr *a, uint64_t *v)
+{
+	const unsigned char *p = a->val;
+	int64_t sv;
+
+	switch (a->form) {
+	case DW_FORM_data1: case DW_FORM_data2: case DW_FORM_data4: case DW_FORM_data8:
+		*v = rd(a->val, a->len);
+		return !(*v >> (8 * a->len - 1));	/* no sign bit: sign extension changes nothing */
+	case DW_FORM_udata:
+		return uleb(&p, u->end, v) && !(*v >> 63);
+	case DW_FORM_sdata:
+		if (!sleb(&p, u->end, &sv) || sv < 0)
+			return false;
+		*v = sv;
+		return true;
+	case DW_FORM_implicit_const:
+		if (a->implicit < 0)
+			return false;
+		*v = a->implicit;
+		return true;
+	default:
+		return false;
+	}
 }
