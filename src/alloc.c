@@ -11,7 +11,7 @@
  * mimalloc, and about 40 % less CPU time. But mimalloc keeps a page per size class, which costs
  * about 240 KB more peak RSS on the small runs (an embedded blob: 2.1 MB in all), where musl's
  * allocator is the leaner one. So the process starts on musl's and switches once, for good,
- * when it is about to encode.
+ * when it is about to encode. Blocks of 256 KiB and more stay with musl's even then (LARGE).
  *
  * How: the Makefile links with -Wl,--wrap for each allocation function, so every call (ours,
  * libbpf's, libdw's, musl's own strdup/fopen/getline...) comes here. New allocations go to the
@@ -29,6 +29,7 @@
 #include <mimalloc.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <string.h>
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t m, size_t n);
@@ -61,14 +62,28 @@ bool alloc_owned_by_fast(const void *p)
 	return owned_by_mimalloc(p);
 }
 
+/* Large blocks stay with musl's allocator even then: it maps each one on its own and grows it in
+ * place (mremap) and unmaps it when freed, where mimalloc would keep every size a growing
+ * buffer passed through (libbpf's and libdw's doubling reallocs) resident. */
+#define LARGE (256u << 10)
+
+static bool to_mimalloc(size_t n)
+{
+	return n < LARGE && alloc_is_fast();
+}
+
 void *__wrap_malloc(size_t n)
 {
-	return alloc_is_fast() ? mi_malloc(n) : __real_malloc(n);
+	return to_mimalloc(n) ? mi_malloc(n) : __real_malloc(n);
 }
 
 void *__wrap_calloc(size_t m, size_t n)
 {
-	return alloc_is_fast() ? mi_calloc(m, n) : __real_calloc(m, n);
+	if (n && m > (size_t)-1 / n) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return to_mimalloc(m * n) ? mi_calloc(m, n) : __real_calloc(m, n);
 }
 
 void __wrap_free(void *p)
@@ -83,9 +98,22 @@ void __wrap_free(void *p)
  * still move it into a new musl block; either way free finds the owner). */
 void *__wrap_realloc(void *p, size_t n)
 {
+	void *q;
+	size_t old;
+
 	if (!p)
 		return __wrap_malloc(n);
-	return owned_by_mimalloc(p) ? mi_realloc(p, n) : __real_realloc(p, n);
+	if (!owned_by_mimalloc(p))
+		return __real_realloc(p, n);
+	if (n < LARGE)
+		return mi_realloc(p, n);
+	/* a mimalloc block grown large: moved to musl's allocator once */
+	if (!(q = __real_malloc(n)))
+		return NULL;
+	old = mi_usable_size(p);
+	memcpy(q, p, old < n ? old : n);
+	mi_free(p);
+	return q;
 }
 
 size_t __wrap_malloc_usable_size(void *p)

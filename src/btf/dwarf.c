@@ -14,6 +14,7 @@
 #include <gelf.h>
 #include <libelf.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -355,8 +356,8 @@ struct enc {
 	struct index_unit *iu;
 	size_t n_iu;
 	size_t *iu_by_addr;		/* indexes into iu, by u.start */
-	const struct abbrev_table **iu_tab;
-	struct skim_cache *same_cache;
+	struct skim_cache *caches[4];	/* the index's abbreviation tables (main file, alt file) */
+	size_t n_caches;
 	struct dw_same same;
 	unsigned n_same;		/* definitions skipped */
 };
@@ -1302,12 +1303,18 @@ static bool in_sect(const struct dw_sect *s, const void *p)
 	return s->p && (const unsigned char *)p >= s->p && (const unsigned char *)p < s->p + s->n;
 }
 
-/* One unit of the index pass: where the skim reads it and, after the skim, its entries. */
+/* One unit of the index pass: where the skim reads it and, after the skim, its entries (in an
+ * array of its own: the thread that skimmed it may still be skimming others). */
 struct index_unit {
 	Dwarf_Die cudie;
 	struct skim_unit u;
 	bool skim;		/* false: libdw walks it (declined before or by the skim) */
-	size_t first, n;	/* its entries in its share's array */
+	bool nomem;
+	atomic_bool done;	/* skimmed (or declined): its fields below may be read */
+	struct skim_die *d;	/* its entries, and the name_hash of each (0 where no name) */
+	uint64_t *hash;
+	size_t nd;
+	const struct abbrev_table *tab;	/* the skim's table for it (kept for dwsame.c) */
 };
 
 /* The unit as dwskim.c reads it; false: libdw walks it (not the unit libdw gave, or no image). */
@@ -1337,86 +1344,104 @@ static bool skim_input(Dwarf *dw, struct skim *k, Dwarf_CU *cu, Dwarf_Die *cudie
 	return true;
 }
 
-/* A run of units skimmed by the helper thread: dw_skim_unit reads only the image (no libdw, no
- * shared state); the share has its own abbreviation cache and output, kept until this thread
- * indexes it. */
-struct skim_share {
+/* The index's skim, shared by this thread and a helper: each claims the next few units in
+ * turn (whichever core is free does more; the other file's encode runs beside them), reads only
+ * the image (dwskim.c: no libdw, no shared state but the claim counter), with an abbreviation
+ * cache and scratch output of its own, and leaves each unit's entries (and their names'
+ * hashes: off the index's critical path) in the unit. */
+struct skim_work {
 	struct index_unit *units;
-	size_t from, to;
+	size_t n;
+	atomic_size_t next;	/* the first unit nobody has claimed */
+	bool (*keep)(int tag);	/* the tags the skim returns: types, and subprograms for FUNCs */
+};
+struct skim_share {
+	struct skim_work *w;
 	struct skim_cache *cache;
 	struct skim_die *d;
 	size_t n, cap;
-	uint64_t *hash;		/* name_hash of d[i].name (0 where NULL), hashcap entries */
-	size_t hashcap;
-	bool (*keep)(int tag);	/* the tags the skim returns: types, and subprograms for FUNCs */
-	bool nomem;
 };
+
+#define SKIM_CHUNK 4	/* units per claim */
+
+static void skim_one(struct skim_share *s, struct index_unit *iu)
+{
+	if (iu->skim) {
+		s->n = 0;
+		if (dw_skim_unit(&s->cache, &iu->u, s->w->keep, &s->d, &s->n, &s->cap)) {
+			iu->skim = false;	/* declined: libdw walks it, in its turn */
+		} else {
+			iu->tab = dw_skim_abbrevs(&s->cache, &iu->u);	/* the one just used: found first */
+			iu->nd = s->n;
+			if (s->n && (!(iu->d = malloc(s->n * sizeof(*iu->d))) ||
+				     !(iu->hash = malloc(s->n * sizeof(*iu->hash))))) {
+				iu->nomem = true;
+			} else if (s->n) {
+				memcpy(iu->d, s->d, s->n * sizeof(*iu->d));
+				for (size_t j = 0; j < s->n; j++)
+					iu->hash[j] = s->d[j].name ? name_hash(s->d[j].name) : 0;
+			}
+		}
+	}
+	atomic_store_explicit(&iu->done, true, memory_order_release);
+}
+
+/* Skims the next claimed run of units; false: none left. */
+static bool skim_claimed(struct skim_share *s)
+{
+	size_t from = atomic_fetch_add_explicit(&s->w->next, SKIM_CHUNK, memory_order_relaxed);
+
+	if (from >= s->w->n)
+		return false;
+	for (size_t i = from; i < s->w->n && i < from + SKIM_CHUNK; i++)
+		skim_one(s, &s->w->units[i]);
+	return true;
+}
 
 static void *skim_share_run(void *arg)
 {
-	struct skim_share *s = arg;
-
-	for (size_t i = s->from; i < s->to; i++) {
-		struct index_unit *iu = &s->units[i];
-
-		if (!iu->skim)
-			continue;
-		iu->first = s->n;
-		if (dw_skim_unit(&s->cache, &iu->u, s->keep, &s->d, &s->n, &s->cap)) {
-			s->n = iu->first;	/* declined: libdw walks it, in its turn */
-			iu->skim = false;
-		}
-		iu->n = s->n - iu->first;
-		/* the names' hashes here too: on the helper thread, off the index's critical path */
-		if (s->cap > s->hashcap) {
-			uint64_t *nh = realloc(s->hash, s->cap * sizeof(*nh));
-
-			if (!nh) {
-				s->nomem = true;
-				return NULL;
-			}
-			s->hash = nh;
-			s->hashcap = s->cap;
-		}
-		for (size_t j = iu->first; j < s->n; j++)
-			s->hash[j] = s->d[j].name ? name_hash(s->d[j].name) : 0;
-	}
+	while (skim_claimed(arg))
+		;
 	return NULL;
 }
 
 /* The unit's definitions as the skim found them (the same ones index_unit_libdw finds). */
-static int index_skimmed(struct enc *e, const struct index_unit *iu, const struct skim_share *s)
+static int index_skimmed(struct enc *e, struct index_unit *iu)
 {
-	for (size_t i = iu->first; i < iu->first + iu->n; i++) {
+	for (size_t i = 0; i < iu->nd; i++) {
 		/* as dwarf_child/dwarf_siblingof make a DIE: its address and unit */
-		Dwarf_Die c = { .addr = (void *)s->d[i].addr, .cu = iu->cudie.cu };
-		const char *n = s->d[i].name;
+		Dwarf_Die c = { .addr = (void *)iu->d[i].addr, .cu = iu->cudie.cu };
+		const char *n = iu->d[i].name;
 		int err;
 
-		if (s->d[i].tag == DW_TAG_subprogram) {
+		if (iu->d[i].tag == DW_TAG_subprogram) {
 			if (dwfunc_collect(e->funcs, &c, n))
 				return cp_errcode();
 			continue;
 		}
 
 		if (n)
-			err = index_add_hashed(&e->defs, n, s->hash[i], &c, &e->heads);
+			err = index_add_hashed(&e->defs, n, iu->hash[i], &c, &e->heads);
 		else
 			err = (n = dwarf_diename(&c)) ? index_add(&e->defs, n, &c, &e->heads) : 0;
 		if (err)
 			return cp_error(CP_ERUNTIME, "out of memory");
 	}
+	free(iu->d);
+	free(iu->hash);
+	iu->d = NULL;
+	iu->hash = NULL;
 	return 0;
 }
 
 /* One unit into the index, in unit order: the skim's entries, or libdw's walk of a unit the
  * skim declined. */
-static int index_unit(struct enc *e, struct index_unit *iu, const struct skim_share *s)
+static int index_unit(struct enc *e, struct index_unit *iu)
 {
 	e->units++;
-	if (s->nomem)
+	if (iu->nomem)
 		return cp_error(CP_ERUNTIME, "out of memory");
-	return iu->skim ? index_skimmed(e, iu, s) : index_unit_libdw(e, &iu->cudie);
+	return iu->skim ? index_skimmed(e, iu) : index_unit_libdw(e, &iu->cudie);
 }
 
 /* Keeps the index's units for the comparison of definitions (dwsame.c), appended to e->iu (the
@@ -1440,23 +1465,24 @@ static bool keep_units(struct enc *e, struct index_unit *units, size_t n)
 	return false;	/* copied: the caller frees its array */
 }
 
-/* Above this much .debug_info the skim is split between this thread and a helper (libcrypto:
- * 5.5 MB, its skim a third of the encode); below, a thread costs more than it saves. */
+/* Above this much .debug_info the skim is shared with a helper thread (libcrypto: 5.5 MB, its
+ * skim a third of the encode); below, a thread costs more than it saves. */
 #define SKIM_SPLIT_BYTES (2u << 20)
 
 /* Every named type definition at the top of every unit (partial and type units included, the
- * alt file's too): declarations are resolved through it. The skim (pure reads of the image) of
- * a large file runs on two threads: the units are listed by libdw first; this thread skims and
- * indexes the units of the first 45 % of the bytes while a helper skims the rest (its entries
- * kept, and indexed here after it). In unit order: each unit's entries, or libdw's walk of a
- * unit the skim declined, then libdw's error if the list of units broke off — the same
- * entries, order and error as one unit at a time. */
+ * alt file's too): declarations are resolved through it. libdw lists the units first; the skim
+ * (pure reads of the image) of a large file runs on this thread and a helper, which claim runs
+ * of units in turn; this thread indexes the skimmed units in unit order as they are done, and
+ * the rest after the helper ends. In unit order: each unit's entries, or libdw's walk of a unit
+ * the skim declined, then libdw's error if the list of units broke off — the same entries,
+ * order and error as one unit at a time. */
 static int index_dwarf(struct enc *e, Dwarf *dw, const struct dw_image *img)
 {
 	struct skim k = { .img = img };
 	struct index_unit *units = NULL;
-	struct skim_share mine = { 0 }, helper = { 0 };
-	size_t n = 0, cap = 0, split, bytes = 0, total;
+	struct skim_work work = { .keep = e->funcs ? is_type_or_subprogram_tag : is_type_tag };
+	struct skim_share mine = { .w = &work }, helper = { .w = &work };
+	size_t n = 0, cap = 0, bytes = 0, ix = 0;
 	Dwarf_CU *cu = NULL;
 	Dwarf_Die cudie;
 	Dwarf_Half ver;
@@ -1464,7 +1490,6 @@ static int index_dwarf(struct enc *e, Dwarf *dw, const struct dw_image *img)
 	char broken[200] = "";
 	pthread_t tid;
 	bool threaded = false;
-	bool (*keep)(int tag) = e->funcs ? is_type_or_subprogram_tag : is_type_tag;
 	int r, err = 0;
 
 	while ((r = dwarf_get_units(dw, cu, &cu, &ver, &ut, &cudie, NULL)) == 0) {
@@ -1488,13 +1513,9 @@ static int index_dwarf(struct enc *e, Dwarf *dw, const struct dw_image *img)
 	if (r < 0)	/* reported after the units before it, as a walk unit by unit would */
 		snprintf(broken, sizeof(broken), "%s", dwarf_errmsg(-1));
 
-	total = bytes;
-	bytes = 0;
-	for (split = 0; split < n && bytes < total / 100 * 45; split++)
-		if (units[split].skim)
-			bytes += units[split].u.end - units[split].u.start;
-	helper = (struct skim_share){ .units = units, .from = split, .to = n, .keep = keep };
-	if (total >= SKIM_SPLIT_BYTES) {
+	work.units = units;
+	work.n = n;
+	if (bytes >= SKIM_SPLIT_BYTES) {
 		pthread_attr_t attr;
 
 		if (!pthread_attr_init(&attr)) {
@@ -1503,34 +1524,37 @@ static int index_dwarf(struct enc *e, Dwarf *dw, const struct dw_image *img)
 			pthread_attr_destroy(&attr);
 		}
 	}
-	/* this thread's units: skimmed and indexed one by one (the entries of one at a time) */
-	mine = (struct skim_share){ .units = units, .keep = keep };
-	for (size_t i = 0; i < split && !err; i++) {
-		mine.from = i;
-		mine.to = i + 1;
-		mine.n = 0;
-		skim_share_run(&mine);
-		err = index_unit(e, &units[i], &mine);
-	}
+	/* this thread: a run of units, then every unit now done in order, and so on */
+	while (skim_claimed(&mine))
+		while (!err && ix < n && atomic_load_explicit(&units[ix].done, memory_order_acquire))
+			err = index_unit(e, &units[ix++]);
 	if (threaded)
 		pthread_join(tid, NULL);
-	else if (!err)
-		skim_share_run(&helper);
-	for (size_t i = split; i < n && !err; i++)
-		err = index_unit(e, &units[i], &helper);
+	while (!err && ix < n)
+		err = index_unit(e, &units[ix++]);
 	if (err)
 		goto out;
 	if (r < 0)
 		err = cp_error(CP_EUSAGE, "%s: damaged DWARF (units: %s): reinstall the debug file", e->path, broken);
 out:
-	dw_skim_free(mine.cache);
 	free(mine.d);
-	free(mine.hash);
-	dw_skim_free(helper.cache);
 	free(helper.d);
-	free(helper.hash);
+	for (size_t i = 0; i < n; i++) {	/* after an error: entries not indexed */
+		free(units[i].d);
+		free(units[i].hash);
+		units[i].d = NULL;
+		units[i].hash = NULL;
+	}
 	if (!err && e->once && keep_units(e, units, n))
 		units = NULL;	/* now e->iu's */
+	if (e->once && e->n_caches + 2 <= ARRAY_SIZE(e->caches)) {	/* the units' tables, kept */
+		e->caches[e->n_caches++] = mine.cache;
+		e->caches[e->n_caches++] = helper.cache;
+	} else {
+		e->once = false;	/* (more than a main and an alt file: never) */
+		dw_skim_free(mine.cache);
+		dw_skim_free(helper.cache);
+	}
 	free(units);
 	return err;
 }
@@ -1579,8 +1603,7 @@ static bool unit_of(struct enc *e, const Dwarf_Die *d, struct dw_same_unit *out)
 	size_t lo = 0, hi = e->n_iu;
 
 	if (!e->iu_by_addr) {
-		if (!(e->iu_by_addr = malloc(e->n_iu * sizeof(size_t))) ||
-		    !(e->iu_tab = calloc(e->n_iu, sizeof(*e->iu_tab)))) {
+		if (!(e->iu_by_addr = malloc(e->n_iu * sizeof(size_t)))) {
 			e->once = false;
 			return false;
 		}
@@ -1604,9 +1627,7 @@ static bool unit_of(struct enc *e, const Dwarf_Die *d, struct dw_same_unit *out)
 
 	if (!iu->skim || p >= iu->u.end)
 		return false;
-	if (!e->iu_tab[k])
-		e->iu_tab[k] = dw_skim_abbrevs(&e->same_cache, &iu->u);
-	*out = (struct dw_same_unit){ .u = &iu->u, .t = e->iu_tab[k] };
+	*out = (struct dw_same_unit){ .u = &iu->u, .t = iu->tab };
 	return out->t != NULL;
 }
 
@@ -1687,8 +1708,8 @@ static void enc_free(struct enc *e)
 	free(e->skip.e);
 	free(e->iu);
 	free(e->iu_by_addr);
-	free(e->iu_tab);
-	dw_skim_free(e->same_cache);
+	for (size_t i = 0; i < e->n_caches; i++)
+		dw_skim_free(e->caches[i]);
 	dw_same_free(&e->same);
 }
 

@@ -220,7 +220,7 @@ static bool same_body(struct dw_same *s, const struct dw_same_unit *ua, const st
 		cy = cx + 1;
 		if (dw_raw_read(ua->u, ua->t, ca, cx) || dw_raw_read(ub->u, ub->t, cb, cy) ||
 		    !same_body(s, ua, cx, ub, cy, x->tag, false, depth + 1) ||
-		    dw_raw_next(ua->u, ua->t, ca, &ca) || dw_raw_next(ub->u, ub->t, cb, &cb))
+		    dw_raw_next_of(ua->u, ua->t, ca, cx, &ca) || dw_raw_next_of(ub->u, ub->t, cb, cy, &cb))
 			return false;
 	}
 	return !ca && !cb;

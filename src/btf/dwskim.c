@@ -577,6 +577,23 @@ int dw_raw_next(const struct skim_unit *u, const struct abbrev_table *t, const u
 	return 0;
 }
 
+int dw_raw_next_of(const struct skim_unit *u, const struct abbrev_table *t, const unsigned char *die,
+		   const struct dw_raw_die *d, const unsigned char **next)
+{
+	const unsigned char *p = d->after;
+
+	/* with children or a DW_AT_sibling, next_sibling's way (which steps by the sibling) */
+	if (d->children)
+		return dw_raw_next(u, t, die, next);
+	for (unsigned i = 0; i < d->n; i++)
+		if (d->a[i].name == DW_AT_sibling)
+			return dw_raw_next(u, t, die, next);
+	/* next_sibling at level 0 for a DIE without children: the DIE after its attributes, or the
+	 * end of the list (the unit's end or a null entry) */
+	*next = p < u->end && *p ? p : NULL;
+	return 0;
+}
+
 const char *dw_raw_str(const struct skim_unit *u, const struct dw_raw_attr *a)
 {
 	switch (a->form) {

@@ -60,6 +60,9 @@ int dw_raw_first_child(const struct skim_unit *u, const struct dw_raw_die *d, co
 /* *next: the DIE's next sibling (its subtree stepped over), NULL at the end of the list. */
 int dw_raw_next(const struct skim_unit *u, const struct abbrev_table *t, const unsigned char *die,
 		const unsigned char **next);
+/* The same for a DIE already read into *d (no second decoding of its attributes). */
+int dw_raw_next_of(const struct skim_unit *u, const struct abbrev_table *t, const unsigned char *die,
+		   const struct dw_raw_die *d, const unsigned char **next);
 /* A string attribute's text (DW_FORM_string, strp, line_strp); NULL: another form, or bad. */
 const char *dw_raw_str(const struct skim_unit *u, const struct dw_raw_attr *a);
 /* A constant (data1..8, udata, sdata, implicit_const) that every libdw reading gives alike:

@@ -1332,6 +1332,22 @@ static int t_alloc_switch(void)
 		CHECK(((unsigned char *)small)[i] == 0x5a, "realloc lost byte %d", i);
 	big = realloc(big, 1000);
 	CHECK(big && ((unsigned char *)big)[999] == 0xa5, "shrinking realloc lost data");
+	/* large blocks stay with musl's allocator; a mimalloc block grown large moves there */
+	{
+		void *large = malloc(1 << 20);
+		unsigned char *grown = malloc(1000);
+
+		CHECK(large && grown && !alloc_owned_by_fast(large), "a large block from mimalloc");
+		memset(grown, 0x77, 1000);
+		grown = realloc(grown, 1 << 20);
+		CHECK(grown && !alloc_owned_by_fast(grown) && grown[0] == 0x77 && grown[999] == 0x77,
+		      "a block grown large: not moved, or its bytes lost");
+		free(large);
+		free(grown);
+		volatile size_t half = (size_t)-1 / 2;	/* volatile: no compile-time overflow warning */
+
+		CHECK(!calloc(half, 4) && errno == ENOMEM, "calloc overflow not refused");
+	}
 	free(small);
 	free(big);
 	free(fresh);
