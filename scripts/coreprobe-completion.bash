@@ -21,7 +21,7 @@ _coreprobe_opts_trace="-p -c -d"
 _coreprobe_opts_btf=""
 _coreprobe_subs_btf="list which merge add dwarf"
 # a subcommand's options are its own only (btf list, which, merge take none)
-_coreprobe_opts_btf_dwarf="--debug-file --debug-dir --funcs -o --output -v --verbose -j --json -h --help"
+_coreprobe_opts_btf_dwarf="--debug-file --debug-dir --funcs --tools -o --output -v --verbose -j --json -h --help"
 _coreprobe_opts_btf_add="--kernel --app --full --debug-file --debug-dir -o --output -v --verbose -j --json -h --help"
 # options whose argument is a file (or, for --kernel/--app, NAME=FILE: completed as a file)
 _coreprobe_file_opts="--kernel-btf --app-btf --debug-file --debug-dir --output --keylog --lib --kernel --app -o"

@@ -28,20 +28,25 @@
 #define MAX_DEPTH 160
 #define MAX_VISITS 200000
 
+static size_t memo_slot(const void *a, const void *b, bool shallow, size_t cap)
+{
+	return ((uintptr_t)a * 31 + (uintptr_t)b * 7 + shallow) & (cap - 1);
+}
+
 static bool memo_grow(struct dw_same *s)
 {
 	size_t cap = s->cap ? s->cap * 2 : 1024;
-	struct dw_same_pair *m = calloc(cap, sizeof(*m));
+	struct dw_same_pair *m = calloc(cap, sizeof(*m));	/* gen 0: empty (s->gen starts at 1) */
 
 	if (!m)
 		return false;
 	for (size_t i = 0; i < s->cap; i++) {
 		size_t j;
 
-		if (!s->memo[i].used)
+		if (s->memo[i].gen != s->gen)
 			continue;
-		for (j = ((uintptr_t)s->memo[i].a * 31 + (uintptr_t)s->memo[i].b * 7 + s->memo[i].shallow) & (cap - 1);
-		     m[j].used; j = (j + 1) & (cap - 1))
+		for (j = memo_slot(s->memo[i].a, s->memo[i].b, s->memo[i].shallow, cap); m[j].gen == s->gen;
+		     j = (j + 1) & (cap - 1))
 			;
 		m[j] = s->memo[i];
 	}
@@ -51,7 +56,7 @@ static bool memo_grow(struct dw_same *s)
 	return true;
 }
 
-/* true: the pair was already there (proven, or being compared); else it is added. Out of memory
+/* true: the pair is already under comparison (or proven); else it is added. Out of memory
  * answers true with *nomem set, and the caller gives up. */
 static bool memo_seen(struct dw_same *s, const void *a, const void *b, bool shallow, bool *nomem)
 {
@@ -59,22 +64,29 @@ static bool memo_seen(struct dw_same *s, const void *a, const void *b, bool shal
 		*nomem = true;
 		return true;
 	}
-	for (size_t i = ((uintptr_t)a * 31 + (uintptr_t)b * 7 + shallow) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
-		if (!s->memo[i].used) {
-			s->memo[i] = (struct dw_same_pair){ .a = a, .b = b, .shallow = shallow, .used = 1 };
+	for (size_t i = memo_slot(a, b, shallow, s->cap);; i = (i + 1) & (s->cap - 1)) {
+		struct dw_same_pair *p = &s->memo[i];
+
+		if (p->gen != s->gen) {
+			*p = (struct dw_same_pair){ .a = a, .b = b, .gen = s->gen, .shallow = shallow };
 			s->n++;
 			return false;
 		}
-		if (s->memo[i].a == a && s->memo[i].b == b && s->memo[i].shallow == shallow)
+		if (p->a == a && p->b == b && p->shallow == shallow)
 			return true;
 	}
 }
 
-static void memo_clear(struct dw_same *s)
+/* A new comparison: no pair of an earlier one counts (the pairs assumed during a failed one
+ * prove nothing; those of a proven one would not come again: each copy is compared once). */
+static void memo_reset(struct dw_same *s)
 {
-	if (s->memo)
-		memset(s->memo, 0, s->cap * sizeof(*s->memo));
 	s->n = 0;
+	if (++s->gen == 0) {	/* wrapped: entries of gen 0 would look current */
+		if (s->memo)
+			memset(s->memo, 0, s->cap * sizeof(*s->memo));
+		s->gen = 1;
+	}
 }
 
 static bool ignored(unsigned at)
@@ -268,18 +280,14 @@ static bool same_die(struct dw_same *s, const struct dw_same_unit *ua, const uns
 bool dw_same_type(struct dw_same *s, const struct dw_same_unit *ua, const unsigned char *a,
 		  const struct dw_same_unit *ub, const unsigned char *b)
 {
-	bool same;
-
 	if (!ua->t || !ub->t || ua->u->version != ub->u->version || ua->u->offset_size != ub->u->offset_size ||
 	    ua->u->addr_size != ub->u->addr_size)
 		return false;	/* the encoder reads some values by the unit's version (bit offsets) */
 	if (!s->scratch && !(s->scratch = malloc(2 * (MAX_DEPTH + 1) * sizeof(*s->scratch))))
 		return false;
 	s->visits = 0;
-	same = same_die(s, ua, a, ub, b, false, 0);
-	if (!same)
-		memo_clear(s);	/* the pairs assumed during a failed comparison prove nothing */
-	return same;
+	memo_reset(s);
+	return same_die(s, ua, a, ub, b, false, 0);
 }
 
 void dw_same_free(struct dw_same *s)

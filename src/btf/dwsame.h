@@ -17,9 +17,11 @@ struct dw_same {
 	bool minimal;		/* object mode: the encoder's "FWD behind a pointer" cut applies */
 	bool (*named_by_object)(void *ctx, const char *name);	/* object mode: names kept whole */
 	void *ctx;
-	/* private: pairs proven (or, during a comparison, assumed) the same */
-	struct dw_same_pair { const void *a, *b; unsigned char shallow, used; } *memo;
+	/* private: the pairs of the comparison under way (entries of older comparisons have an
+	 * older gen: a new comparison starts with an empty table without clearing it) */
+	struct dw_same_pair { const void *a, *b; unsigned gen; unsigned char shallow; } *memo;
 	size_t n, cap;
+	unsigned gen;
 	unsigned visits;
 	struct dw_raw_die *scratch;	/* two per depth level */
 };

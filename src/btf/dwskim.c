@@ -263,12 +263,21 @@ void dw_skim_free(struct skim_cache *c)
 	free(c);
 }
 
-static uint64_t rd(const unsigned char *p, int n)
+/* The image is in host byte order (dwimage.c). The usual widths as fixed-size loads: a memcpy
+ * of a variable length is a call, and this runs for every reference and string read. */
+static inline uint64_t rd(const unsigned char *p, int n)
 {
 	uint64_t v = 0;
+	uint32_t w;
+	uint16_t h;
 
-	memcpy(&v, p, n);	/* the image is in host byte order (dwimage.c) */
-	return v;
+	switch (n) {
+	case 1: return *p;
+	case 2: memcpy(&h, p, 2); return h;
+	case 4: memcpy(&w, p, 4); return w;
+	case 8: memcpy(&v, p, 8); return v;
+	default: memcpy(&v, p, n); return v;
+	}
 }
 
 /* Steps over one attribute value; false: a form this skim does not size, or past the end. */

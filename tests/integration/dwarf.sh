@@ -226,6 +226,10 @@ else
 fi
 expect_error "btf add --app BIN=DEBUGFILE of another build: exit 2" 2 "refused: .*another build" \
 	"$CP" btf add --app "$TMP/bin/demo_v3=$TMP/demo_v2.dbg" -o "$TMP/cp-added2"
+expect_error "btf dwarf --tools with a type name: exit 2" 2 "takes no TYPE: drop the type names, or drop --tools" \
+	"$CP" btf dwarf --tools "$T/demo_v1.debug" data -o "$TMP/tools.btf"
+expect_error "btf dwarf --tools with --funcs: exit 2" 2 "takes no --funcs: drop --funcs, or drop --tools" \
+	"$CP" btf dwarf --tools --funcs "$T/demo_v1.debug" -o "$TMP/tools.btf"
 
 # -- the relocations libbpf makes for the structs object: against our BTF (all types of each demo
 # build's DWARF, and the object-mode encode of a trace) = against pahole's BTF of the same build
