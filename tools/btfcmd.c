@@ -694,8 +694,11 @@ static int btf_dwarf_cmd(int argc, char **argv)
 			return cp_usage_error("btf dwarf", btf_usage);
 		out = optarg;
 	}
-	if (!out || optind >= argc || (tools && (funcs || optind + 1 < argc)))
-		return cp_usage_error("btf dwarf", btf_usage);	/* --tools: no type names, no --funcs */
+	if (!out || optind >= argc)
+		return cp_usage_error("btf dwarf", btf_usage);
+	if (tools && (funcs || optind + 1 < argc))
+		return cp_error(CP_EUSAGE, "btf dwarf --tools encodes the types the embedded tools use, so it takes %s: drop %s, or drop --tools",
+				funcs ? "no --funcs" : "no TYPE", funcs ? "--funcs" : "the type names");
 	bin = argv[optind++];
 	dwarf_search_from_env(&s);
 	if ((err = elf_inspect(bin, &ei)) || (err = dwarf_find(bin, &ei, &s, &df)))
