@@ -18,9 +18,10 @@
  * allocator chosen now; free, realloc and malloc_usable_size go to the allocator that owns the
  * pointer (mimalloc knows its own segments: mi_is_in_heap_region). musl's allocator calls its
  * internal entry points among its own functions (mallocng's glue), never these wrappers, except
- * calloc, which calls malloc and then inspects the block as its own: calloc is therefore never
- * handed to musl's once mimalloc is on. The switch happens on the main thread before the
- * encoder's threads exist (alloc.h), so no call is in flight across it.
+ * calloc, which calls malloc and then inspects the block as its own: calloc is handed to musl's
+ * only for a size whose malloc goes to musl's too (before the switch, or LARGE). The switch
+ * happens on the main thread before the encoder's threads exist (alloc.h), so no call is in
+ * flight across it.
  */
 #include "src/alloc.h"
 
@@ -94,8 +95,9 @@ void __wrap_free(void *p)
 		__real_free(p);
 }
 
-/* A block stays with its allocator when it grows: realloc keeps the owner (musl's realloc may
- * still move it into a new musl block; either way free finds the owner). */
+/* A block stays with its allocator when it is resized (musl's realloc may move it into another
+ * musl block), except a mimalloc block grown to LARGE, which moves to musl's once; either way
+ * free finds the owner. */
 void *__wrap_realloc(void *p, size_t n)
 {
 	void *q;
