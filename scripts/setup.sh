@@ -106,10 +106,11 @@ fi
 # Packages, grouped by what needs them. The :arm64 -dev packages that only the arm64 BTF
 # rebuilds need are installed by those recipes (btfs/app/arm64-deps.sh), not here: a multiarch
 # -dev package must have its amd64 twin's exact version, and apt would rather remove the amd64
-# toolchain than say so (seen here: libc6-dev, clang and build-essential went).
+# toolchain than say so (seen here: libc6-dev, clang and build-essential went). libc6:arm64 (no
+# -dev) is the loader under which tests/openssl/fetch.sh --arch arm64 checks the arm64 roots.
 PKGS="
 make gcc libc6-dev clang llvm musl-tools dpkg-dev file binutils xz-utils lz4 zstd
-gcc-aarch64-linux-gnu libc6-dev-arm64-cross musl-dev:arm64 qemu-user-static qemu-system-arm
+gcc-aarch64-linux-gnu libc6-dev-arm64-cross musl-dev:arm64 libc6:arm64 qemu-user-static qemu-system-arm
 bpftool dwarves
 cpio busybox-static qemu-system-x86
 tshark openssl perl

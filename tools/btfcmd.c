@@ -49,7 +49,8 @@ static const char btf_usage[] =
 	"         --funcs adds a FUNC record (and its prototype's types) for every function\n"
 	"         whose prototype is proven; each one left out is named on stderr with why.\n"
 	"         --tools writes what a tool's start-up encodes: only what the embedded tools'\n"
-	"         BPF objects relocate, other structs behind pointers as FWD (for --app-btf)\n";
+	"         BPF objects relocate, other structs behind pointers as FWD (to carry to hosts\n"
+	"         that lack the debug file)\n";
 
 static void print_build_id(const unsigned char *id, int len, int width)
 {

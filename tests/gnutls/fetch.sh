@@ -35,13 +35,18 @@ die() { echo "gnutls/fetch.sh: $*" >&2; exit 1; }
 build_id() { readelf -n "$1" 2>/dev/null | awk '/Build ID:/ { print $3; exit }'; }
 
 # deb_path PACKAGE=VERSION: downloaded once into $DEBS (an epoch "E:" is "E%3a" in the name).
+# This machine's architecture or "all" only: $DEBS is shared, and the arm64 tests keep arm64
+# builds of the same packages and versions there.
+ARCH=$(dpkg --print-architecture)
+deb_of() { ls "$DEBS/${1}_${2}_$ARCH.deb" "$DEBS/${1}_${2}_all.deb" 2>/dev/null | head -n 1 || true; }
 deb_path() {
 	pkg=${1%%=*}; ver=$(echo "${1#*=}" | sed "s/:/%3a/")
-	f=$(ls "$DEBS/${pkg}_${ver}_"*.deb 2>/dev/null | head -n 1 || true)
+	f=$(deb_of "$pkg" "$ver")
 	if [ -z "$f" ]; then
-		(cd "$DEBS" && apt-get download -qq "$1" >/dev/null 2>&1) ||
+		(cd "$DEBS" && apt-get download -qq "$pkg:$ARCH=${1#*=}" >/dev/null 2>&1) ||
+			(cd "$DEBS" && apt-get download -qq "$1" >/dev/null 2>&1) ||
 			die "apt-get download $1 failed: run scripts/setup.sh (it configures trixie and bullseye-security), or check 'apt-cache madison $pkg'"
-		f=$(ls "$DEBS/${pkg}_${ver}_"*.deb 2>/dev/null | head -n 1 || true)
+		f=$(deb_of "$pkg" "$ver")
 		[ -n "$f" ] || die "$1 downloaded but not found in $DEBS"
 	fi
 	echo "$f"
