@@ -351,7 +351,7 @@ struct enc {
 	struct id_map skip;	/* root DIEs the second pass leaves out */
 	struct dwfunc *funcs;	/* FUNC records wanted (dwfunc.c): subprograms are collected */
 	/* encoding each distinct definition once (dwsame.c): the skimmed units, kept from the
-	 * index (main and alt file), by address; their abbreviation tables, read on demand */
+	 * index (main and alt file), found by address, and the skim's abbreviation tables */
 	bool once;			/* skip definitions proven the same as one encoded */
 	struct index_unit *iu;
 	size_t n_iu;
