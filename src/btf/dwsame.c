@@ -165,7 +165,8 @@ static bool same_value(struct dw_same *s, const struct dw_same_unit *ua, const s
 	case DW_FORM_addrx: case DW_FORM_addrx1: case DW_FORM_addrx2: case DW_FORM_addrx3: case DW_FORM_addrx4:
 	case DW_FORM_loclistx: case DW_FORM_rnglistx: case DW_FORM_GNU_addr_index: case DW_FORM_GNU_str_index:
 		return false;
-	default:	/* constants, flags, blocks, expressions; references across units by offset */
+	default:	/* constants, flags, blocks, expressions; references out of the unit by offset
+			 * (both DIEs are in one file: dw_same_type) */
 		return x->len == y->len && !memcmp(x->val, y->val, x->len);
 	}
 }
@@ -280,9 +281,13 @@ static bool same_die(struct dw_same *s, const struct dw_same_unit *ua, const uns
 bool dw_same_type(struct dw_same *s, const struct dw_same_unit *ua, const unsigned char *a,
 		  const struct dw_same_unit *ub, const unsigned char *b)
 {
-	if (!ua->t || !ub->t || ua->u->version != ub->u->version || ua->u->offset_size != ub->u->offset_size ||
-	    ua->u->addr_size != ub->u->addr_size)
-		return false;	/* the encoder reads some values by the unit's version (bit offsets) */
+	/* the encoder reads some values by the unit's version (bit offsets); and references out of
+	 * the unit (ref_addr, GNU_ref_alt, strp_alt, sec_offset) are compared by value, which names
+	 * the same thing only within one file: a main file's unit and its dwz alt file's are not
+	 * compared (each image has its own .debug_abbrev) */
+	if (!ua->t || !ub->t || ua->u->abbrev != ub->u->abbrev || ua->u->version != ub->u->version ||
+	    ua->u->offset_size != ub->u->offset_size || ua->u->addr_size != ub->u->addr_size)
+		return false;
 	if (!s->scratch && !(s->scratch = malloc(2 * (MAX_DEPTH + 1) * sizeof(*s->scratch))))
 		return false;
 	s->visits = 0;
